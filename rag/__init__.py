@@ -1,0 +1,28 @@
+"""reportqa: local Q&A, summaries and comparisons over Chinese annual rule-of-law reports.
+
+Importing this package does nothing but define names; models and indexes load on first use.
+"""
+
+from rag.config import Settings, load_settings
+from rag.errors import ReportQAError
+from rag.types import Answer, Citation, Hit, IngestOutcome, Report, ReportInfo
+
+__all__ = [
+    "Answer",
+    "Citation",
+    "Hit",
+    "IngestOutcome",
+    "Report",
+    "ReportInfo",
+    "ReportQAError",
+    "Settings",
+    "build_service",
+    "load_settings",
+]
+
+
+def build_service(settings: Settings | None = None):  # type: ignore[no-untyped-def]
+    """The composition root: a ReportQA service over ``settings`` (default: load_settings())."""
+    from rag.service import ReportQA
+
+    return ReportQA.from_settings(settings or load_settings())

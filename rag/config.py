@@ -111,13 +111,15 @@ class Settings(_Strict):
         return self.model_copy(update={"index_dir": Path(index_dir).expanduser()})
 
 
-def default_data_dir() -> Path:
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+def default_data_dir(environ: dict[str, str] | None = None) -> Path:
+    env = os.environ if environ is None else environ
+    base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "reportqa"
 
 
-def default_config_file() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+def default_config_file(environ: dict[str, str] | None = None) -> Path:
+    env = os.environ if environ is None else environ
+    base = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
     return Path(base) / "reportqa" / "config.toml"
 
 
@@ -169,7 +171,7 @@ def load_settings(
     """
     env = dict(os.environ if environ is None else environ)
     explicit = config_file or env.get("REPORTQA_CONFIG")
-    path = Path(explicit).expanduser() if explicit else default_config_file()
+    path = Path(explicit).expanduser() if explicit else default_config_file(env)
     data: dict[str, Any] = {}
     origin = "defaults"
     if path.is_file():
@@ -184,6 +186,7 @@ def load_settings(
     if env_tree:
         origin += " + REPORTQA_* environment"
     merged = _merge(_merge(data, env_tree), overrides or {})
+    merged.setdefault("data_dir", str(default_data_dir(env)))
     try:
         return Settings.model_validate(merged)
     except ValidationError as exc:

@@ -246,3 +246,27 @@ class Answer:
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
             "notes": list(self.notes),
         }
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    """What happened to one input file during ingestion."""
+
+    path: str
+    status: Literal["added", "updated", "unchanged", "failed", "removed"]
+    report_id: str = ""
+    message: str = ""
+    chunks: int = 0
+    warnings: tuple[str, ...] = ()
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "status": self.status,
+            "report_id": self.report_id,
+            "message": self.message,
+            "chunks": self.chunks,
+            "warnings": list(self.warnings),
+            "seconds": round(self.seconds, 3),
+        }

@@ -1,0 +1,356 @@
+"""The `reportqa` command line: thin over rag.service.ReportQA.
+
+Every command takes --index DIR, --config FILE and --debug. Errors meant for users
+(rag.errors.ReportQAError) print one message and exit 2; --debug (or REPORTQA_DEBUG=1)
+re-raises with the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from rag.errors import ReportQAError
+
+EXIT_USER_ERROR = 2
+EXIT_PARTIAL = 1
+EXIT_INTERNAL = 3
+
+
+def _common() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--index", metavar="DIR", help="index directory (default: <data_dir>/index)")
+    common.add_argument("--config", metavar="FILE", help="settings file (TOML)")
+    common.add_argument("--debug", action="store_true", help="show tracebacks")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = argparse.ArgumentParser(
+        prog="reportqa",
+        description="本地、私密的法治政府建设年度报告问答、摘要与对比工具 "
+        "(local Q&A, summaries and comparisons over annual rule-of-law reports).",
+        parents=[common],
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("inspect", parents=[common], help="parse one file and show its structure")
+    p.add_argument("file")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("ingest", parents=[common], help="add report files or folders to the index")
+    p.add_argument("paths", nargs="+")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("reports", parents=[common], help="list the indexed reports")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("search", parents=[common], help="retrieve passages")
+    p.add_argument("query", nargs="?")
+    p.add_argument("-k", type=int, default=None)
+    p.add_argument("--report", action="append", metavar="ID", help="restrict to this report (repeatable)")
+    p.add_argument("--queries", metavar="FILE", help="one query per line; one JSON list per line")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("ask", parents=[common], help="answer a question with citations")
+    p.add_argument("question", nargs="?")
+    p.add_argument("--report", action="append", metavar="ID")
+    p.add_argument("--queries", metavar="FILE", help="one question per line; one JSON object per line")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("summarize", parents=[common], help="one-page structured summary of a report")
+    p.add_argument("report")
+    p.add_argument("--format", choices=["md", "json", "docx"], default="md")
+    p.add_argument("-o", "--output", metavar="FILE")
+
+    p = sub.add_parser("compare", parents=[common], help="compare the problems sections of two reports")
+    p.add_argument("report_a")
+    p.add_argument("report_b")
+    p.add_argument("--format", choices=["md", "json", "html"], default="md")
+    p.add_argument("-o", "--output", metavar="FILE")
+
+    p = sub.add_parser("remove", parents=[common], help="remove a report from the index")
+    p.add_argument("report")
+
+    sub.add_parser("reindex", parents=[common], help="rebuild the index with the current settings")
+
+    p = sub.add_parser("status", parents=[common], help="embedder, generator and index figures")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("serve", parents=[common], help="start the web app")
+    p.add_argument("--host", default=None)
+    p.add_argument("--port", type=int, default=None)
+    p.add_argument("--ingest-if-empty", metavar="DIR", help="ingest this folder first when the index is empty")
+    return parser
+
+
+def _print_json(obj: Any) -> None:
+    print(json.dumps(obj, ensure_ascii=False))
+
+
+def _lines(path: str) -> list[str]:
+    text = Path(path).read_text(encoding="utf-8-sig")
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def cmd_inspect(service: Any, args: argparse.Namespace) -> int:
+    from rag.parse import report_to_dict
+
+    report = service.inspect_file(args.file)
+    if args.json:
+        _print_json(report_to_dict(report, include_text=False))
+        return 0
+    meta = report.meta
+    print(f"标题 title: {meta.title or '（未识别）'}")
+    print(f"发文机关 body: {meta.issuing_body or '—'}  地区 region: {meta.region or '—'}  层级 level: {meta.level or '—'}")
+    print(f"报告年度 year: {meta.year or '—'} ({meta.year_evidence})  文号: {meta.doc_number or '—'}  日期: {meta.date or '—'}")
+    for section in report.all_sections():
+        indent = "  " * (section.level - 1 if section.level > 0 else 0)
+        print(f"{indent}[{section.role}] {section.heading[:60] or '（导语 preamble）'}  {list(section.source_span)}")
+    print(f"存在的问题 problems ({len(report.problems)}):")
+    for item in report.problems:
+        print(f"  - {item.text[:80]}  {list(item.source_span)}")
+    for warning in report.warnings:
+        print(f"! {warning.code}: {warning.message}")
+    return 0
+
+
+def cmd_ingest(service: Any, args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    bar = tqdm(total=100, unit="%", disable=args.json or not sys.stderr.isatty(), file=sys.stderr)
+
+    def progress(stage: str, fraction: float) -> None:
+        bar.set_description(stage[:40])
+        bar.n = int(fraction * 100)
+        bar.refresh()
+
+    outcomes = service.ingest(args.paths, progress=progress)
+    bar.close()
+    if args.json:
+        for outcome in outcomes:
+            _print_json(outcome.to_json())
+    else:
+        labels = {"added": "新增", "updated": "更新", "unchanged": "未变", "failed": "失败", "removed": "删除"}
+        for o in outcomes:
+            print(f"[{labels.get(o.status, o.status)} {o.status}] {o.path}" + (f" → {o.report_id}" if o.report_id else ""))
+            print(f"    {o.message}")
+            for warning in o.warnings:
+                print(f"    ! {warning}")
+        ok = sum(o.status != "failed" for o in outcomes)
+        print(f"共 {len(outcomes)} 个文件：成功 {ok}，失败 {len(outcomes) - ok}。索引目录：{service.index_dir}")
+    return EXIT_PARTIAL if any(o.status == "failed" for o in outcomes) else 0
+
+
+def _report_json(info: Any) -> dict[str, Any]:
+    return {
+        "id": info.report_id,
+        "title": info.title,
+        "body": info.issuing_body,
+        "region": info.region,
+        "level": info.level,
+        "year": info.year,
+        "doc_number": info.doc_number,
+        "date": info.date,
+        "source": info.source,
+        "chunk_count": info.chunk_count,
+        "warnings": list(info.warnings),
+    }
+
+
+def cmd_reports(service: Any, args: argparse.Namespace) -> int:
+    reports = service.reports()
+    if args.json:
+        _print_json([_report_json(r) for r in reports])
+        return 0
+    if not reports:
+        print("索引中还没有报告（the index is empty）。")
+    for r in reports:
+        print(f"{r.report_id}\t{r.year or '—'}\t{r.issuing_body or '—'}\t{r.title}\t({r.source}, {r.chunk_count} chunks)")
+    return 0
+
+
+def _queries(args: argparse.Namespace, single: str | None) -> Iterable[str]:
+    if args.queries:
+        return _lines(args.queries)
+    if not single:
+        raise ReportQAError("请给出问题，或用 --queries FILE 给出问题列表（no query given）。")
+    return [single]
+
+
+def cmd_search(service: Any, args: argparse.Namespace) -> int:
+    for query in _queries(args, args.query):
+        hits = service.search(query, args.k, args.report)
+        if args.json or args.queries:
+            _print_json([h.to_json() for h in hits])
+            continue
+        for h in hits:
+            print(f"{h.rank}. [{h.score:.3f}] {h.report.source} · {h.chunk.section_path} ({h.chunk.role})")
+            print(f"   {h.chunk.text[:160]}")
+    return 0
+
+
+def cmd_ask(service: Any, args: argparse.Namespace) -> int:
+    from rag.types import Answer
+
+    for question in _queries(args, args.question):
+        if args.json or args.queries:
+            _print_json(service.ask(question, args.report).to_json())
+            continue
+        final = None
+        for piece in service.ask_stream(question, args.report):
+            if isinstance(piece, Answer):
+                final = piece
+            else:
+                print(piece, end="", flush=True)
+        print()
+        if final is not None:
+            badge = "模型生成·已核验" if final.mode == "llm" and final.verified else (
+                "模型生成·未通过核验" if final.mode == "llm" else "摘录")
+            if final.answer and final.mode == "llm" and final.notes:
+                print(f"\n最终答案（核验后）：{final.answer}")
+            print(f"\n[{badge}] 用时 {final.timings.get('total', 0):.2f}s")
+            for c in final.citations:
+                print(f"[{c.n}] {c.source} · {c.section_path} {list(c.source_span)}")
+                print(f"    {c.text[:160]}")
+            for note in final.notes:
+                print(f"注：{note}")
+    return 0
+
+
+def _write_or_print(text: str, output: str | None) -> None:
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        print(f"已写入 {output}", file=sys.stderr)
+    else:
+        print(text)
+
+
+def cmd_summarize(service: Any, args: argparse.Namespace) -> int:
+    from rag.summary_render import summary_to_dict, summary_to_docx, summary_to_markdown
+
+    summary = service.summarize(args.report)
+    if args.format == "docx":
+        out = args.output or f"{service.resolve(args.report).report_id}-summary.docx"
+        summary_to_docx(summary, out)
+        print(f"已写入 {out}", file=sys.stderr)
+    elif args.format == "json":
+        _write_or_print(json.dumps(summary_to_dict(summary), ensure_ascii=False, indent=2), args.output)
+    else:
+        _write_or_print(summary_to_markdown(summary), args.output)
+    return 0
+
+
+def cmd_compare(service: Any, args: argparse.Namespace) -> int:
+    from rag.compare_render import comparison_to_dict, comparison_to_html, comparison_to_markdown
+
+    comparison = service.compare(args.report_a, args.report_b)
+    if args.format == "json":
+        text = json.dumps(comparison_to_dict(comparison), ensure_ascii=False, indent=2)
+    elif args.format == "html":
+        text = comparison_to_html(comparison)
+    else:
+        text = comparison_to_markdown(comparison)
+    _write_or_print(text, args.output)
+    return 0
+
+
+def cmd_remove(service: Any, args: argparse.Namespace) -> int:
+    info = service.remove(args.report)
+    print(f"已删除 {info.report_id}（{info.title}）")
+    return 0
+
+
+def cmd_reindex(service: Any, args: argparse.Namespace) -> int:
+    outcomes = service.reindex()
+    failed = [o for o in outcomes if o.status == "failed"]
+    print(f"已重建索引：{len(outcomes) - len(failed)} 份报告" + (f"，{len(failed)} 份失败" if failed else ""))
+    for o in failed:
+        print(f"  失败 {o.path}: {o.message}")
+    return EXIT_PARTIAL if failed else 0
+
+
+def cmd_status(service: Any, args: argparse.Namespace) -> int:
+    info = service.status()
+    if args.json:
+        _print_json(info)
+    else:
+        for key, value in info.items():
+            print(f"{key}: {value}")
+    return 0
+
+
+def cmd_serve(service: Any, args: argparse.Namespace) -> int:
+    ui = service.settings.ui
+    host = args.host or ui.host
+    port = args.port or ui.port
+    if args.ingest_if_empty:
+        status = service.status()
+        if not status.get("reports"):
+            print(f"索引为空，正在导入 {args.ingest_if_empty} …（first run: ingesting the bundled reports）", file=sys.stderr)
+            for o in service.ingest([args.ingest_if_empty]):
+                print(f"  [{o.status}] {Path(o.path).name} {o.message}", file=sys.stderr)
+    from ui.app import launch
+
+    launch(service, host=host, port=port, username=ui.username, password=ui.password)
+    return 0
+
+
+COMMANDS = {
+    "inspect": cmd_inspect,
+    "ingest": cmd_ingest,
+    "reports": cmd_reports,
+    "search": cmd_search,
+    "ask": cmd_ask,
+    "summarize": cmd_summarize,
+    "compare": cmd_compare,
+    "remove": cmd_remove,
+    "reindex": cmd_reindex,
+    "status": cmd_status,
+    "serve": cmd_serve,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    args = build_parser().parse_args(argv)
+    debug = args.debug or os.environ.get("REPORTQA_DEBUG") == "1"
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        from rag.config import load_settings
+        from rag.service import ReportQA
+
+        settings = load_settings(args.config).with_index(args.index)
+        service = ReportQA.from_settings(settings)
+        return COMMANDS[args.command](service, args)
+    except ReportQAError as exc:
+        if debug:
+            raise
+        print(f"错误 error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("\n已中断（interrupted）；索引保持中断前的状态。", file=sys.stderr)
+        return 130
+    except OSError as exc:
+        if debug:
+            raise
+        print(f"错误 error: {exc.strerror or exc}: {exc.filename or ''}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except Exception as exc:  # no traceback for users unless --debug
+        if debug:
+            raise
+        print(f"内部错误 internal error: {exc!r}（加 --debug 查看详情 / rerun with --debug）", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,370 @@
+"""The use cases: the one place that knows every stage. The CLI, the UI and scripts call this.
+
+``ReportQA`` holds only shared, read-mostly resources (settings, the embedder, the generator, the
+open index); per-user state (chat history, chosen reports) belongs to the caller.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rag.config import Settings
+from rag.errors import (
+    BadQueryError,
+    IndexNotFoundError,
+    ModelError,
+    ReaderError,
+    ReportQAError,
+    UnknownReportError,
+)
+from rag.types import Answer, Hit, IngestOutcome, Report, ReportInfo
+
+if TYPE_CHECKING:
+    from rag.compare import Comparison
+    from rag.embed import Embedder
+    from rag.generate import Generator
+    from rag.store import IndexStore
+    from rag.summary import Summary
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[str, float], None]
+
+NO_INDEX_HINT = (
+    "还没有导入任何报告（no index yet at {path}）。请先导入：reportqa ingest 报告文件或文件夹 --index {path}"
+)
+
+
+class ReportQA:
+    """Ingest, search, ask, summarise and compare over one index directory."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.RLock()  # guards lazy loading and index writes, not searches
+        self._embedder: Embedder | None = None
+        self._generator: Generator | None = None
+        self._generator_error: str = ""
+        self._generator_loaded = False
+        self._store: IndexStore | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ReportQA:
+        return cls(settings)
+
+    # ----------------------------------------------------------------- resources
+    @property
+    def index_dir(self) -> Path:
+        return self.settings.index_path
+
+    def embedder(self) -> Embedder:
+        with self._lock:
+            if self._embedder is None:
+                from rag.embed import make_embedder
+
+                self._embedder = make_embedder(self.settings.embedder)
+            return self._embedder
+
+    def generator(self) -> Generator | None:
+        """The configured generator, or None (extractive mode) — loaded once.
+
+        A generator that fails to load (model file missing, server down at start) leaves the
+        service in extractive mode; the reason is kept for ``status()`` and answer notes.
+        """
+        with self._lock:
+            if not self._generator_loaded:
+                self._generator_loaded = True
+                from rag.generate import make_generator
+
+                try:
+                    self._generator = make_generator(self.settings.generator)
+                except ModelError as exc:
+                    self._generator_error = str(exc)
+                    logger.warning("generator unavailable, answering extractively: %s", exc)
+            return self._generator
+
+    def _open_store(self, create: bool = False) -> IndexStore:
+        with self._lock:
+            if self._store is not None:
+                return self._store
+            from rag.store import IndexStore
+
+            embedder = self.embedder()
+            try:
+                store = IndexStore.open(
+                    self.index_dir,
+                    embedder_name=embedder.name,
+                    dim=embedder.dim,
+                    chunking=self.settings.chunking,
+                    faiss_kind=self.settings.retrieval.faiss_index,
+                    create=create,
+                )
+            except IndexNotFoundError as exc:
+                raise IndexNotFoundError(NO_INDEX_HINT.format(path=self.index_dir)) from exc
+            self._store = store
+            return store
+
+    def store(self) -> IndexStore:
+        return self._open_store(create=False)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._store is not None and hasattr(self._store, "close"):
+                self._store.close()
+            self._store = None
+
+    # ----------------------------------------------------------------- ingestion
+    def ingest(self, paths: list[str | Path], progress: Progress | None = None) -> list[IngestOutcome]:
+        """Parse, chunk, embed and index files and folders; one bad file never stops the batch.
+
+        Everything is committed at the end in one atomic step: an interruption leaves the
+        previous index as it was.
+        """
+        from rag.readers import expand_inputs
+
+        files, problems = expand_inputs([Path(p) for p in paths])
+        outcomes = [IngestOutcome(path=str(p), status="failed", message=msg) for p, msg in problems]
+        if not files:
+            if not outcomes:
+                outcomes.append(IngestOutcome(path=", ".join(map(str, paths)), status="failed",
+                                              message="没有找到可导入的报告文件（no supported files found）"))
+            return outcomes
+        with self._lock:
+            store = self._open_store(create=True)
+            changed = False
+            for i, path in enumerate(files):
+                outcome = self._ingest_one(store, path, progress, i, len(files))
+                changed = changed or outcome.status in ("added", "updated")
+                outcomes.append(outcome)
+            if changed:
+                self._notify(progress, "写入索引（index）", 0.99)
+                store.commit()
+            self._notify(progress, "完成（done）", 1.0)
+        return outcomes
+
+    def _ingest_one(self, store: IndexStore, path: Path, progress: Progress | None, i: int, n: int) -> IngestOutcome:
+        from rag.chunk import chunk_report, embedding_text
+        from rag.parse import load_report, report_id_for
+
+        started = time.perf_counter()
+        base = i / n
+        step = 1.0 / n
+        try:
+            max_bytes = int(self.settings.ingest.max_file_mb * 1024 * 1024)
+            if path.is_file() and path.stat().st_size <= max_bytes:
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+                if store.has_unchanged(str(path.resolve()), digest):
+                    return IngestOutcome(str(path), "unchanged", self._id_for_path(store, path), "未改动，跳过")
+            self._notify(progress, f"解析 {path.name}（parse）", base + 0.1 * step)
+            report_id = self._unique_report_id(store, report_id_for(path), path)
+            report = load_report(path, max_bytes, report_id=report_id)
+            existed = self._known(store, report_id)
+            chunks = chunk_report(report, self.settings.chunking.size, self.settings.chunking.overlap)
+            self._notify(progress, f"向量化 {path.name}（embed {len(chunks)} chunks）", base + 0.4 * step)
+            texts = [embedding_text(c, report.meta.title) for c in chunks]
+            vectors = self.embedder().embed_documents(texts)
+            self._notify(progress, f"索引 {path.name}（index）", base + 0.9 * step)
+            store.put_report(report, chunks, vectors)
+            return IngestOutcome(
+                path=str(path),
+                status="updated" if existed else "added",
+                report_id=report.report_id,
+                message=f"{report.meta.title or path.name}: {len(report.sections)} 个部分，{len(chunks)} 个片段",
+                chunks=len(chunks),
+                warnings=tuple(w.message for w in report.warnings),
+                seconds=time.perf_counter() - started,
+            )
+        except ReportQAError as exc:
+            message = exc.reason if isinstance(exc, ReaderError) else str(exc)
+            return IngestOutcome(str(path), "failed", message=message, seconds=time.perf_counter() - started)
+        except Exception as exc:  # one bad file never stops a batch
+            logger.exception("unexpected failure ingesting %s", path)
+            return IngestOutcome(str(path), "failed", message=f"内部错误（internal error）：{exc!r}")
+
+    @staticmethod
+    def _known(store: IndexStore, report_id: str) -> bool:
+        try:
+            store.resolve(report_id)
+            return True
+        except UnknownReportError:
+            return False
+
+    def _id_for_path(self, store: IndexStore, path: Path) -> str:
+        resolved = str(path.resolve())
+        for info in store.reports():
+            if info.source_path == resolved:
+                return info.report_id
+        return ""
+
+    def _unique_report_id(self, store: IndexStore, wanted: str, path: Path) -> str:
+        """The file stem, unless another file with the same stem is already indexed."""
+        resolved = str(path.resolve())
+        try:
+            info = store.resolve(wanted)
+        except UnknownReportError:
+            return wanted
+        if info.source_path == resolved:
+            return wanted
+        return f"{wanted}-{hashlib.sha1(resolved.encode()).hexdigest()[:6]}"
+
+    @staticmethod
+    def _notify(progress: Progress | None, stage: str, fraction: float) -> None:
+        if progress is not None:
+            progress(stage, min(max(fraction, 0.0), 1.0))
+
+    def remove(self, ref: str) -> ReportInfo:
+        with self._lock:
+            store = self.store()
+            info = store.resolve(ref)
+            store.remove(info.report_id)
+            store.commit()
+            return info
+
+    def reindex(self, progress: Progress | None = None) -> list[IngestOutcome]:
+        """Rebuild the whole index with the current settings from the stored source texts."""
+        from rag.reindex import rebuild_index
+
+        with self._lock:
+            self.close()
+            outcomes = rebuild_index(self.settings, self.embedder(), progress)
+            return outcomes
+
+    # ----------------------------------------------------------------- reading
+    def reports(self) -> list[ReportInfo]:
+        return self.store().reports()
+
+    def resolve(self, ref: str) -> ReportInfo:
+        return self.store().resolve(ref)
+
+    def load_report(self, ref: str) -> Report:
+        store = self.store()
+        return store.load_report(store.resolve(ref).report_id)
+
+    def source_text(self, ref: str) -> str:
+        store = self.store()
+        return store.source_text(store.resolve(ref).report_id)
+
+    def inspect_file(self, path: str | Path) -> Report:
+        from rag.parse import load_report
+
+        return load_report(Path(path), int(self.settings.ingest.max_file_mb * 1024 * 1024))
+
+    # ----------------------------------------------------------------- retrieval and answers
+    def _resolve_ids(self, report_ids: list[str] | None) -> list[str] | None:
+        if not report_ids:
+            return None
+        store = self.store()
+        return [store.resolve(r).report_id for r in report_ids]
+
+    def search(self, query: str, k: int | None = None, report_ids: list[str] | None = None) -> list[Hit]:
+        from rag.retrieve import Retriever
+
+        if not query or not query.strip():
+            raise BadQueryError("问题为空，请输入要查询的内容（empty query）。")
+        store = self.store()
+        retriever = Retriever(store, self.embedder(), self.settings.retrieval)
+        return retriever.search(query, k or self.settings.retrieval.k, self._resolve_ids(report_ids))
+
+    def ask_stream(self, question: str, report_ids: list[str] | None = None) -> Iterator[str | Answer]:
+        """Yield the answer's text as it is produced, then the final, verified ``Answer``."""
+        from rag.answer import stream_answer
+
+        started = time.perf_counter()
+        hits = self.search(question, None, report_ids)
+        retrieval = time.perf_counter() - started
+        generator = self.generator()
+        final: Answer | None = None
+        for piece in stream_answer(question, hits, generator, self.settings):
+            if isinstance(piece, Answer):
+                final = piece
+            else:
+                yield piece
+        if final is None:  # pragma: no cover - stream_answer always ends with an Answer
+            raise ReportQAError("内部错误：回答没有结束（the answer stream ended without a result）")
+        final.timings["retrieval"] = retrieval
+        final.timings["total"] = time.perf_counter() - started
+        if self._generator_error and generator is None and self.settings.generator.backend != "none":
+            final.notes.append(f"模型不可用，已使用摘录模式：{self._generator_error}")
+        yield final
+
+    def ask(self, question: str, report_ids: list[str] | None = None) -> Answer:
+        answer: Answer | None = None
+        for piece in self.ask_stream(question, report_ids):
+            if isinstance(piece, Answer):
+                answer = piece
+        assert answer is not None
+        return answer
+
+    # ----------------------------------------------------------------- summaries and comparison
+    def summarize(self, ref: str) -> Summary:
+        from rag.summary import build_summary
+
+        return build_summary(self.load_report(ref), generator=self.generator())
+
+    def compare(self, ref_a: str, ref_b: str) -> Comparison:
+        from rag.compare import compare_reports
+
+        a, b = self.resolve(ref_a), self.resolve(ref_b)
+        if a.report_id == b.report_id:
+            raise ReportQAError(f"两次选择了同一份报告（{a.report_id}）：请选择两份不同的报告进行对比。")
+        return compare_reports(
+            self.load_report(a.report_id),
+            self.load_report(b.report_id),
+            embedder=self.embedder(),
+            generator=self.generator(),
+        )
+
+    # ----------------------------------------------------------------- status
+    def status(self) -> dict[str, Any]:
+        gen = self.settings.generator
+        info: dict[str, Any] = {
+            "index_dir": str(self.index_dir),
+            "embedder": self._embedder_label(),
+            "generator": gen.backend,
+            "generator_detail": self._generator_label(),
+            "reports": 0,
+            "chunks": 0,
+            "index_bytes": 0,
+            "add_model_hint": (
+                "python scripts/download_models.py qwen2.5-3b-instruct-q4_k_m && "
+                "REPORTQA_GENERATOR__BACKEND=llama-cpp "
+                "REPORTQA_GENERATOR__MODEL_PATH=qwen2.5-3b-instruct-q4_k_m reportqa serve"
+            ),
+        }
+        try:
+            store = self.store()
+            reports = store.reports()
+            info["reports"] = len(reports)
+            info["chunks"] = sum(r.chunk_count for r in reports)
+            info["index_bytes"] = store.size_bytes()
+        except ReportQAError as exc:
+            info["index_error"] = str(exc)
+        return info
+
+    def _embedder_label(self) -> str:
+        emb = self.settings.embedder
+        return emb.backend + (f" ({emb.model})" if emb.model else "")
+
+    def _generator_label(self) -> str:
+        gen = self.settings.generator
+        if gen.backend == "none":
+            return "摘录模式（extractive only）：未配置模型"
+        if gen.backend == "llama-cpp":
+            return f"llama-cpp: {gen.model_path or '(未设置 model_path)'}" + (
+                f" — 不可用：{self._generator_error}" if self._generator_error else ""
+            )
+        if gen.backend == "openai":
+            return f"OpenAI-compatible server {gen.openai_base_url} model={gen.openai_model}"
+        return gen.backend
+
+    def check_server(self) -> tuple[bool, str]:
+        if self.settings.generator.backend != "openai":
+            return False, "未配置 OpenAI 兼容服务（generator.backend 不是 openai）。"
+        from rag.generate import OpenAIGenerator
+
+        return OpenAIGenerator(self.settings.generator).check()
