@@ -46,7 +46,10 @@ class ReportQA:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._lock = threading.RLock()  # guards lazy loading and index writes, not searches
+        self._lock = threading.RLock()  # guards lazy loading only: held briefly
+        # Serialises writers (ingest, remove, reindex). Searches don't take it: they read the last
+        # committed snapshot, so one user's long import never blocks another user's question.
+        self._write_lock = threading.Lock()
         self._embedder: Embedder | None = None
         self._generator: Generator | None = None
         self._generator_error: str = ""
@@ -119,11 +122,15 @@ class ReportQA:
             self._store = None
 
     # ----------------------------------------------------------------- ingestion
-    def ingest(self, paths: list[str | Path], progress: Progress | None = None) -> list[IngestOutcome]:
+    def ingest(
+        self, paths: list[str | Path], progress: Progress | None = None, replace_same_name: bool = False
+    ) -> list[IngestOutcome]:
         """Parse, chunk, embed and index files and folders; one bad file never stops the batch.
 
         Everything is committed at the end in one atomic step: an interruption leaves the
-        previous index as it was.
+        previous index as it was. A file is identified by its path; ``replace_same_name`` (used
+        for browser uploads, which arrive at a new temporary path each time) makes a file replace
+        an indexed report with the same file name instead of being added beside it.
         """
         from rag.readers import expand_inputs
 
@@ -134,11 +141,11 @@ class ReportQA:
                 outcomes.append(IngestOutcome(path=", ".join(map(str, paths)), status="failed",
                                               message="没有找到可导入的报告文件（no supported files found）"))
             return outcomes
-        with self._lock:
+        with self._write_lock:
             store = self._open_store(create=True)
             changed = False
             for i, path in enumerate(files):
-                outcome = self._ingest_one(store, path, progress, i, len(files))
+                outcome = self._ingest_one(store, path, progress, i, len(files), replace_same_name)
                 changed = changed or outcome.status in ("added", "updated")
                 outcomes.append(outcome)
             if changed:
@@ -147,7 +154,9 @@ class ReportQA:
             self._notify(progress, "完成（done）", 1.0)
         return outcomes
 
-    def _ingest_one(self, store: IndexStore, path: Path, progress: Progress | None, i: int, n: int) -> IngestOutcome:
+    def _ingest_one(
+        self, store: IndexStore, path: Path, progress: Progress | None, i: int, n: int, replace_same_name: bool
+    ) -> IngestOutcome:
         from rag.chunk import chunk_report, embedding_text
         from rag.parse import load_report, report_id_for
 
@@ -161,7 +170,7 @@ class ReportQA:
                 if store.has_unchanged(str(path.resolve()), digest):
                     return IngestOutcome(str(path), "unchanged", self._id_for_path(store, path), "未改动，跳过")
             self._notify(progress, f"解析 {path.name}（parse）", base + 0.1 * step)
-            report_id = self._unique_report_id(store, report_id_for(path), path)
+            report_id = self._unique_report_id(store, report_id_for(path), path, replace_same_name)
             report = load_report(path, max_bytes, report_id=report_id)
             existed = self._known(store, report_id)
             chunks = chunk_report(report, self.settings.chunking.size, self.settings.chunking.overlap)
@@ -201,14 +210,14 @@ class ReportQA:
                 return info.report_id
         return ""
 
-    def _unique_report_id(self, store: IndexStore, wanted: str, path: Path) -> str:
+    def _unique_report_id(self, store: IndexStore, wanted: str, path: Path, replace_same_name: bool) -> str:
         """The file stem, unless another file with the same stem is already indexed."""
         resolved = str(path.resolve())
         try:
             info = store.resolve(wanted)
         except UnknownReportError:
             return wanted
-        if info.source_path == resolved:
+        if info.source_path == resolved or (replace_same_name and info.source == path.name):
             return wanted
         return f"{wanted}-{hashlib.sha1(resolved.encode()).hexdigest()[:6]}"
 
@@ -218,7 +227,7 @@ class ReportQA:
             progress(stage, min(max(fraction, 0.0), 1.0))
 
     def remove(self, ref: str) -> ReportInfo:
-        with self._lock:
+        with self._write_lock:
             store = self.store()
             info = store.resolve(ref)
             store.remove(info.report_id)
@@ -229,10 +238,9 @@ class ReportQA:
         """Rebuild the whole index with the current settings from the stored source texts."""
         from rag.reindex import rebuild_index
 
-        with self._lock:
+        with self._write_lock:
             self.close()
-            outcomes = rebuild_index(self.settings, self.embedder(), progress)
-            return outcomes
+            return rebuild_index(self.settings, self.embedder(), progress)
 
     # ----------------------------------------------------------------- reading
     def reports(self) -> list[ReportInfo]:

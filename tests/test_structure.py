@@ -1,0 +1,294 @@
+"""Heading detection, tree building, roles, items and warnings (rag.headings/roles/items/structure)."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+from rag.errors import NotAReportError, ReaderError
+from rag.headings import cn_to_int, find_runins, match_heading
+from rag.parse import load_report
+from rag.roles import assign_roles, heading_role
+from rag.structure import body_bounds, parse_report
+from rag.types import CleanText, Report, SourceDocument
+
+FILLER = "认真贯彻落实上级关于法治政府建设的各项决策部署，依法全面履行政府职能，持续推进严格规范公正文明执法。"
+_AREAS = itertools.cycle(["行政审批", "政务公开", "行政复议", "行政调解", "普法宣传", "执法监督", "决策程序", "规范性文件"])
+_SERIAL = itertools.count(1)
+
+
+def para() -> str:
+    """A distinct filler paragraph (the cleaner drops repeated paragraphs as duplicated page bodies)."""
+    return f"围绕{next(_AREAS)}工作第{next(_SERIAL)}项任务，" + FILLER
+
+
+def parse_text(tmp_path: Path, text: str, name: str = "report.txt") -> Report:
+    """Through the real pipeline: read_file -> clean_text -> parse_report."""
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return load_report(path, 1_000_000)
+
+
+def _doc(text: str) -> tuple[SourceDocument, CleanText]:
+    doc = SourceDocument("mem.txt", "mem.txt", text, "txt", "utf-8", "0" * 64, len(text.encode()))
+    return doc, CleanText(text, tuple(range(len(text))))
+
+
+# ----------------------------------------------------------------------------------------------
+# headings
+
+
+@pytest.mark.parametrize(
+    ("line", "style", "rank", "number", "heading"),
+    [
+        ("十一、加强行政复议工作", "cn", 1, 11, "十一、加强行政复议工作"),
+        ("二十、其他需要报告的情况", "cn", 1, 20, "二十、其他需要报告的情况"),
+        ("（十二）深化政务公开", "paren_cn", 2, 12, "（十二）深化政务公开"),
+        ("(一)依法全面履行政府职能", "paren_cn", 2, 1, "(一)依法全面履行政府职能"),
+        ("1. 组织开展学法活动。", "arabic", 3, 1, "1. 组织开展学法活动。"),
+        ("2.公众参与。实行决策公开。", "arabic", 3, 2, "2.公众参与。"),
+        ("3、加强执法监督", "arabic", 3, 3, "3、加强执法监督"),
+        ("4．完善制度", "arabic", 3, 4, "4．完善制度"),
+        ("（1）建立台账", "paren_arabic", 4, 1, "（1）建立台账"),
+        ("(2)建立台账", "paren_arabic", 4, 2, "(2)建立台账"),
+        ("第一部分 工作开展情况", "part", 1, 1, "第一部分 工作开展情况"),
+        ("**一、工作情况**", "cn", 1, 1, "一、工作情况"),
+    ],
+)
+def test_heading_styles(line: str, style: str, rank: int, number: int, heading: str) -> None:
+    m = match_heading(line)
+    assert m is not None
+    assert (m.style, m.rank, m.number) == (style, rank, number)
+    assert line[m.start : m.end] == heading
+
+
+def test_run_in_heading_stops_at_first_sentence() -> None:
+    line = "（一）加强组织领导，完善机制保障。一是强化领导责任。按照规定要求，由一把手领导依法行政工作。"
+    m = match_heading(line)
+    assert m is not None and line[m.start : m.end] == "（一）加强组织领导，完善机制保障。"
+
+
+def test_numbered_paragraph_without_short_title_is_number_only() -> None:
+    line = "2." + "印发了《全面依法治区督察工作办法》规定明确了督察对象及方式并将法治建设工作开展情况等七项重要事项纳入督察内容" * 2 + "。"
+    m = match_heading(line)
+    assert m is not None and m.end == m.marker_end
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["2020年，我区深入学习贯彻习近平法治思想。", "1.2万件行政许可事项全部网上办理。", "12.5%的案件调解结案。",
+     "一、二、三产业融合发展取得成效。", "3.", "2021年2月5日"],
+)
+def test_not_headings(line: str) -> None:
+    assert match_heading(line) is None
+
+
+def test_cn_to_int() -> None:
+    assert [cn_to_int(t) for t in ["一", "九", "十", "十一", "十九", "二十", "二十三", "一二", "十十", "甲"]] == [
+        1, 9, 10, 11, 19, 20, 23, None, None, None]
+
+
+def test_find_runins_needs_a_sequence_after_punctuation() -> None:
+    text = "主要做法：一是强化领导；二是完善制度；三是加强监督。"
+    assert [r.marker for r in find_runins(text, 0, len(text))] == ["一是", "二是", "三是"]
+    lone = "工作的统一是前提，一是关键。"
+    assert find_runins(lone, 0, len(lone)) == []
+
+
+def test_numbering_inside_a_long_paragraph_is_not_a_heading(tmp_path: Path) -> None:
+    text = ("2020年法治政府建设情况报告\n一、主要举措和成效\n" + para() + "主要包括：1.加强学法；2.规范执法。" + para() + "\n"
+            "二、存在的问题\n执法力量薄弱，信息化建设滞后。\n")
+    r = parse_text(tmp_path, text)
+    assert [s.heading for s in r.sections] == ["一、主要举措和成效", "二、存在的问题"]
+    assert r.sections[0].children == []
+
+
+def test_tree_handles_skipped_levels_eleven_and_backwards_numbers(tmp_path: Path) -> None:
+    cn = "一二三四五六七八九十"
+    tops = [f"{cn[i]}、工作{i + 1}" for i in range(10)] + ["十一、存在的问题", "十二、下一步工作打算"]
+    parts = ["2021年度法治政府建设情况报告", "2021年，我区" + para()]
+    for i, t in enumerate(tops):
+        parts.append(t)
+        if i == 0:
+            parts += ["1. 加强学法。" + para(), "2. 规范执法。" + para(), "（1）细项。" + para()]
+        if i == 2:
+            parts += ["二、这一行编号倒退，是正文而不是标题。" + para()]
+        parts.append(para())
+    r = parse_text(tmp_path, "\n".join(parts) + "\n")
+    top = [s for s in r.sections if s.role != "preamble"]
+    assert [s.number for s in top] == [f"{cn[i]}、" for i in range(10)] + ["十一、", "十二、"]
+    first = top[0]
+    assert [(c.number, c.level) for c in first.children] == [("1.", 3), ("2.", 3)]  # 1. directly under 一、
+    assert [(c.number, c.level) for c in first.children[1].children] == [("（1）", 4)]
+    assert top[10].role == "problems" and top[11].role == "plans"
+    assert all(s.role == "measures" for s in top[:10])
+
+
+def test_parts_above_cn_headings(tmp_path: Path) -> None:
+    text = ("2020年度法治政府建设情况报告\n第一部分 主要举措和成效\n一、依法履职\n" + para() + "\n二、规范执法\n" + para()
+            + "\n第二部分 存在的问题\n执法力量薄弱。\n")
+    r = parse_text(tmp_path, text)
+    assert [(s.number, s.role) for s in r.sections] == [("第一部分", "measures"), ("第二部分", "problems")]
+    assert [(c.number, c.level) for c in r.sections[0].children] == [("一、", 2), ("二、", 2)]
+
+
+# ----------------------------------------------------------------------------------------------
+# roles
+
+
+@pytest.mark.parametrize(
+    ("heading", "role"),
+    [
+        ("二、存在的问题", "problems"), ("三、存在问题", "problems"), ("三、存在的不足和原因", "problems"),
+        ("三、2021年推进法治政府建设存在的不足", "problems"), ("四、问题和不足", "problems"),
+        ("三、困难和问题", "problems"), ("（三）短板和不足", "problems"), ("三、存在的差距", "problems"),
+        ("四、下一步工作打算", "plans"), ("四、下步打算", "plans"), ("四、2021年工作安排", "plans"),
+        ("四、下一年度推进法治政府建设的主要安排", "plans"), ("三、改进措施", "plans"), ("三、整改措施", "plans"),
+        ("四、“十四五”期间及下阶段推进法治政府建设的工作思路目标举措", "plans"),
+        ("二、党政主要负责人履行推进法治建设第一责任人职责情况", "responsibility"),
+        ("五、其他需要报告的情况", "other"),
+        ("一、2021年度推进法治政府建设的主要举措和成效", "measures"), ("一、工作开展情况", "measures"),
+        ("一、主要工作", "measures"), ("三、存在问题及2021年工作安排", "merged"), ("三、存在问题及下步打算", "merged"),
+        ("一、充分发挥中枢协调作用，助力XX打造法治城市示范。", None),
+        ("二、着力补齐短板，切实解决群众反映强烈的问题", None),
+    ],
+)
+def test_heading_roles(heading: str, role: str | None) -> None:
+    assert heading_role(heading) == role
+
+
+def test_slogan_headings_are_measures_before_problems_and_other_after() -> None:
+    roles = assign_roles(["一、充分发挥中枢协调作用", "二、深入学习贯彻中央部署", "三、存在的问题", "四、下一步工作思路",
+                          "五、加强宣传引导"])
+    assert roles == ["measures", "measures", "problems", "plans", "other"]
+
+
+def test_unnamed_headings_are_classified_by_content() -> None:
+    headings = ["一、坚持依法行政，建设法治政府", "二、依法行政还需要扎实推进", "三、聚焦短板弱项，精准施策"]
+    bodies = ["2020年，我区" + FILLER, "部分干部法治意识不强。", "2021年，我区将加强执法培训。"]
+    assert assign_roles(headings, bodies) == ["measures", "problems", "plans"]
+    assert assign_roles([*headings[:2], "三、加强宣传引导"], [*bodies[:2], "全年开展宣传活动20场。"])[2] == "other"
+
+
+# ----------------------------------------------------------------------------------------------
+# parse_report on synthetic reports (real read + clean)
+
+
+def test_single_paragraph_report_has_no_structure(tmp_path: Path) -> None:
+    text = "2020年，我镇" + para() + para() + para() + "\n"
+    r = parse_text(tmp_path, text)
+    assert len(r.sections) == 1 and r.sections[0].role == "other"
+    assert {"no_structure", "no_problems_section"} <= {w.code for w in r.warnings}
+    assert r.problems == []
+
+
+def test_inline_problems_are_found_and_split(tmp_path: Path) -> None:
+    text = ("2020年，我区" + para() + para() + "但与上级要求和群众期盼相比，仍存在依法行政水平不够高、执法监督力度不够强等不足。"
+            "下一步，我区将继续" + para() + "\n")
+    r = parse_text(tmp_path, text)
+    codes = {w.code for w in r.warnings}
+    assert {"no_problems_section", "problems_inline_only"} <= codes
+    assert len(r.problems) == 1
+    assert r.problems[0].text.startswith("但与上级要求和群众期盼相比，仍存在依法行政水平不够高")
+    assert "下一步" not in r.problems[0].text
+
+
+def test_report_without_problems_section_warns(tmp_path: Path) -> None:
+    text = "2020年法治政府建设情况报告\n一、主要举措和成效\n" + para() + para() + "\n二、下一步工作打算\n" + para() + "\n"
+    r = parse_text(tmp_path, text)
+    assert "no_problems_section" in {w.code for w in r.warnings}
+    assert "problems_inline_only" not in {w.code for w in r.warnings}
+    assert r.problems == [] and len(r.plans) == 1
+
+
+def test_merged_section_split_inside_one_paragraph(tmp_path: Path) -> None:
+    text = ("2020年法治政府建设情况报告\n一、工作开展情况\n" + para() + "\n三、存在问题及下步打算\n"
+            "执法人员素质参差不齐，信息化建设滞后。下一步，我局将加强执法培训；推进信息化建设。\n")
+    r = parse_text(tmp_path, text)
+    problems, plans = r.sections[-2], r.sections[-1]
+    assert (problems.role, plans.role) == ("problems", "plans")
+    assert r.text[plans.span[0] : plans.span[1]].startswith("下一步，我局将")
+    assert problems.split_from == plans.split_from == "三、存在问题及下步打算"
+    assert [p.text for p in r.problems] == ["执法人员素质参差不齐", "信息化建设滞后"]
+    assert "merged_section_split" in {w.code for w in r.warnings}
+
+
+def test_merged_section_without_turn_stays_problems(tmp_path: Path) -> None:
+    text = ("2020年法治政府建设情况报告\n一、工作开展情况\n" + para() + "\n二、存在问题及下步打算\n"
+            "部分干部依法行政意识不强，执法监督有待加强。\n")
+    r = parse_text(tmp_path, text)
+    assert r.sections[-1].role == "problems"
+    assert "merged_section_unsplit" in {w.code for w in r.warnings}
+    assert len(r.problems) == 2
+
+
+def test_comma_split_only_when_every_clause_is_a_deficit(tmp_path: Path) -> None:
+    text = ("2020年法治政府建设情况报告\n一、工作开展情况\n" + para() + "\n二、存在的问题\n"
+            "虽然取得了一定成效，但还存在一些不足。比如：执法队伍专业化程度不高，基层执法力量依然薄弱。\n"
+            "部分单位按要求开展了普法宣传，但宣传形式还不够新颖。\n三、下一步工作打算\n" + para() + "\n")
+    r = parse_text(tmp_path, text)
+    assert [p.text for p in r.problems] == ["执法队伍专业化程度不高", "基层执法力量依然薄弱",
+                                            "部分单位按要求开展了普法宣传，但宣传形式还不够新颖"]
+    for p in r.problems:
+        assert r.text[p.span[0] : p.span[1]] == p.text
+
+
+def test_trailing_signature_is_not_in_the_last_section(tmp_path: Path) -> None:
+    text = ("潼南区司法局关于2020年度法治政府建设情况的报告\n一、工作开展情况\n" + para() + "\n二、存在的问题\n执法力量薄弱。\n"
+            "三、2021年工作安排\n" + para() + "\n\n潼南区司法局\n\n2021年3月1日\n")
+    r = parse_text(tmp_path, text)
+    last = r.sections[-1]
+    assert r.text[last.span[0] : last.span[1]].rstrip().endswith("文明执法。")
+    assert body_bounds(r.text)[1] == last.span[1]
+    assert r.meta.date == "2021-03-01"
+
+
+def test_masked_template_warnings(tmp_path: Path) -> None:
+    text = ("XX镇20XX年法治政府建设情况报告\n下面是小编为大家整理的报告，供大家参考。\n一、工作开展情况\n"
+            "20XX年，全镇共办理行政复议案件XX件，召开会议***次。" + para() + "\n二、存在的问题\n执法力量薄弱。\n")
+    r = parse_text(tmp_path, text)
+    codes = {w.code for w in r.warnings}
+    assert {"masked_figures", "template_or_fanwen"} <= codes
+    assert r.meta.region == ""
+
+
+def test_not_a_report_raises(tmp_path: Path) -> None:
+    nav = "\n".join(["首页", "政务公开", "法治政府建设", "通知公告", "联系我们", "网站地图", "政府信息公开目录"] * 5)
+    with pytest.raises(NotAReportError, match="法治政府建设情况报告"):
+        parse_report(*_doc(nav), "nav")
+    with pytest.raises(NotAReportError):
+        parse_report(*_doc("今天天气很好。" * 40), "weather")
+    with pytest.raises(NotAReportError):
+        parse_report(*_doc("法治政府建设工作报告。"), "short")
+    html = "<html><head><title>首页</title></head><body><ul>" + "".join(
+        f"<li><a href='/{i}'>法治政府建设栏目{i}</a></li>" for i in range(30)) + "</ul></body></html>"
+    (tmp_path / "nav.html").write_text(html, encoding="utf-8")
+    with pytest.raises(ReaderError):  # NotAReportError is a ReaderError; the reader may refuse first
+        load_report(tmp_path / "nav.html", 1_000_000)
+
+
+def test_stand_in_clean_text_gives_same_sections_as_real_clean(tmp_path: Path) -> None:
+    text = "关于2020年度法治政府建设情况的报告\n一、工作情况\n" + para() + "\n二、存在问题\n执法力量薄弱；信息化建设滞后。\n"
+    real = parse_text(tmp_path, text)
+    stand_in = parse_report(*_doc(text), "x")
+    assert [s.heading for s in real.sections] == [s.heading for s in stand_in.sections]
+    assert [p.text for p in real.problems] == [p.text for p in stand_in.problems] == ["执法力量薄弱", "信息化建设滞后"]
+
+
+def test_lead_in_is_dropped_but_a_real_first_problem_is_kept(tmp_path: Path) -> None:
+    text = ("2020年法治政府建设情况报告\n一、工作开展情况\n" + para() + "\n二、存在的问题\n"
+            "部分单位还存在规范性文件审核不严的问题。\n我们也清醒地认识到，仍存在一些不足，主要表现在：城乡公共法律服务发展不平等，等等。\n"
+            "三、下一步工作打算\n" + para() + "\n")
+    r = parse_text(tmp_path, text)
+    assert [p.text for p in r.problems] == ["部分单位还存在规范性文件审核不严的问题", "城乡公共法律服务发展不平等"]
+
+
+def test_inline_problems_are_not_taken_from_the_plans(tmp_path: Path) -> None:
+    text = ("2020年法治政府建设情况报告\n一、工作开展情况\n" + para() + "但与群众期盼相比，仍存在执法监督力度不够强等不足。\n"
+            "二、下一步工作打算\n同时，针对存在的问题，我们将加强执法监督，提升依法行政水平。\n")
+    r = parse_text(tmp_path, text)
+    assert {"no_problems_section", "problems_inline_only"} <= {w.code for w in r.warnings}
+    assert [p.text for p in r.problems] == ["但与群众期盼相比，仍存在执法监督力度不够强等不足"]
+    assert len(r.plans) == 1

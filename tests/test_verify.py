@@ -1,0 +1,215 @@
+"""Verification of answers against cited passages, on adversarial answers built from real sample text."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from rag.figures import cn_to_int, figures_match, find_figures
+from rag.verify import REFUSAL, renumber, sentence_spans, split_sentences, unsupported_figures, verify_answer
+
+# Real sentences from data/samples (002 潼南, 003 广州, 000 masked city).
+TONGNAN = (
+    "扎实推进重点领域信息公开，围绕全区经济运行、重大项目建设、医疗卫生、教育、脱贫攻坚、“放管服”改革等重点领域，"
+    "主动公开政府信息1.1万余条。共收到依申请公开5件，答复率100%。"
+)
+GUANGZHOU = (
+    "依法规范办理市本级政府信息公开申请，全年共办理依申请公开451件，办理信息公开行政复议2宗、行政诉讼2宗，"
+    "全市政府信息公开类败诉案件数量持续大幅下降。今年市政府收到的各级人大和政协交办的建议提案1206件已全部答复完毕，满意和基本满意率为99.7%。"
+)
+MASKED = "依法依规抓好依申请公开，X-XX月共牵头办理政府信息公开申请XXX件、指导督促全市办理XXXX件。"
+HEADER = "《重庆市潼南区人民政府办公室关于2020年度法治政府建设情况的报告》 一、工作开展情况\n"
+PASSAGES = {1: HEADER + TONGNAN, 2: GUANGZHOU, 3: MASKED}
+
+
+def keys(text: str) -> list[tuple[object, ...]]:
+    return [f.key for f in find_figures(text)]
+
+
+# ------------------------------------------------------------------------------ find_figures
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("共收到依申请公开5件", ["5件"]),
+        ("主动公开政府信息1.1万余条", ["1.1万余条"]),
+        ("共接诉群众来电2.2万余次，办结率100%", ["2.2万余次", "100%"]),
+        ("答复率达到百分之百", ["百分之百"]),
+        ("针对市级督查平台交办事项(共计35项)", ["35项"]),
+        ("具体做好以下五个方面工作", ["五个"]),
+        ("累计三十五项任务", ["三十五项"]),
+        ("提供法律咨询4465人次", ["4465人次"]),
+        ("执行金额24598.45万元，占14.4%", ["24598.45万元", "14.4%"]),
+        ("查出问题资金52.31亿元", ["52.31亿元"]),
+        ("共有民营经济市场主体12.9万户", ["12.9万户"]),
+        ("于2020年6月28日完成实施清单编制", ["2020年6月28日"]),
+        ("重庆市潼南区人民政府办公室 2021年2月5日", ["2021年2月5日"]),
+        ("发布时间 2021-01-11 来源", ["2021-01-11"]),
+        ("潼南府办〔2021〕10号", ["府办〔2021〕10号"]),
+        ("台政办字〔2022〕1号", ["办字〔2022〕1号"]),
+        ("《实施方案（2017—2020年）》", ["2017", "2020"]),
+        ("区委十四届第140次常委会", ["十四届", "第140次"]),
+        ("共牵头办理政府信息公开申请XXX件", ["XXX件"]),
+        ("1,206件", ["1,206件"]),
+    ],
+)
+def test_find_figures_surface(text: str, expected: list[str]) -> None:
+    assert [f.text for f in find_figures(text)] == expected
+
+
+def test_figure_keys_distinguish_value_and_unit() -> None:
+    five = find_figures("5件")[0]
+    assert figures_match(five, find_figures("共收到5件")[0])
+    assert not figures_match(five, find_figures("共收到15件")[0])
+    assert not figures_match(five, find_figures("共收到5项")[0])
+    assert not figures_match(find_figures("85%")[0], find_figures("87%")[0])
+    assert figures_match(find_figures("百分之百")[0], find_figures("100%")[0])
+    assert figures_match(find_figures("100％")[0], find_figures("100%")[0])
+    assert figures_match(find_figures("2021年2月5日")[0], find_figures("2021-02-05")[0])
+    assert figures_match(find_figures("1,206件")[0], find_figures("1206件")[0])
+    assert figures_match(find_figures("11000余条")[0], find_figures("1.1万余条")[0])
+    # Dropping 余 makes an estimate exact: not supported. Ordinals are not counts.
+    assert not figures_match(find_figures("1.1万条")[0], find_figures("1.1万余条")[0])
+    assert not figures_match(find_figures("140次")[0], find_figures("第140次")[0])
+    assert not figures_match(find_figures("潼南府发〔2021〕10号")[0], find_figures("潼南府办〔2021〕10号")[0])
+
+
+def test_cn_numerals() -> None:
+    assert [cn_to_int(t) for t in ("五", "十", "三十五", "一百零二", "两万三千", "一〇二")] == [5, 10, 35, 102, 23000, 102]
+    assert cn_to_int("是") is None
+
+
+def test_chinese_words_with_numerals_are_not_counts() -> None:
+    assert keys("一是强化领导责任，二是完善体制机制，落实一把手责任") == []
+
+
+# ------------------------------------------------------------------------------ sentences
+def test_citations_after_the_full_stop_belong_to_the_sentence() -> None:
+    parts = split_sentences("共收到依申请公开5件。[1] 答复率100%[1]。\n全年办理451件。[2][3]")
+    assert [p.citations for p in parts] == [(1,), (1,), (2, 3)]
+    assert [p.body for p in parts] == ["共收到依申请公开5件。", "答复率100%。", "全年办理451件。"]
+
+
+def test_sentence_spans_cover_text_without_gaps() -> None:
+    spans = sentence_spans(TONGNAN)
+    assert "".join(TONGNAN[a:b] for a, b in spans) == TONGNAN
+    assert TONGNAN[spans[-1][0] : spans[-1][1]] == "共收到依申请公开5件，答复率100%。"
+
+
+# ------------------------------------------------------------------------------ verify_answer
+def test_supported_answer_passes() -> None:
+    check = verify_answer("潼南区共收到依申请公开5件，答复率100%。[1] 广州市全年共办理依申请公开451件。[2]", PASSAGES)
+    assert check.ok and check.usable
+    assert check.citations == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        ("潼南区共收到依申请公开15件。[1]", "数字不在所引段落中"),  # 5件 -> 15件
+        ("潼南区共收到依申请公开5项。[1]", "数字不在所引段落中"),  # unit changed
+        ("建议提案满意和基本满意率为99.5%。[2]", "数字不在所引段落中"),  # 99.7% -> 99.5%
+        ("全年共办理依申请公开451件。[1]", "数字不在所引段落中"),  # right figure, wrong citation
+        ("共收到依申请公开5件。[9]", "不存在的段落"),  # citation that does not exist
+        ("共收到依申请公开5件。", "没有引用"),  # figure without citation
+        ("潼南区“全面实现政务公开零投诉”。[1]", "引文不在所引段落中"),  # fabricated quote
+        ("报告提到潼南区建立了政务公开考核问责机制并开展了第三方评估。[1]", "重合太少"),  # invented claim
+        ("潼南区大力推进法治宣传教育，建成法治文化公园。", "没有引用"),  # uncited factual sentence
+        ("两地合计办理依申请公开456件。[1][2]", "数字不在所引段落中"),  # computed figure
+    ],
+)
+def test_adversarial_sentence_is_removed(answer: str, reason: str) -> None:
+    check = verify_answer(answer, PASSAGES)
+    assert not check.ok
+    assert check.text == ""
+    assert not check.usable
+    assert reason in "；".join(check.removed[0].reasons)
+
+
+def test_only_the_bad_sentence_is_removed() -> None:
+    text = "潼南区共收到依申请公开5件。[1]答复率为87%。[1]广州市全年共办理依申请公开451件。[2]"
+    check = verify_answer(text, PASSAGES)
+    assert check.text == "潼南区共收到依申请公开5件。[1]广州市全年共办理依申请公开451件。[2]"
+    assert [r.sentence for r in check.removed] == ["答复率为87%。[1]"]
+    assert check.usable and not check.ok
+    assert check.notes() and "87%" in check.notes()[0]
+
+
+def test_masked_figures_must_be_quoted_as_masked() -> None:
+    good = verify_answer("牵头办理政府信息公开申请XXX件，原文已遮蔽。[3]", PASSAGES)
+    assert good.ok and good.masked
+    guessed = verify_answer("牵头办理政府信息公开申请300件。[3]", PASSAGES)
+    assert not guessed.usable
+
+
+def test_refusal_and_absence_statements_need_no_citation() -> None:
+    check = verify_answer(REFUSAL, PASSAGES)
+    assert check.ok and check.refused and not check.usable
+    check = verify_answer("共收到依申请公开5件。[1]报告未提及行政复议的数量。", PASSAGES)
+    assert check.ok and not check.refused
+
+
+def test_header_title_supports_year_and_place() -> None:
+    assert verify_answer("潼南区2020年共收到依申请公开5件。[1]", PASSAGES).ok
+
+
+def test_renumber_maps_and_drops() -> None:
+    assert renumber("甲。[2] 乙。[3][2] 丙[4]", {2: 1, 3: 2}) == "甲。[1] 乙。[2][1] 丙"
+
+
+def test_unsupported_figures_lists_each_bad_figure() -> None:
+    assert unsupported_figures("共收到依申请公开6件，答复率100%。[1]", PASSAGES) == ["6件"]
+    assert unsupported_figures("共收到依申请公开5件。", PASSAGES) == ["5件"]
+
+
+def test_property_no_mutated_figure_survives() -> None:
+    """Change one digit of one figure in a supported answer: the sentence never survives."""
+    rng = random.Random(20240521)
+    base = [
+        "主动公开政府信息1.1万余条。[1]",
+        "共收到依申请公开5件，答复率100%。[1]",
+        "全年共办理依申请公开451件，办理信息公开行政复议2宗、行政诉讼2宗。[2]",
+        "满意和基本满意率为99.7%。[2]",
+    ]
+    for sentence in base:
+        assert verify_answer(sentence, PASSAGES).ok, sentence
+    tried = 0
+    for _ in range(300):
+        sentence = rng.choice(base)
+        digits = [m.start() for m in re.finditer(r"\d", sentence[: sentence.index("[")])]
+        at = rng.choice(digits)
+        new = str((int(sentence[at]) + rng.randint(1, 9)) % 10)
+        mutated = sentence[:at] + new + sentence[at + 1 :]
+        if mutated.replace("。", "") in (PASSAGES[1] + PASSAGES[2]).replace("。", ""):
+            continue  # the mutation happens to be another true statement
+        tried += 1
+        check = verify_answer(mutated, PASSAGES)
+        assert check.text == "", mutated
+    assert tried > 200
+
+
+@pytest.mark.parametrize(
+    ("answer", "ok", "usable"),
+    [
+        ("共收到依申请公开５件。[1]", True, True),  # full-width digits are the same figure
+        ("共收到依申请公开5件。【1】", True, True),
+        ("共收到依申请公开五件。[1]", True, True),
+        ("答复率百分之百。[1]", True, True),
+        ("答复率百分之九十九。[1]", False, False),
+        ("共收到依申请公开5件。[1-2]", False, False),  # a range reaching a passage that does not exist
+        ("共收到依申请公开5件。[0]", False, False),
+        ("[1]", True, False),  # a bare marker is nothing
+        ("", True, False),
+        ("Five requests were received.[1]", False, False),
+    ],
+)
+def test_odd_answers(answer: str, ok: bool, usable: bool) -> None:
+    check = verify_answer(answer, {1: TONGNAN})
+    assert (check.ok, check.usable) == (ok, usable)
+
+
+def test_repeated_sentences_are_dropped() -> None:
+    check = verify_answer("共收到依申请公开5件。[1]" * 5, {1: TONGNAN})
+    assert check.text == "共收到依申请公开5件。[1]"
+    assert len(check.removed) == 4
