@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from rag.config import Settings
 from rag.errors import ModelError
-from rag.extractive import extractive_answer, quote_source_span
+from rag.extractive import answers_question, extractive_answer, out_of_scope, quote_source_span
 from rag.prompts import build_qa_messages, passage_header, prompt_budget
 from rag.types import Answer, Citation, Hit
 from rag.verify import (
@@ -36,11 +36,13 @@ if TYPE_CHECKING:
 
 _THINK = re.compile(r"<think>.*?(</think>|$)", re.S)
 _LEAD = re.compile(r"^\s*(?:答案|回答|答)\s*[:：]\s*")
+# Lines that repeat the prompt: a passage header "[1] 《title》 section", "报告段落：", "问题：…".
+_ECHO = re.compile(r"^\s*(?:\[\d+\]\s*《[^\n]*|报告段落[:：]?|问题[:：].*|请根据以上段落.*)$", re.M)
 
 
 def clean_model_text(text: str) -> str:
-    """Drop reasoning blocks and a leading "答：" label; keep the rest as written."""
-    return _LEAD.sub("", _THINK.sub("", text)).strip()
+    """Drop reasoning blocks, echoed prompt lines and a leading "答：" label; keep the rest as written."""
+    return _LEAD.sub("", _ECHO.sub("", _THINK.sub("", text))).strip()
 
 
 def _best_sentence(hit: Hit, claims: list[str]) -> tuple[int, int] | None:
@@ -121,6 +123,13 @@ def stream_answer(
         yield finish(answer)
         return
 
+    scope_problem = out_of_scope(question, hits)
+    if scope_problem:  # no passage is from the report the question names: nothing for a model to read
+        answer = extractive_answer(question, hits, settings.answer, source_text=source_text)
+        yield answer.answer
+        yield finish(answer)
+        return
+
     gen = settings.generator
     budget = prompt_budget(generator.context_size, gen.max_tokens)
     try:
@@ -151,8 +160,12 @@ def stream_answer(
     draft = clean_model_text("".join(pieces))
     passages = {i: f"{passage_header(h)}\n{h.chunk.text}" for i, h in enumerate(used, start=1)}
     check = verify_answer(draft, passages)
-    if check.usable:
+    if check.usable and answers_question(question, check.text, [used[n - 1] for n in check.citations]):
         yield finish(_llm_answer(question, used, check, source_text))
+        return
+    if check.usable:
+        note = "模型的回答虽有原文依据，但没有回答所问的内容，已改用摘录模式。"
+        yield finish(_fallback(question, hits, settings, [note, *check.notes()], source_text))
         return
     if check.refused and not check.removed:
         extractive = extractive_answer(question, hits, settings.answer, source_text=source_text)

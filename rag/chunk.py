@@ -192,7 +192,11 @@ def _dominant_path(units: list[_Unit]) -> tuple[str, ...]:
 
 
 def chunk_report(report: Report, size: int, overlap: int) -> list[Chunk]:
-    """Chunks of a report, in text order, ``chunk_id = f"{report_id}:{ordinal}"``."""
+    """Chunks of a report, in text order, ``chunk_id = f"{report_id}:{ordinal}"``.
+
+    ``size`` is the character budget of a chunk, overlap included; ``overlap`` is capped at half of
+    it. Text outside every section (a signature, a stray line) is chunked with role "other".
+    """
     if size < 1 or overlap < 0:
         raise ValueError("chunk size must be positive and overlap non-negative")
     overlap = min(overlap, size // 2)

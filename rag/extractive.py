@@ -65,6 +65,11 @@ def _figure_ok(info: QuestionInfo, fig: Figure) -> bool:
     return fig.kind == "masked" or (fig.kind in ("number", "percent") and not fig.key[4] and bool(fig.key[2]))
 
 
+def _wrong_kind(info: QuestionInfo, fig: Figure) -> bool:
+    """A rate is answered by a percentage, and a count never is."""
+    return bool(info.unit) and not fig.masked and (info.unit == "%") != (fig.kind == "percent")
+
+
 def _unit_match(info: QuestionInfo, fig: Figure) -> bool:
     return fig.kind in ("number", "percent") and bool(info.unit) and (
         fig.key[2] == info.unit or (info.unit == "%" and fig.kind == "percent")
@@ -89,9 +94,7 @@ def _best_figure(
     own = {f.key for f in find_figures(own_docno)} if "文号" in info.text else set()
     for fig in find_figures(sentence):
         dist = 0 if fig.key in own else min((max(p0 - fig.end, fig.start - p1, 0) for p0, p1 in positions), default=NEAR + 1)
-        # A rate is answered by a percentage and a count never is.
-        wrong_kind = info.unit and not fig.masked and (info.unit == "%") != (fig.kind == "percent")
-        if not _figure_ok(info, fig) or dist > NEAR or wrong_kind:
+        if not _figure_ok(info, fig) or dist > NEAR or _wrong_kind(info, fig):
             continue
         value = 0.25 * _unit_match(info, fig) - 0.004 * dist - (0.1 if fig.masked and info.unit else 0.0)
         if best is None or value > best[0]:
@@ -201,6 +204,31 @@ def quote_source_span(hit: Hit, start: int, end: int, source_text: Callable[[str
     return (s0 + int(start * scale), min(s1, s0 + round(end * scale)))
 
 
+def _scope_note(info: QuestionInfo) -> str:
+    named = "、".join([*info.places, *(f"{y}年" for y in info.years), *("文号" for _ in info.doc_numbers[:1])])
+    return f"检索到的报告都不是问题所指的报告（{named}）。"
+
+
+def out_of_scope(question: str, hits: list[Hit]) -> str | None:
+    """Why no hit can answer ``question`` (it names a place, year or 文号 none of them is from), or None."""
+    info = analyze_question(question)
+    return None if not hits or _scope(info, hits) else _scope_note(info)
+
+
+def answers_question(question: str, text: str, cited: list[Hit]) -> bool:
+    """Does ``text`` (a verified answer citing ``cited``) address ``question``: every cited passage from
+    the report the question names, the asked-for kind of figure for a figure question, one of the
+    question's specific terms otherwise? Verification proves an answer true; this catches a true
+    sentence that answers something else."""
+    info = analyze_question(question)
+    if (info.places or info.years or info.doc_numbers) and len(_scope(info, cited)) < len(cited):
+        return False
+    if info.wants_figure and not any(_figure_ok(info, f) and not _wrong_kind(info, f) for f in find_figures(text)):
+        return False
+    required = anchors(info)
+    return not required or any(t in text for t in required)
+
+
 def _refusal(question: str, started: float, *notes: str) -> Answer:
     return Answer(question, REFUSAL, "extractive", False, True, [], {"total": time.perf_counter() - started}, list(notes))
 
@@ -243,8 +271,7 @@ def extractive_answer(
         return _refusal(question, started, english_note, "No Chinese keyword could be derived; please ask in Chinese.")
     scoped = _scope(info, hits)
     if not scoped:
-        named = "、".join([*info.places, *(f"{y}年" for y in info.years), *("文号" for _ in info.doc_numbers[:1])])
-        return _refusal(question, started, f"检索到的报告都不是问题所指的报告（{named}）。")
+        return _refusal(question, started, _scope_note(info))
     cands = [c for h in scoped for c in _candidates(info, h)]
     if not cands:
         why = "报告中没有与问题关键词相邻的数字。" if info.wants_figure else "没有与问题匹配的句子。"

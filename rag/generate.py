@@ -7,6 +7,10 @@
 Backends: ``LlamaCppGenerator`` (GGUF in process, rag/generate_llama.py), ``OpenAIGenerator``
 (any OpenAI-compatible server, rag/generate_openai.py), ``FakeGenerator`` (scripted, for tests
 and the UI's end-to-end test). Heavy libraries (llama_cpp) load only when a backend needs them.
+
+``json_schema`` constrains the output with a grammar (llama-cpp) or ``response_format`` (servers).
+The grammar cannot force the JSON to *finish*: bound the schema (``maxLength`` on strings,
+``maxItems`` on arrays) so a complete value fits in ``max_tokens``, and still parse defensively.
 """
 
 from __future__ import annotations

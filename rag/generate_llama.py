@@ -81,6 +81,11 @@ class LlamaCppGenerator(StreamingGenerator):
     """A GGUF model in this process. The Llama instance is created on first use and reused.
 
     One generation at a time: a llama.cpp context is not re-entrant, so concurrent callers wait.
+    Prompt-prefix reuse: llama-cpp-python keeps the KV cache of the previous prompt and evaluates
+    only what differs, so a shared system prompt/context costs nothing on the next call. An extra
+    LlamaRAMCache (``cache_bytes`` > 0) restores older prompts too, but saving the state after
+    every call made generation slower overall (scripts/bench_generate.py: TTFT x0.79, total x1.14),
+    so it is off by default.
     """
 
     def __init__(

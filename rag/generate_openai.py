@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlparse
 
 import httpx
 
@@ -26,6 +27,14 @@ def _shorten(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+def _status_hint(status: int) -> str:
+    if status == 404:
+        return " (wrong URL? REPORTQA_GENERATOR__OPENAI_BASE_URL usually ends in /v1; or the model name is unknown)"
+    if status in (401, 403):
+        return " (set REPORTQA_GENERATOR__OPENAI_API_KEY to the server's key)"
+    return ""
+
+
 def response_format(schema: dict[str, Any], style: str) -> dict[str, Any]:
     if style == "json_schema":
         return {"type": "json_schema", "json_schema": {"name": "reportqa_answer", "schema": schema, "strict": True}}
@@ -42,7 +51,7 @@ class OpenAIGenerator(StreamingGenerator):
 
     def __init__(
         self,
-        base_url: str = "http://127.0.0.1:8080/v1",
+        base_url: str | GeneratorSettings = "http://127.0.0.1:8080/v1",
         model: str = "local",
         *,
         api_key: str = "",
@@ -50,6 +59,10 @@ class OpenAIGenerator(StreamingGenerator):
         context_size: int = 4096,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
+        if isinstance(base_url, GeneratorSettings):  # OpenAIGenerator(settings.generator)
+            settings = base_url
+            base_url, model, api_key = settings.openai_base_url, settings.openai_model, settings.openai_api_key
+            timeout, context_size = settings.timeout, settings.n_ctx
         self.base_url = base_url.rstrip("/")
         self.model = model
         self.name = f"openai:{model}@{self.base_url}"
@@ -62,19 +75,14 @@ class OpenAIGenerator(StreamingGenerator):
             headers=headers,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             transport=transport,
-            trust_env=False,  # a system proxy must not see a local server's traffic
+            # A proxy from the environment must not intercept a server on this machine; remote ones may need it.
+            trust_env=urlparse(self.base_url).hostname not in ("127.0.0.1", "localhost", "::1"),
         )
         self._schema_style: str | None = None
 
     @classmethod
     def from_settings(cls, settings: GeneratorSettings) -> OpenAIGenerator:
-        return cls(
-            settings.openai_base_url,
-            settings.openai_model,
-            api_key=settings.openai_api_key,
-            timeout=settings.timeout,
-            context_size=settings.n_ctx,
-        )
+        return cls(settings)
 
     def count_tokens(self, text: str) -> int:
         return estimate_tokens(text)
@@ -101,7 +109,10 @@ class OpenAIGenerator(StreamingGenerator):
         except httpx.HTTPError as exc:
             return False, str(self._connection_error(exc))
         if response.status_code != 200:
-            return False, f"模型服务 {url} answered HTTP {response.status_code}: {_shorten(response.text)}"
+            return (
+                False,
+                f"模型服务 {url} answered HTTP {response.status_code}: {_shorten(response.text)}{_status_hint(response.status_code)}",
+            )
         try:
             ids = [m.get("id", "?") for m in response.json().get("data", [])]
         except (ValueError, AttributeError):
@@ -165,7 +176,10 @@ class OpenAIGenerator(StreamingGenerator):
                     if allow_schema_retry and schema_refused:
                         yield _RETRY
                         return
-                    raise ModelError(f"模型服务 {url} answered HTTP {response.status_code}: {detail or '(empty body)'}")
+                    hint = _status_hint(response.status_code)
+                    raise ModelError(
+                        f"模型服务 {url} answered HTTP {response.status_code}: {detail or '(empty body)'}{hint}"
+                    )
                 content_type = response.headers.get("content-type", "")
                 if "text/event-stream" in content_type:
                     yield from self._parse_sse(response, url)

@@ -131,19 +131,41 @@ def _english_info(text: str, info: QuestionInfo) -> None:
     info.years = [int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", text)]
 
 
+def _word_at(text: str) -> list[tuple[str, str]]:
+    """(word, part of speech) for every character of ``text`` (jieba)."""
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(60)
+    out: list[tuple[str, str]] = []
+    for pair in jieba.posseg.lcut(text):
+        out.extend([(pair.word, pair.flag)] * len(pair.word))
+    return out
+
+
 def find_places(text: str) -> list[str]:
-    """Two-character cores of place names (潼南区 -> 潼南, 广州市 -> 广州), generic words excluded."""
+    """Two-character cores of place names (潼南区 -> 潼南, 广州市 -> 广州), generic words excluded.
+
+    A candidate is two characters before 省/市/区/县/…; it is dropped when they are a generic word
+    (全区, 社区), or when jieba reads them as a verb or as the tail of another word (协调市政府, 部门向市).
+    """
     out: list[str] = []
+    words = _word_at(text) if any(ch in _PLACE_SUFFIX for ch in text) else []
     for i, ch in enumerate(text):
         if ch not in _PLACE_SUFFIX or i < 2:
             continue
         core = text[i - 3 : i - 1] if text[i - 1 : i + 1] == "新区" and i >= 3 else text[i - 2 : i]
-        if core == text[i - 2 : i] and (
-            text[i - 1 : i + 1] in _NOT_PLACE
-            or any(c in _NOT_PLACE_CHARS or not "\u4e00" <= c <= "\u9fff" for c in core)
-            # 区级, 市委, 县长, 市场, 市民, 市政 (but 市政府 names a place)
-            or (text[i + 1 : i + 2] in ("级", "委", "长", "场", "民", "政") and text[i + 1 : i + 3] != "政府")
-        ):
+        if any(c in _NOT_PLACE_CHARS or not "\u4e00" <= c <= "\u9fff" for c in core):
+            continue
+        if text[i + 1 : i + 2] in ("级", "委", "长", "场", "民", "政") and text[i + 1 : i + 3] != "政府":
+            continue  # 区级, 市委, 县长, 市场, 市民, 市政 (but 市政府 follows a place)
+        (first, _), (last, pos) = words[i - 2], words[i - 1]
+        tagged = pos.startswith(("ns", "nr")) or words[i][1].startswith(("ns", "nr"))
+        # Not a place: a generic word (全区, 社区), two words' edges (部门|向市), the tail of a longer word (组织协调|市)
+        generic = text[i - 1 : i + 1] in _NOT_PLACE and core == text[i - 2 : i]
+        straddles = first != last and len(first) > 1
+        tail = len(last) > 2 and text.find(last, max(0, i - len(last))) + len(last) == i
+        if not tagged and (generic or straddles or tail):
             continue
         if core not in out:
             out.append(core)

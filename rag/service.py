@@ -18,7 +18,6 @@ from rag.config import Settings
 from rag.errors import (
     BadQueryError,
     IndexNotFoundError,
-    ModelError,
     ReaderError,
     ReportQAError,
     UnknownReportError,
@@ -86,7 +85,7 @@ class ReportQA:
 
                 try:
                     self._generator = make_generator(self.settings.generator)
-                except ModelError as exc:
+                except ReportQAError as exc:  # model missing, not a GGUF, library not installed…
                     self._generator_error = str(exc)
                     logger.warning("generator unavailable, answering extractively: %s", exc)
             return self._generator
@@ -339,9 +338,9 @@ class ReportQA:
             "chunks": 0,
             "index_bytes": 0,
             "add_model_hint": (
-                "python scripts/download_models.py qwen2.5-3b-instruct-q4_k_m && "
+                "python scripts/download_models.py qwen2.5-3b-instruct-q4km && "
                 "REPORTQA_GENERATOR__BACKEND=llama-cpp "
-                "REPORTQA_GENERATOR__MODEL_PATH=qwen2.5-3b-instruct-q4_k_m reportqa serve"
+                "REPORTQA_GENERATOR__MODEL_PATH=qwen2.5-3b-instruct-q4km reportqa serve"
             ),
         }
         try:

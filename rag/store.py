@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from rag import store_db as db
 from rag.config import ChunkSettings
 from rag.dense import DenseIndex, atomic_write_json, load_dense, temp_path
 from rag.errors import (
@@ -39,44 +40,27 @@ from rag.errors import (
     UnknownReportError,
 )
 from rag.sparse import SparseIndex
-from rag.store_db import (
-    CHUNK_COLS,
-    DB,
-    DENSE,
-    FORMAT,
-    INFO_COLS,
-    MANIFEST,
-    SCHEMA_VERSION,
-    SPARSE,
-    Snapshot,
-    chunk_from_row,
-    chunk_records,
-    connect_db,
-    create_index_dir,
-    dense_from_db,
-    info_from_row,
-    norm_path,
-    now,
-    read_manifest,
-    report_record,
-    settings_desc,
-    sparse_from_db,
-)
+from rag.store_db import DB, DENSE, MANIFEST, SPARSE
 from rag.types import Chunk, Report, ReportInfo
 
 log = logging.getLogger(__name__)
+
 
 class IndexStore:
     """One index directory; see the module docstring. Thread-safe; writes are staged until commit()."""
 
     def __init__(self, path: Path, conn: sqlite3.Connection, settings: dict[str, Any], faiss_kind: str) -> None:
         self.path = path
-        self._conn = conn
+        self._conn = conn  # writes, and reads of the pending transaction (commit builds from it)
+        # Everything else reads through a second, read-only connection: it sees the committed state
+        # only, so searches stay consistent while an ingest has changes staged.
+        self._reader = sqlite3.connect(f"{(path / DB).as_uri()}?mode=ro", uri=True, check_same_thread=False,
+                                       timeout=30)
         self._settings = settings  # format, schema_version, embedder, dim, chunk_size, chunk_overlap
         self.faiss_kind = faiss_kind
         self._lock = threading.RLock()
         self._pending = False
-        self._snap: Snapshot | None = None
+        self._snap: db.Snapshot | None = None
         self._chunk_cache: dict[int, Chunk] = {}
 
     # ------------------------------------------------------------------ opening
@@ -90,11 +74,11 @@ class IndexStore:
         faiss_kind: str = "flat",
         create: bool = False,
     ) -> IndexStore:
-        path = Path(path).expanduser()
+        path = Path(path).expanduser().resolve()
         if faiss_kind not in ("flat", "hnsw"):
             raise ValueError(f"faiss_kind must be 'flat' or 'hnsw', not {faiss_kind!r}")
         wanted = {
-            "format": FORMAT, "schema_version": SCHEMA_VERSION, "embedder": embedder_name, "dim": int(dim),
+            "format": db.FORMAT, "schema_version": db.SCHEMA_VERSION, "embedder": embedder_name, "dim": int(dim),
             "chunk_size": chunking.size, "chunk_overlap": chunking.overlap,
         }
         if path.exists() and not path.is_dir():
@@ -102,17 +86,21 @@ class IndexStore:
         if not path.exists() or not any(path.iterdir()):
             if not create:
                 raise IndexNotFoundError(f"No index at {path} yet: add reports first (reportqa ingest FILES).")
-            create_index_dir(path, wanted, faiss_kind)
-        manifest = read_manifest(path)
+            db.create_index_dir(path, wanted, faiss_kind)
+        manifest = db.read_manifest(path)
         stored = {key: manifest.get(key) for key in wanted}
         if stored != wanted:
             raise IndexMismatchError(
-                f"The index in {path} was built with {settings_desc(stored)}, but the current settings use "
-                f"{settings_desc(wanted)}. Run `reportqa reindex` to rebuild it with the current settings "
+                f"The index in {path} was built with {db.settings_desc(stored)}, but the current settings use "
+                f"{db.settings_desc(wanted)}. Run `reportqa reindex` to rebuild it with the current settings "
                 "(the reports stay), or use another --index dir."
             )
-        store = cls(path, connect_db(path, stored), wanted, faiss_kind)
-        store._refresh()
+        store = cls(path, db.connect_db(path, stored), wanted, faiss_kind)
+        try:
+            store._refresh()
+        except BaseException:
+            store.close()
+            raise
         return store
 
     @classmethod
@@ -121,7 +109,7 @@ class IndexStore:
         path = Path(path).expanduser()
         if not path.is_dir() or not any(path.iterdir()):
             raise IndexNotFoundError(f"No index at {path}.")
-        manifest = read_manifest(path)
+        manifest = db.read_manifest(path)
         try:
             chunking = ChunkSettings(size=manifest["chunk_size"], overlap=manifest["chunk_overlap"])
             return cls.open(path, manifest["embedder"], manifest["dim"], chunking, manifest.get("faiss_kind", "flat"))
@@ -133,6 +121,7 @@ class IndexStore:
             if self._pending:
                 self._conn.execute("ROLLBACK")
                 self._pending = False
+            self._reader.close()
             self._conn.close()
 
     def __enter__(self) -> IndexStore:
@@ -144,13 +133,13 @@ class IndexStore:
     # ------------------------------------------------------------------ snapshot of the committed state
     def _meta(self, *keys: str) -> dict[str, Any]:
         sql = f"SELECT key, value FROM meta WHERE key IN ({','.join('?' * len(keys))})"
-        return {k: json.loads(v) for k, v in self._conn.execute(sql, keys)}
+        return {k: json.loads(v) for k, v in self._reader.execute(sql, keys)}
 
     def _db_stamp(self) -> tuple[int, str]:
         meta = self._meta("generation", "stamp")
         return int(meta["generation"]), str(meta["stamp"])
 
-    def _current(self) -> Snapshot:
+    def _current(self) -> db.Snapshot:
         """The committed state, reloaded when another process committed since we last looked."""
         with self._lock:
             if self._snap is None:
@@ -178,9 +167,9 @@ class IndexStore:
     ) -> None:
         if rows is None or report_ids is None:
             rows, report_ids = self._row_table()
-        infos = [info_from_row(r) for r in self._conn.execute(
-            f"SELECT {INFO_COLS} FROM reports r ORDER BY r.source_name, r.report_id")]
-        self._snap = Snapshot.make(generation, stamp, rows, report_ids, infos, dense, sparse)
+        infos = [db.info_from_row(r) for r in self._reader.execute(
+            f"SELECT {db.INFO_COLS} FROM reports r ORDER BY r.source_name, r.report_id")]
+        self._snap = db.Snapshot.make(generation, stamp, rows, report_ids, infos, dense, sparse)
         self._chunk_cache.clear()
         manifest = self.manifest
         try:
@@ -190,7 +179,7 @@ class IndexStore:
             log.warning("could not update %s: %s", self.path / MANIFEST, exc)
 
     def _row_table(self) -> tuple[np.ndarray, list[str]]:
-        pairs = self._conn.execute("SELECT row, report_id FROM chunks ORDER BY row").fetchall()
+        pairs = self._reader.execute("SELECT row, report_id FROM chunks ORDER BY row").fetchall()
         return np.array([p[0] for p in pairs], dtype=np.int64), [p[1] for p in pairs]
 
     def _load_or_rebuild_dense(self, stamp: str, rows: np.ndarray) -> DenseIndex:
@@ -228,10 +217,10 @@ class IndexStore:
 
     def _build_dense(self, stamp: str, incremental: bool = False) -> DenseIndex:
         base = self._snap.dense if incremental and self._snap is not None else None
-        return dense_from_db(self._conn, self._settings["dim"], self.faiss_kind, stamp, base)
+        return db.dense_from_db(self._conn, self._settings["dim"], self.faiss_kind, stamp, base)
 
     def _build_sparse(self, stamp: str) -> SparseIndex:
-        return sparse_from_db(self._conn, stamp)
+        return db.sparse_from_db(self._conn, stamp)
 
     # ------------------------------------------------------------------ reading
     @property
@@ -255,10 +244,11 @@ class IndexStore:
 
     def has_unchanged(self, source_path: str, sha256: str) -> bool:
         with self._lock:
-            hit = self._conn.execute(
-                "SELECT 1 FROM reports WHERE source_path = ? AND sha256 = ?", (norm_path(source_path), sha256)
-            ).fetchone()
-        return hit is not None
+            # fetchall everywhere on the reader: an unfinished statement would hold a lock that commit waits on
+            hits = self._reader.execute(
+                "SELECT 1 FROM reports WHERE source_path = ? AND sha256 = ?", (db.norm_path(source_path), sha256)
+            ).fetchall()
+        return bool(hits)
 
     def find_by_sha256(self, sha256: str) -> list[ReportInfo]:
         """Reports whose source file has this content (duplicates under other names)."""
@@ -266,11 +256,11 @@ class IndexStore:
 
     def _report_blob(self, report_id: str, column: str) -> bytes:
         with self._lock:
-            hit = self._conn.execute(f"SELECT {column} FROM reports WHERE report_id = ?", (report_id,)).fetchone()
-        if hit is None:
+            hits = self._reader.execute(f"SELECT {column} FROM reports WHERE report_id = ?", (report_id,)).fetchall()
+        if not hits:
             self.resolve(report_id)  # raises UnknownReportError with the list of known ids
             raise UnknownReportError(f"No report {report_id!r} in the index.")
-        return zlib.decompress(hit[0])
+        return zlib.decompress(hits[0][0])
 
     def load_report(self, report_id: str) -> Report:
         from rag.parse import report_from_dict
@@ -281,13 +271,13 @@ class IndexStore:
         return self._report_blob(report_id, "source_text").decode("utf-8")
 
     def chunks(self, report_id: str | None = None) -> list[Chunk]:
-        sql = f"SELECT {CHUNK_COLS} FROM chunks"
+        sql = f"SELECT {db.CHUNK_COLS} FROM chunks"
         with self._lock:
             if report_id is None:
-                rows = self._conn.execute(sql + " ORDER BY report_id, ordinal").fetchall()
+                rows = self._reader.execute(sql + " ORDER BY report_id, ordinal").fetchall()
             else:
-                rows = self._conn.execute(sql + " WHERE report_id = ? ORDER BY ordinal", (report_id,)).fetchall()
-        return [chunk_from_row(r) for r in rows]
+                rows = self._reader.execute(sql + " WHERE report_id = ? ORDER BY ordinal", (report_id,)).fetchall()
+        return [db.chunk_from_row(r) for r in rows]
 
     def chunks_by_rows(self, rows: Iterable[int]) -> dict[int, Chunk]:
         """Chunks for many rows in one query (cached); rows not in the index are left out."""
@@ -296,9 +286,9 @@ class IndexStore:
             missing = [r for r in wanted if r not in self._chunk_cache]
             for i in range(0, len(missing), 500):
                 part = missing[i : i + 500]
-                sql = f"SELECT {CHUNK_COLS} FROM chunks WHERE row IN ({','.join('?' * len(part))})"
-                for r in self._conn.execute(sql, part):
-                    self._chunk_cache[r[0]] = chunk_from_row(r)
+                sql = f"SELECT {db.CHUNK_COLS} FROM chunks WHERE row IN ({','.join('?' * len(part))})"
+                for r in self._reader.execute(sql, part):
+                    self._chunk_cache[r[0]] = db.chunk_from_row(r)
             if len(self._chunk_cache) > 20000:
                 self._chunk_cache.clear()
             return {r: self._chunk_cache[r] for r in wanted if r in self._chunk_cache}
@@ -358,9 +348,9 @@ class IndexStore:
             raise ValueError("every chunk must belong to the report being stored")
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
         matrix = np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
-        source_path = norm_path(report.source.path)
-        report_row = report_record(report, source_path, now())
-        chunk_rows = chunk_records(chunks, matrix, report.meta.title)
+        source_path = db.norm_path(report.source.path)
+        report_row = db.report_record(report, source_path, db.now())
+        chunk_rows = db.chunk_records(chunks, matrix, report.meta.title)
         with self._lock:
             self._begin()
             old = [r[0] for r in self._conn.execute(
@@ -398,7 +388,7 @@ class IndexStore:
                     "UPDATE meta SET value = ? WHERE key = ?",
                     [(json.dumps(generation), "generation"), (json.dumps(stamp), "stamp")],
                 )
-                self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('updated', ?)", (json.dumps(now()),))
+                self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('updated', ?)", (json.dumps(db.now()),))
                 dense, sparse = self._build_dense(stamp, incremental=True), self._build_sparse(stamp)
                 dense.save(temps[0])
                 sparse.save(temps[1])

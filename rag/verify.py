@@ -129,10 +129,13 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
 
 def split_sentences(text: str) -> list[Sentence]:
+    """Sentences with the citations that follow their words (a marker before any word cites nothing)."""
     out = []
     for a, b in sentence_spans(text):
         raw = text[a:b]
-        out.append(Sentence(raw, strip_citations(raw).strip(), tuple(parse_citations(raw)), a, b))
+        lead = re.match(r"(?:\s*" + _CITE.pattern + r")+", raw)
+        cited = raw[lead.end() :] if lead else raw
+        out.append(Sentence(raw, strip_citations(raw).strip(), tuple(parse_citations(cited)), a, b))
     return out
 
 

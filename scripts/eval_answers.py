@@ -142,12 +142,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--generator", default="", choices=["", "llama-cpp", "openai"],
                         help="also evaluate the llm mode with this backend")
     parser.add_argument("--model-path", default="", help="GGUF path or registry name for llama-cpp")
+    parser.add_argument("--max-tokens", type=int, default=0, help="answer length for the llm mode (default: settings)")
+    parser.add_argument("--limit", type=int, default=0, help="about N questions, evenly spread (a quick llm run)")
     parser.add_argument("--questions", type=Path, default=QUESTIONS)
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
 
     questions = load_questions(args.questions)
+    if args.limit:  # evenly spread, so that every question type stays represented
+        questions = questions[:: max(1, -(-len(questions) // args.limit))]
     with tempfile.TemporaryDirectory(prefix="reportqa-eval-") as tmp:
         index_dir = args.index or Path(tmp) / "index"
         base = {"embedder": {"backend": args.embedder}}
@@ -157,7 +161,11 @@ def main(argv: list[str] | None = None) -> int:
             from rag.config import load_settings
             from rag.service import ReportQA
 
-            gen = {"backend": args.generator, **({"model_path": args.model_path} if args.model_path else {})}
+            gen: dict[str, Any] = {"backend": args.generator}
+            if args.model_path:
+                gen["model_path"] = args.model_path
+            if args.max_tokens:
+                gen["max_tokens"] = args.max_tokens
             settings = load_settings(environ={}, overrides={"index_dir": str(index_dir), "data_dir": str(index_dir.parent),
                                                             **base, "generator": gen})
             results.append(evaluate(ReportQA.from_settings(settings), questions, "llm"))

@@ -140,9 +140,38 @@ def test_wrong_refusal_is_replaced_by_the_extract(hits: list[Hit], settings: Set
 
 
 def test_right_refusal_stays_a_refusal(hits: list[Hit], settings: Settings) -> None:
-    _, final = run("北京市海淀区2020年行政复议案件多少件？", hits, FakeGenerator([REFUSAL]), settings)
+    _, final = run("潼南区2020年收到行政复议申请多少件？", hits, FakeGenerator([REFUSAL]), settings)
     assert final.refused and final.answer == REFUSAL and final.mode == "llm"
     assert final.citations == []
+
+
+def test_question_about_another_place_never_reaches_the_model(hits: list[Hit], settings: Settings) -> None:
+    generator = FakeGenerator(["潼南区共收到依申请公开5件。[2]"])
+    _, final = run("北京市海淀区2020年共收到依申请公开多少件？", hits, generator, settings)
+    assert final.refused and final.answer == REFUSAL
+    assert generator.prompts == []
+    assert "海淀" in final.notes[0]
+
+
+def test_echoed_prompt_is_not_an_answer(hits: list[Hit], settings: Settings) -> None:
+    generator = FakeGenerator([])
+    messages_seen: list[str] = []
+
+    class Echo(FakeGenerator):
+        def stream(self, messages, *, max_tokens, temperature, stop=None, json_schema=None) -> Iterator[str]:  # type: ignore[no-untyped-def, override]
+            messages_seen.append(messages[1]["content"])
+            yield messages[1]["content"][:400]
+
+    _, final = run(QUESTION, hits, Echo(), settings)
+    assert messages_seen and generator.prompts == []
+    assert final.mode == "extractive" and "5件" in final.answer
+
+
+def test_true_but_irrelevant_answer_falls_back(hits: list[Hit], settings: Settings) -> None:
+    reply = "广州市全年共办理依申请公开451件。[1]"  # true, cited, and about another report's figure
+    _, final = run("潼南区政府办公室2020年依申请公开的答复率是多少？", hits, FakeGenerator([reply]), settings)
+    assert final.mode == "extractive" and "100%" in final.answer
+    assert "没有回答所问的内容" in final.notes[0]
 
 
 def test_masked_figure_answer_gets_the_mask_note(settings: Settings) -> None:
@@ -211,3 +240,24 @@ def test_real_gguf_answer_is_verified_or_replaced(hits: list[Hit], settings: Set
         assert final.notes and "5件" in final.answer
     passages = {c.n: f"《{c.title}》 {c.section_path}\n{c.text}" for c in final.citations}
     assert unsupported_figures(final.answer, passages) == []
+
+
+def test_true_answer_from_another_report_falls_back(hits: list[Hit], settings: Settings) -> None:
+    reply = "建议提案满意和基本满意率为99.7%。[3]"  # Guangzhou's rate, asked about Tongnan
+    generator = FakeGenerator([reply])
+    _, final = run("潼南区政府办公室2020年依申请公开的答复率是多少？", [*hits, para_hit(GUANGZHOU, "99.7%", 2)], generator, settings)
+    assert final.mode == "extractive" and "99.7%" not in final.answer
+    assert "没有回答所问的内容" in final.notes[0]
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "[2] 《重庆市潼南区人民政府办公室关于2020年",  # an echoed passage header, cut off
+        "报告段落：\n[2] 《重庆市潼南区人民政府办公室关于2020年度法治政府建设情况的报告》 一、工作开展情况\n",
+        "问题：潼南区2020年共收到依申请公开多少件？",
+    ],
+)
+def test_echo_fragments_fall_back(hits: list[Hit], settings: Settings, reply: str) -> None:
+    _, final = run(QUESTION, hits, FakeGenerator([reply]), settings)
+    assert final.mode == "extractive" and "5件" in final.answer

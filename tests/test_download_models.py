@@ -313,3 +313,22 @@ def test_unreachable_endpoint_fails_with_mirror_advice(
     status = dl.main(["tiny-test", "--dest", str(tmp_path / "m"), "--endpoint", url, "--registry", str(registry)])
     assert status == dl.EXIT_FAILED
     assert "hf-mirror.com" in capsys.readouterr().err
+
+
+def test_the_command_line_honours_hf_endpoint(tmp_path: Path, mirror: tuple[str, _Mirror]) -> None:
+    """The documented command, as a user runs it, with the mirror set through $HF_ENDPOINT."""
+    import os
+    import subprocess
+    import sys
+
+    url, state = mirror
+    registry = _write_registry(tmp_path / "registry.toml", _entry())
+    env = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")}
+    env.update(HF_ENDPOINT=url, HF_HOME=str(tmp_path / "hf"), NO_PROXY="127.0.0.1", no_proxy="127.0.0.1")
+    cmd = [sys.executable, str(ROOT / "scripts" / "download_models.py"), "tiny-test",
+           "--dest", str(tmp_path / "models"), "--registry", str(registry)]  # fmt: skip
+    result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert f"from {url}" in result.stdout and "size and sha256 verified" in result.stdout
+    assert (tmp_path / "models" / "tiny.gguf").read_bytes() == PAYLOAD
+    assert any(method == "GET" for method, _, _ in state.requests)

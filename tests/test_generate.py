@@ -107,6 +107,9 @@ def test_make_generator_selects_the_backend(gemma_path: Path) -> None:
     )
     assert isinstance(openai, OpenAIGenerator)
     assert openai.base_url == "http://127.0.0.1:9/v1" and openai.model == "qwen" and openai.context_size == 8192
+    direct = OpenAIGenerator(GeneratorSettings(openai_base_url="http://h:1/v1", openai_api_key="k", timeout=3))
+    assert direct.base_url == "http://h:1/v1" and direct.timeout == 3
+    assert direct._client.headers["authorization"] == "Bearer k"
     if _llama_cpp_available():
         llama = make_generator(GeneratorSettings(backend="llama-cpp", model_path=str(gemma_path), n_ctx=1024))
         assert isinstance(llama, LlamaCppGenerator) and llama.context_size == 1024
@@ -276,3 +279,4 @@ def test_openai_check_reports_models_or_the_problem() -> None:
     bad = _openai(lambda request: httpx.Response(401, text="invalid api key"))
     status, message = bad.check()
     assert not status and "HTTP 401" in message and "invalid api key" in message
+    assert "REPORTQA_GENERATOR__OPENAI_API_KEY" in message

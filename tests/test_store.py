@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -156,9 +157,14 @@ def test_changed_file_replaces_its_chunks(tmp_path: Path, filled: Path, embedder
     with open_store(filled, embedder, create=False) as store:
         old_rows = set(store.rows_for_reports(["tongnan"]).tolist())
         assert not store.has_unchanged(a.source.path, changed.source.sha256)
+        chunks_before = store.chunks("tongnan")
         put(store, changed, embedder)
-        # not visible before commit
+        # staged, not visible before commit: searches and lookups keep serving the committed state
         assert "tongnan" in {i.report_id for i in store.reports()}
+        assert store.chunk_by_row(min(old_rows)).report_id == "tongnan"
+        assert store.chunks("tongnan") == chunks_before and store.load_report("tongnan") == a
+        assert {store.chunk_by_row(r).report_id for r, _ in store.search_sparse("依申请公开", 5)} <= {"tongnan", "moushi"}
+        assert not store.has_unchanged(a.source.path, changed.source.sha256)
         store.commit()
         assert {i.report_id for i in store.reports()} == {"tongnan-v2", "moushi"}
         texts = [store.chunk_by_row(r).text for r, _ in store.search_sparse("依申请公开", 10)]
@@ -508,3 +514,48 @@ def test_commit_that_only_adds_extends_the_index_like_a_rebuild(
     (index / "dense.faiss").unlink()
     with open_store(index, embedder, create=False, kind=kind) as store:  # rebuilt from SQLite
         assert [r for r, _ in store.search_dense(q, 20)] == [r for r, _ in extended]
+
+
+def test_searches_from_other_threads_during_commits(tmp_path: Path, filled: Path, embedder: HashEmbedder) -> None:
+    import threading
+
+    errors: list[BaseException] = []
+    stop = threading.Event()
+    q = embedder.embed_query("依申请公开")
+
+    with open_store(filled, embedder, create=False) as store:
+
+        def reader() -> None:
+            try:
+                while not stop.is_set():
+                    for row, _ in store.search_dense(q, 10) + store.search_sparse("依申请公开", 10):
+                        # KeyError: the row was replaced by a commit between the search and the lookup
+                        with contextlib.suppress(KeyError):
+                            assert store.chunk_by_row(row).report_id == store.report_for_row(row).report_id
+                    store.reports()
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=reader) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for i in range(4):
+            put(store, build_report(SAMPLE, report_id=f"extra{i % 2}", path=tmp_path / f"extra{i % 2}.txt"), embedder)
+            store.commit()
+        stop.set()
+        for t in threads:
+            t.join()
+        assert not errors, errors
+        assert {"extra0", "extra1"} <= {i.report_id for i in store.reports()}
+
+
+def test_relative_and_unusual_index_paths(tmp_path: Path, embedder: HashEmbedder, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    odd = Path("我的 索引#1?")
+    with open_store(odd, embedder) as store:
+        put(store, build_report(SAMPLE, path=tmp_path / "a b.txt"), embedder)
+        store.commit()
+    with open_store(odd, embedder, create=False) as store:
+        assert store.path == (tmp_path / odd).resolve()
+        assert store.resolve("a b.txt").report_id == "r1"
+        assert store.has_unchanged(str(tmp_path / "a b.txt"), store.resolve("r1").sha256)

@@ -213,3 +213,10 @@ def test_repeated_sentences_are_dropped() -> None:
     check = verify_answer("共收到依申请公开5件。[1]" * 5, {1: TONGNAN})
     assert check.text == "共收到依申请公开5件。[1]"
     assert len(check.removed) == 4
+
+
+def test_marker_before_the_words_cites_nothing() -> None:
+    check = verify_answer("[1] 《重庆市潼南区人民政府办公室关于2020年", PASSAGES)
+    assert not check.usable
+    check = verify_answer("[1]共收到依申请公开5件。", PASSAGES)
+    assert not check.usable and "没有引用" in check.removed[0].reasons[0]
