@@ -130,7 +130,8 @@ def build_system(index_dir: Path, settings_overrides: dict[str, Any], files: lis
                                                     "generator": {"backend": "none"}, **settings_overrides})
     qa = ReportQA.from_settings(settings)
     started = time.perf_counter()
-    outcomes = qa.ingest([str(p) for p in files])
+    # one file per call: each call commits, so no read waits behind a large pending write
+    outcomes = [o for p in files for o in qa.ingest([str(p)])]
     failed = [o for o in outcomes if o.status == "failed"]
     for o in failed:
         logging.warning("ingest failed: %s: %s", o.path, o.message)
@@ -313,7 +314,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="Machine-readable output.")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    for handler in logging.getLogger().handlers:  # libraries that lower their own loggers' levels stay quiet
+        handler.setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="reportqa-eval-") as tmp:
         workdir = args.index or Path(tmp)
         if args.sweep:
