@@ -42,7 +42,9 @@ class EmbedderSettings(_Strict):
 
 
 class ChunkSettings(_Strict):
-    size: int = Field(300, ge=50, le=4000, description="Target chunk length in characters.")
+    size: int = Field(
+        400, ge=50, le=4000, description="Target chunk length in characters (chosen by scripts/eval_retrieval.py --sweep)."
+    )
     overlap: int = Field(60, ge=0, le=1000, description="Characters of trailing context repeated.")
 
 
@@ -55,7 +57,9 @@ class RetrievalSettings(_Strict):
     report_filter: Literal["restrict", "boost", "off"] = Field(
         "restrict", description="What to do when the question names a report (place, year, 文号)."
     )
-    role_boost: float = Field(0.5, ge=0, description="Fused-score bonus for the asked-about section role.")
+    role_boost: float = Field(
+        0.5, ge=0, description="Chunks of the asked-about section role score x (1 + role_boost) after fusion."
+    )
     faiss_index: Literal["flat", "hnsw"] = Field("flat", description="flat = exact; hnsw = approximate.")
 
 

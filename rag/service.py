@@ -286,7 +286,10 @@ class ReportQA:
         retrieval = time.perf_counter() - started
         generator = self.generator()
         final: Answer | None = None
-        for piece in stream_answer(question, hits, generator, self.settings):
+        store = self.store()
+        pieces = stream_answer(question, hits, generator, self.settings, retrieval_seconds=retrieval,
+                               source_text=store.source_text)
+        for piece in pieces:
             if isinstance(piece, Answer):
                 final = piece
             else:

@@ -148,6 +148,11 @@ def connect_db(path: Path, settings: dict[str, Any]) -> sqlite3.Connection:
             "(its manifest disagrees with its database). Run `reportqa reindex`, or use another --index dir."
         )
     conn.execute("PRAGMA foreign_keys = ON")
+    # WAL: the read-only search connection keeps reading the last committed state while a long
+    # ingest holds a write transaction (in rollback-journal mode it got "database is locked" as
+    # soon as the pending transaction outgrew the page cache). Commits stay atomic.
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
     return conn
 
 

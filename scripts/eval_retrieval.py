@@ -235,7 +235,7 @@ def run_once(args: argparse.Namespace, index_dir: Path) -> dict[str, Any]:
         search = system_search(qa)
         for miss in result["misses"]:
             q = next(q for q in questions if q.id == miss["id"])
-            miss["top3"] = [f"{p.report}: {p.text[:60]}" for p in search(q.question, 3)]
+            miss["top3"] = [f"{p.report}: " + p.text[:60].replace("\n", " / ") for p in search(q.question, 3)]
     qa.close()
     return result
 
