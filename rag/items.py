@@ -165,8 +165,10 @@ def section_items(clean: CleanText, section: Section, kind: str) -> list[Item]:
     """Items of one problems/plans section (or of one part of a split merged section).
 
     The author's first level of enumeration gives the items; a child that is only a container
-    (a heading line with numbered children and no text of its own, like 001's "(一)“十四五”期间…")
-    is replaced by its children. Run-in 一是… inside an item stay part of that item.
+    (a heading line with numbered children and no text of its own, like 001's "(一)“十四五”期间…",
+    or a title sentence followed straight by 一是…二是…, like 001's "3.持续推进法治建设的重点工作。
+    一是…八是…") is replaced by its children, down to the 一是 level. Run-in 一是… that follow
+    text of the item's own stay part of that item.
     """
     text = clean.text
     start = section.heading_span[1]
@@ -174,8 +176,7 @@ def section_items(clean: CleanText, section: Section, kind: str) -> list[Item]:
         return plain_items(clean, start, section.span[1], kind)
     out: list[Item] = []
     for child in section.children:
-        grand = [g for g in child.children if not g.number.endswith("是")]
-        if grand and _own_text_blank(text, child) and not child.number.endswith("是"):
+        if child.children and _own_text_blank(text, child) and not child.number.endswith("是"):
             out.extend(section_items(clean, child, kind))
             continue
         title_start = _title_start(text, child)

@@ -63,7 +63,8 @@ def _title_prefix(text: str) -> int | None:
     for m in _TITLE_END.finditer(text, 0, 80):
         prefix = text[: m.end()]
         rest = text[m.end() :].lstrip()
-        if _is_title(prefix) and rest and re.match(r"[\u4e00-\u9fff\d]", rest) and not _CHROME.search(prefix):
+        if (_is_title(prefix) and rest and re.match(r"[\u4e00-\u9fff\d]", rest) and not _CHROME.search(prefix)
+                and not rest.startswith("如下")):  # "现将…情况报告如下。" is a sentence
             return m.end()
     return None
 
@@ -197,6 +198,57 @@ def _org_from_title(title: str) -> str:
     return m.group(1).strip() if m else ""
 
 
+# A report naming itself in its opening sentence: "2021年，区政府办公室紧紧围绕…", "现将区政府办公室
+# 2021年度法治政府建设情况汇报如下". Only organisation nouns with a place word count (not 区委, not
+# 法治政府, not a bare place), the name must be the sentence's subject or the object of 现将, and
+# "我区/我局/全局" name no organisation.
+_SELF_ORG_SUFFIX = re.compile(
+    "(?:人民政府办公室|人民政府办公厅|政府办公室|政府办公厅|办公室|办公厅|人民政府|政府|街道办事处|办事处|"
+    "管理委员会|管委会|委员会|局)+"
+)
+_OPENING_LEAD = re.compile(
+    r"\s*(?:(?:(?:19|20)\d{2}\s*年度?(?:以来)?|一年来|今年以来|过去一年)\s*[，,]?\s*)?"
+    r"(?:在[^。；;]{1,40}?下\s*[，,]\s*)?"
+)
+_REPORTING = re.compile(r"现[将就]\s*")
+_ORG_CLAUSE = re.compile(r"[\u4e00-\u9fffXxＸｘ×*＊]{3,24}")
+_PLACE_WORD = re.compile(r"[省市县区镇乡旗州盟]|街道")
+_NOT_SELF_ORG = re.compile(
+    r"^(?:我|本|全|各|该|其|有关|相关|上级|主要|根据|按照|依据|依照|遵照|对照|结合|围绕|贯彻|落实|关于|经|为|在|受|由|向|对|按)"
+)
+# "区法治政府建设领导小组办公室": 政府 followed by these is a modifier, not the end of the name
+_NAME_GOES_ON = re.compile(r"建设|工作|职能|信息|网站|门户|部门|机构|规章|法律|法制|法治|领导|职责|系统|服务|数据|督查|采购")
+
+
+def _org_at(paragraph: str, pos: int) -> str:
+    """The organisation name starting exactly at ``paragraph[pos]``, or ""."""
+    clause = _ORG_CLAUSE.match(paragraph, pos)
+    if clause is None or _NOT_SELF_ORG.match(clause.group(0)):
+        return ""
+    words = clause.group(0)
+    for suffix in _SELF_ORG_SUFFIX.finditer(words):
+        name = words[: suffix.end()]
+        if _NAME_GOES_ON.match(words, suffix.end()):
+            continue
+        if len(name) >= 3 and (_PLACE_WORD.search(words[: suffix.start()]) or suffix.group(0).startswith("街道")):
+            return name
+        return ""
+    return ""
+
+
+def _org_from_opening(text: str, body_start: int, body_end: int) -> str:
+    """The issuing body as the report's first paragraph names itself, or "" (see ``_SELF_ORG_SUFFIX``)."""
+    nl = text.find("\n", body_start, body_end)
+    paragraph = text[body_start : nl if nl >= 0 else body_end]
+    if match_heading(paragraph) is not None:
+        return ""
+    lead = _OPENING_LEAD.match(paragraph)
+    org = _org_at(paragraph, lead.end()) if lead else ""
+    if not org and (m := _REPORTING.search(paragraph)):
+        org = _org_at(paragraph, m.end())
+    return org
+
+
 def region_of(org: str) -> str:
     """The administrative area at the start of an organisation name ("" when there is none)."""
     m = _REGION.match(org)
@@ -238,14 +290,16 @@ def _level_from_text(text: str) -> str:
 def _year_evidence(header: Header, text: str, body_start: int, doc_number: str, date: str,
                    page_title: str) -> tuple[int | None, str, list[ParseWarning]]:
     votes: Counter[int] = Counter()
-    notes: list[str] = []
+    notes: list[str] = []  # English, kept as ``year_evidence``
+    notes_zh: list[str] = []  # the same in Chinese, for warnings users read
 
-    def vote(year: int, weight: float, why: str) -> None:
+    def vote(year: int, weight: float, why: str, why_zh: str) -> None:
         votes[year] += weight
         notes.append(f"{why} → {year}")
+        notes_zh.append(f"{why_zh}→{year}年")
 
     if header.title and (m := _YEAR.search(header.title)):
-        vote(int(m.group(1)), 3, f"title '{header.title}'")
+        vote(int(m.group(1)), 3, f"title '{header.title}'", f"标题“{header.title}”")
     heading_years: list[int] = []
     for line in split_lines(text, body_start):
         hm = match_heading(line.text)
@@ -256,24 +310,25 @@ def _year_evidence(header: Header, text: str, body_start: int, doc_number: str, 
             y = int(m.group(1))
             future = re.search(r"安排|计划|打算|思路|下一|工作要点", heading[m.end() :])
             if future and not re.search(r"举措|成效|存在|不足|问题|责任", heading[: m.start()] + heading[m.end():]):
-                vote(y - 1, 1, f"plans heading '{heading}' (next year)")
+                vote(y - 1, 1, f"plans heading '{heading}' (next year)", f"下一年度安排标题“{heading}”")
             elif not future:
-                vote(y, 2, f"heading '{heading}'")
+                vote(y, 2, f"heading '{heading}'", f"章节标题“{heading}”")
                 heading_years.append(y)
     opening = text[body_start : body_start + 12]
     if m := re.match(r"\s*((?:19|20)\d{2})\s*年(度)?\s*[，,以来]", opening):
-        vote(int(m.group(1)), 2, f"opening '{m.group(0).strip()}'")
+        vote(int(m.group(1)), 2, f"opening '{m.group(0).strip()}'", f"正文开头“{m.group(0).strip()}”")
     if m := re.search(r"[〔\[［【（(]\s*((?:19|20)\d{2})", doc_number):
-        vote(int(m.group(1)) - 1, 1, f"文号 {doc_number} (issued the next year)")
+        vote(int(m.group(1)) - 1, 1, f"文号 {doc_number} (issued the next year)", f"文号{doc_number}（次年印发）")
     if date and int(date[5:7]) <= 6:
-        vote(int(date[:4]) - 1, 0.5, f"date {date} (early next year)")
+        vote(int(date[:4]) - 1, 0.5, f"date {date} (early next year)", f"日期{date}（次年上半年）")
     if not votes:
         return None, "", []
     year = max(votes, key=lambda y: (votes[y], -y))
     warnings: list[ParseWarning] = []
     strong = {int(n.rsplit("→ ", 1)[1]) for n in notes if n.startswith(("title", "heading", "opening"))}
     if len(strong) > 1:
-        warnings.append(ParseWarning("year_conflict", f"title/headings/opening disagree on the year: {'; '.join(notes)}"))
+        warnings.append(ParseWarning("year_conflict", "标题、章节标题与正文开头所写的报告年度不一致（year conflict）："
+                                     + "；".join(notes_zh)))
     body_years = Counter(int(m.group(1)) for m in _BODY_YEAR.finditer(re.sub(r"《[^》]{0,80}》", "", text[body_start:])))
     if body_years:
         (top, n), *rest = [*body_years.most_common(2), (0, 0)]
@@ -281,11 +336,12 @@ def _year_evidence(header: Header, text: str, body_start: int, doc_number: str, 
         if top != year and n >= 3 and n >= 2 * second:
             warnings.append(ParseWarning(
                 "year_conflict",
-                f"report says {year}, but most years in the body are {top} ({n} mentions)"
-                + (f"; page title says '{page_title}'" if page_title else ""),
+                f"报告年度判定为{year}年，但正文中出现最多的年份是{top}年（{n}次）"
+                + (f"；网页标题为“{page_title}”" if page_title else "") + "（year conflict）",
             ))
     if page_title and (m := _YEAR.search(page_title)) and int(m.group(1)) not in (year, year + 1):
-        warnings.append(ParseWarning("year_conflict", f"page title '{page_title}' names {m.group(1)}, report {year}"))
+        warnings.append(ParseWarning("year_conflict", f"网页标题“{page_title}”写的是{m.group(1)}年，"
+                                     f"而报告年度判定为{year}年（year conflict）"))
     evidence = "; ".join(notes)
     if page_title and page_title != header.title:
         evidence += f"; page title '{page_title}' ignored (site title, not the report's)"
@@ -301,12 +357,12 @@ def extract_meta(doc: SourceDocument, clean: CleanText) -> tuple[ReportMeta, lis
     page_title = next((t for t in header.title_candidates if t != title), "") or doc.metadata.get("title", "")
     if not title:
         title = doc.metadata.get("title", "").strip()
-        warnings.append(ParseWarning("no_title", "no report title line found at the top of the text"
-                                     + (f"; using the page title '{title}'" if title else "")))
+        warnings.append(ParseWarning("no_title", "文本开头未找到报告标题（no title）"
+                                     + (f"，改用网页标题“{title}”" if title else "")))
     doc_number = header.doc_number or _doc_number_from_source(doc)
     sig_org, sig_date = _signature(doc, clean, body_end)
     date = sig_date or _publication_date(doc)
-    org_raw = _org_from_title(title) or sig_org
+    org_raw = _org_from_title(title) or sig_org or _org_from_opening(text, header.body_start, body_end)
     if not org_raw:
         m = _SOURCE_LABEL.search(doc.text[:3000])
         if m and re.search(rf"({ORG_SUFFIX})$", m.group(1)):
@@ -319,7 +375,7 @@ def extract_meta(doc: SourceDocument, clean: CleanText) -> tuple[ReportMeta, lis
         region = "" if masked else place
         org_raw = place  # for the level only: "北碚区2022年度…报告" is a district's report
     if masked:
-        warnings.append(ParseWarning("masked_names", f"issuing body is masked in the source ('{org_raw}')"))
+        warnings.append(ParseWarning("masked_names", f"发布机关名称在原文中被遮蔽（“{org_raw}”）（masked names）"))
     level = _level_of_org(org_raw, region) or _level_from_text(text[header.body_start : body_end])
     year, evidence, year_warnings = _year_evidence(header, text, header.body_start, doc_number, date, page_title)
     warnings.extend(year_warnings)

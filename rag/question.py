@@ -133,8 +133,11 @@ def _english_info(text: str, info: QuestionInfo) -> None:
 
 def _word_at(text: str) -> list[tuple[str, str]]:
     """(word, part of speech) for every character of ``text`` (jieba)."""
-    import jieba
     import jieba.posseg
+
+    from rag.sparse import jieba_tokenizer
+
+    jieba_tokenizer()  # the shared, already-initialised tokenizer with the domain dictionary
 
     jieba.setLogLevel(60)
     out: list[tuple[str, str]] = []
@@ -174,6 +177,10 @@ def find_places(text: str) -> list[str]:
 
 def _keywords(text: str) -> list[str]:
     import jieba  # declared dependency; imported here because its dictionary loads slowly
+
+    from rag.sparse import jieba_tokenizer
+
+    jieba_tokenizer()
 
     jieba.setLogLevel(60)
 

@@ -37,8 +37,12 @@ _tokenizer = None
 _tokenizer_lock = threading.Lock()
 
 
-def _jieba():  # type: ignore[no-untyped-def]
-    """One jieba tokenizer for the process, with the domain dictionary, initialised quietly."""
+def jieba_tokenizer():  # type: ignore[no-untyped-def]
+    """jieba's default tokenizer with the domain dictionary, initialised once and quietly.
+
+    The default one (``jieba.dt``) rather than a private ``jieba.Tokenizer()``: question analysis
+    uses ``jieba.lcut``/``jieba.posseg`` too, and loading the dictionary twice cost seconds.
+    """
     global _tokenizer
     if _tokenizer is None:
         with _tokenizer_lock:
@@ -46,11 +50,14 @@ def _jieba():  # type: ignore[no-untyped-def]
                 import jieba
 
                 jieba.setLogLevel(logging.WARNING)  # jieba logs "Building prefix dict..." to stderr
-                tok = jieba.Tokenizer()
+                tok = jieba.dt
                 tok.initialize()
                 tok.load_userdict(str(DOMAIN_DICT))
                 _tokenizer = tok
     return _tokenizer
+
+
+_jieba = jieba_tokenizer
 
 
 def tokenize(text: str) -> list[str]:
@@ -107,6 +114,7 @@ class SparseIndex:
             self._indices, self._indptr = np.zeros(0, dtype=np.int32), np.zeros(1, dtype=np.int64)
             return self
         import bm25s
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on itself
 
         model = bm25s.BM25(k1=self.k1, b=self.b, method="lucene")
         model.index([list(t) for t in token_lists], show_progress=False, create_empty_token=True)

@@ -175,23 +175,24 @@ def _mask_warnings(doc: SourceDocument, text: str, start: int, end: int) -> list
     for m in MASK.finditer(text, start, end):
         before = text[max(0, m.start() - 2) : m.start()]
         after = text[m.end() : m.end() + 1]
-        context = text[max(0, m.start() - 6) : m.end() + 6].replace("\n", " ")
+        context = text[max(0, m.start() - 6) : m.end() + 6].replace("\n", " ").strip()
         if after in _FIGURE_AFTER or before[-1:].isdigit() or after.isdigit() or after in "-—－~至":
             figures.append(context)
         else:
             names.append(context)
     out = []
     if figures:
-        out.append(ParseWarning("masked_figures", f"{len(figures)} masked figures (e.g. {' | '.join(figures[:3])}); "
-                                "numbers in this report cannot be quoted"))
+        out.append(ParseWarning("masked_figures", f"原文有{len(figures)}处数字被遮蔽（masked figures），如："
+                                f"{'｜'.join(figures[:3])}；本报告中的数字无法引用核对"))
     if names:
-        out.append(ParseWarning("masked_names", f"{len(names)} masked names (e.g. {' | '.join(names[:3])})"))
+        out.append(ParseWarning("masked_names", f"原文有{len(names)}处名称或文字被遮蔽（masked names），如："
+                                f"{'｜'.join(names[:3])}"))
     fanwen = _FANWEN.search(doc.text)
     masked_year = _MASKED_YEAR.search(doc.text)
     if fanwen or masked_year:
         what = fanwen.group(0) if fanwen else masked_year.group(0)  # type: ignore[union-attr]
         out.append(ParseWarning("template_or_fanwen",
-                                f"looks like a copy from a template/范文 site ('{what}'); not an official publication"))
+                                f"疑为范文/资料网站转载的文本（见“{what}”），不是官方发布件（template or 范文 site）"))
     return out
 
 
@@ -212,7 +213,7 @@ def parse_report(doc: SourceDocument, clean: CleanText, report_id: str) -> Repor
         _add_runins(text, node)
     sections: list[Section] = []
     if not nodes:
-        warnings.append(ParseWarning("no_structure", "no numbered headings found; the body is one section"))
+        warnings.append(ParseWarning("no_structure", "未找到带编号的标题（一、（一）、1. 等），正文按一整节处理（no structure）"))
         single = _Node(1, 0, "", body_start, (body_start, body_start), 1, body_end)
         _add_runins(text, single)
         sections.append(_to_section(text, clean, single))
@@ -227,12 +228,14 @@ def parse_report(doc: SourceDocument, clean: CleanText, report_id: str) -> Repor
                 parts = _split_merged(text, clean, sec)
                 if parts:
                     sections.extend(parts)
+                    turn = _snippet(text, parts[1].span[0], 16)
                     warnings.append(ParseWarning("merged_section_split",
-                                                 f"'{sec.heading}' holds problems and plans; split at offset {parts[1].span[0]}"))
+                                                 f"“{sec.heading}”一节同时写问题和下一年度安排，已在“{turn}”处拆为"
+                                                 "“存在的问题”和“下一年度安排”两部分（merged section split）"))
                     continue
                 warnings.append(ParseWarning("merged_section_unsplit",
-                                             f"'{sec.heading}' holds problems and plans but no turn to next year was found; "
-                                             "kept as one problems section"))
+                                             f"“{sec.heading}”一节同时写问题和下一年度安排，但找不到转入下一年度的位置，"
+                                             "整节按“存在的问题”处理（merged section not split）"))
                 role = "problems"
             sections.append(sec)
             _set_role(sec, role)
@@ -246,18 +249,25 @@ def parse_report(doc: SourceDocument, clean: CleanText, report_id: str) -> Repor
         elif sec.role == "plans":
             plans.extend(section_items(clean, sec, "plans"))
     if not any(s.role == "problems" for s in sections):
-        warnings.append(ParseWarning("no_problems_section", "no section headed 存在的问题/不足 was found"))
+        warnings.append(ParseWarning("no_problems_section", "未找到“存在的问题/不足”一节（no problems section）"))
         # the last inline passage outside the plans ("同时，针对存在的问题，我们将…" is a plan)
         inline = next((found for sec in reversed(sections) if sec.role != "plans"
                        if (found := _inline_problems(text, *sec.span))), None)
         if inline:
             problems = plain_items(clean, inline[0], inline[1], "problems")
             warnings.append(ParseWarning("problems_inline_only",
-                                         f"problems are only mentioned inline, at cleaned-text span {inline}: "
-                                         f"'{text[inline[0]:inline[1]][:80]}'"))
+                                         f"问题未单列成节，只在正文中顺带提及：“{_snippet(text, inline[0], 80, inline[1])}”"
+                                         "（problems inline only）"))
     warnings.extend(_mask_warnings(doc, text, body_start, body_end))
     return Report(report_id=report_id, source=doc, clean=clean, meta=meta, sections=sections,
                   problems=problems, plans=plans, warnings=_dedupe(warnings))
+
+
+def _snippet(text: str, start: int, limit: int, end: int | None = None) -> str:
+    """Up to ``limit`` characters of ``text[start:end]`` on one line, "…" when cut."""
+    end = len(text) if end is None else end
+    flat = " ".join(text[start:end].split())
+    return flat if len(flat) <= limit else flat[:limit] + "…"
 
 
 def _dedupe(warnings: list[ParseWarning]) -> list[ParseWarning]:

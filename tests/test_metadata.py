@@ -133,6 +133,56 @@ def test_never_guesses_issuer_from_place_names(tmp_path: Path) -> None:
     assert meta.level == "区县级"  # "我区" says what kind of government wrote it, not which one
 
 
+@pytest.mark.parametrize(
+    ("opening", "issuer", "level"),
+    [
+        ("2021年，区政府办公室紧紧围绕区委、区政府重点工作部署，现将区政府办公室2021年度法治政府建设情况汇报如下。",
+         "区政府办公室", "区县级"),
+        ("为全面总结工作，现将市政府办公厅2020年度法治政府建设情况报告如下。", "市政府办公厅", "市级"),
+        ("2021年，在县委、县政府的坚强领导下，县司法局坚持依法行政，推进法治建设。", "县司法局", "部门"),
+        ("今年以来，某某街道办事处深入推进依法行政，法治建设取得成效。", "某某街道办事处", "乡镇街道"),
+        ("2021年，区法治政府建设领导小组办公室紧紧围绕中心工作，推进法治建设。", "区法治政府建设领导小组办公室", None),
+        # no organisation named as the report's own: a self-reference, a cited body, a concept, the party
+        ("2021年，我区坚持以习近平法治思想为指导，推进法治建设。", "", "区县级"),
+        ("根据市政府办公厅通知要求，我局认真开展法治政府建设自查。", "", None),
+        ("2021年，区委、区政府高度重视法治政府建设。", "", ""),
+        ("2021年，法治政府建设工作取得新成效。", "", ""),
+        ("现将我县2021年度法治政府建设情况报告如下。", "", "区县级"),
+    ],
+)
+def test_issuing_body_from_the_opening_sentence(tmp_path: Path, opening: str, issuer: str, level: str | None) -> None:
+    title = "关于2021年度法治政府建设情况的报告"
+    meta, _ = meta_of(tmp_path, title + "\n" + opening + "\n一、工作情况\n" + body() + "\n")
+    assert meta.title == title  # "现将…情况报告如下。" is a sentence, not a title glued to the body
+    assert meta.issuing_body == issuer
+    if level is not None:
+        assert meta.level == level
+
+
+def test_title_and_signature_win_over_the_opening(tmp_path: Path) -> None:
+    text = ("某县人民政府关于2021年度法治政府建设情况的报告\n2021年，县司法局认真履职，推进法治建设。\n一、工作情况\n"
+            + body() + "\n")
+    meta, _ = meta_of(tmp_path, text)
+    assert meta.issuing_body == "某县人民政府"
+    text = ("关于2021年度法治政府建设情况的报告\n2021年，县司法局认真履职，推进法治建设。\n一、工作情况\n" + body()
+            + "\n\n某县人民政府\n2022年2月1日\n")
+    meta, _ = meta_of(tmp_path, text)
+    assert meta.issuing_body == "某县人民政府"
+
+
+def test_warning_messages_are_chinese_without_offsets(tmp_path: Path) -> None:
+    text = ("某区2021年度法治政府建设情况报告\n2019年，我区" + body() + "\n一、2021年度主要举措和成效\n"
+            + "\n".join(f"2020年，我区第{i}项工作办结案件{i}件，法治政府建设取得成效。" for i in range(1, 7)) + "\n")
+    _, warnings = meta_of(tmp_path, text)
+    conflicts = [w.message for w in warnings if w.code == "year_conflict"]
+    assert len(conflicts) == 2
+    assert any("正文中出现最多的年份是2020年（6次）" in m for m in conflicts)
+    assert any(m.startswith("标题、章节标题与正文开头所写的报告年度不一致") and "正文开头“2019年，”→2019年" in m
+               for m in conflicts)
+    for m in conflicts:
+        assert "（year conflict）" in m and "report says" not in m and "→ " not in m
+
+
 def test_masked_issuer(tmp_path: Path) -> None:
     meta, warnings = meta_of(tmp_path, "X市政府2020年法治政府建设情况报告\n2020年，我厅" + body() + "\n")
     assert (meta.issuing_body, meta.region, meta.level) == ("", "", "市级")

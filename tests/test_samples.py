@@ -122,7 +122,11 @@ def test_000_problems(reports: dict[str, Report]) -> None:
     assert all(p.marker == "；" for p in r.problems)
     assert "比如" not in r.problems[0].text  # lead-in dropped
     assert r.problems[-1].text.endswith("现象依然存在")  # "，等等。" dropped
-    assert [p.heading for p in r.plans] == ["持续深化“放管服”改革", "不断提升政务公开水平", "进一步改进建议提案办理工作", "严格依法依规履职"]
+    # （三）进一步改进建议提案办理工作。一是…二是…三是…: a container of run-ins, split at the author's 一是 level
+    assert [p.marker for p in r.plans] == ["（一）", "（二）", "一是", "二是", "三是", "（四）"]
+    assert [p.heading for p in r.plans] == ["持续深化“放管服”改革", "不断提升政务公开水平", "", "", "", "严格依法依规履职"]
+    assert [p.text[:6] for p in r.plans[2:5]] == ["强化规范办理", "加强督查考核", "做好持续跟踪"]
+    assert "进一步改进建议提案办理工作" not in " ".join(p.text for p in r.plans)  # the container title is no item
 
 
 # ----------------------------------------------------------------------------------------------
@@ -158,10 +162,16 @@ def test_001_problems_and_plans(reports: dict[str, Report]) -> None:
     assert [p.text[:8] for p in r.problems] == ["政府职能依法全面", "依法行政制度体系", "重大行政决策法定", "行政执法规范化有",
                                                "矛盾纠纷依法化解", "法治政府建设组织"]
     assert r.problems[2].heading == "重大行政决策法定程序有待优化"
-    # plans: (一) 1.-9. and (二) 1.-3.; the (一)/(二) lines are only containers
-    assert len(r.plans) == 12
+    # plans: (一) 1.-9. and (二) 1.-2. plus 3.'s run-ins 一是-八是; (一)/(二) and "3.持续推进法治建设的重点工作。"
+    # are only containers
+    assert len(r.plans) == 19
     assert r.plans[0].heading == "健全完善政府机构职能体系"
-    assert r.plans[-1].text.startswith("持续推进法治建设的重点工作。一是深入抓好全面履行政府职能")
+    assert [p.marker for p in r.plans[9:]] == ["1.", "2.", *(f"{n}是" for n in "一二三四五六七八")]
+    assert r.plans[10].heading == "继续抓好法治政府示范区创建工作"
+    assert r.plans[11].text.startswith("深入抓好全面履行政府职能。加强事中事后监管")
+    assert r.plans[12].heading == "深入开展普法宣传工作"
+    assert r.plans[-1].text.startswith("全面提高政府工作人员法治思维和依法行政能力。加强党对法治政府建设的领导")
+    assert not any("持续推进法治建设的重点工作" in p.text for p in r.plans)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -251,7 +261,8 @@ def test_004_metadata_and_sections(reports: dict[str, Report]) -> None:
     r = reports["004"]
     m = r.meta
     assert m.title == "关于2021年度法治政府建设情况的报告"
-    assert (m.issuing_body, m.region, m.level) == ("", "", "区县级")  # only "区政府办公室" in the text
+    # the opening names the body ("2021年，区政府办公室紧紧围绕…"); no place is named, so no region
+    assert (m.issuing_body, m.region, m.level) == ("区政府办公室", "", "区县级")
     assert (m.year, m.doc_number, m.date) == (2021, "台政办字〔2022〕1号", "")
     assert _top(r) == [("preamble", ""), ("measures", "一、工作情况"), ("problems", "二、存在问题"), ("plans", "三、改进措施")]
     assert not r.sections_with_role("responsibility")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from pathlib import Path
 
 import pytest
@@ -292,3 +293,32 @@ def test_inline_problems_are_not_taken_from_the_plans(tmp_path: Path) -> None:
     assert {"no_problems_section", "problems_inline_only"} <= {w.code for w in r.warnings}
     assert [p.text for p in r.problems] == ["但与群众期盼相比，仍存在执法监督力度不够强等不足"]
     assert len(r.plans) == 1
+
+
+def test_item_that_only_holds_runins_is_split_at_the_runins(tmp_path: Path) -> None:
+    text = ("2020年法治政府建设情况报告\n一、工作开展情况\n" + para() + "\n二、存在的问题\n执法力量薄弱。\n三、下一步工作打算\n"
+            "（一）加强执法监督。一是开展执法案卷评查；二是推行执法全过程记录。\n"
+            "（二）深化普法宣传。围绕群众关切开展普法，一是送法进社区；二是送法进企业。\n")
+    r = parse_text(tmp_path, text)
+    # （一） is only a title over its 一是/二是; （二） says something of its own first, so it stays one item
+    assert [p.marker for p in r.plans] == ["一是", "二是", "（二）"]
+    assert [p.text for p in r.plans[:2]] == ["开展执法案卷评查", "推行执法全过程记录"]
+    assert r.plans[2].text.startswith("深化普法宣传。围绕群众关切开展普法，一是送法进社区")
+    assert r.plans[2].heading == "深化普法宣传"
+
+
+def test_structure_warnings_are_chinese_without_offsets(tmp_path: Path) -> None:
+    merged = ("2020年法治政府建设情况报告\n一、工作开展情况\n" + para() + "\n三、存在问题及下步打算\n"
+              "执法人员素质参差不齐，信息化建设滞后。下一步，我局将加强执法培训；推进信息化建设。\n")
+    inline = ("2020年，我区" + para() + "共办理案件XX件。但与上级要求相比，仍存在依法行政水平不够高等不足。"
+              "下一步，我区将继续" + para() + "\n下面是小编为大家整理的报告。\n")
+    warnings = parse_text(tmp_path, merged, "a.txt").warnings + parse_text(tmp_path, inline, "b.txt").warnings
+    by_code = {w.code: w.message for w in warnings}
+    assert {"merged_section_split", "no_structure", "no_problems_section", "problems_inline_only",
+            "masked_figures", "template_or_fanwen"} <= set(by_code)
+    assert by_code["merged_section_split"].startswith("“三、存在问题及下步打算”一节同时写问题和下一年度安排，已在“下一步，我局将")
+    assert by_code["problems_inline_only"].startswith("问题未单列成节，只在正文中顺带提及：“但与上级要求相比")
+    assert by_code["masked_figures"].startswith("原文有1处数字被遮蔽")
+    for message in by_code.values():
+        assert re.search(r"[\u4e00-\u9fff]{4}", message)
+        assert not re.search(r"offset|span|\(\d+, \d+\)|masked figures \(e\.g", message)

@@ -310,6 +310,14 @@ def test_sample_flags(sample_summaries: dict[str, tuple[Report, Summary]]) -> No
     assert "含'原因'" in next(f.message for f in s003.flags if f.code == "no_reasons")
 
 
+def test_masked_names_flag_counts_what_the_parser_counted(sample_summaries: dict[str, tuple[Report, Summary]]) -> None:
+    report, s = sample_summaries["001"]  # 14 names masked (***), issuer not masked
+    counted = next(w.message for w in report.warnings if w.code == "masked_names")
+    n = int(re.match(r"原文有(\d+)处", counted).group(1))  # type: ignore[union-attr]
+    assert n >= 5
+    assert next(f.message for f in s.flags if f.code == "masked_names").startswith(f"{n}处名称或文字被遮蔽")
+
+
 @pytest.mark.llm
 @pytest.mark.slow
 def test_real_gguf_map_output_parses(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -143,6 +143,39 @@ def test_report_rows_follow_columns() -> None:
     assert render.report_rows([]) == []
 
 
+def test_report_rows_show_warning_codes_as_chinese_labels() -> None:
+    codes = ("masked_figures", "template_or_fanwen", "masked_names", "masked_names", "new_code<x>")
+    plain = render.report_rows([_info(warnings=codes)])[0][-1]
+    assert plain == "数字被遮蔽；疑为范文网站转载；名称被遮蔽；new_code<x>"  # each once, unknown code as is
+    cell = render.report_rows([_info(warnings=codes)], html_warnings=True)[0][-1]
+    tags = re.findall(r'<span class="rq-warn-tag" title="([^"]*)">([^<]*)</span>', cell)
+    assert tags == [("masked_figures", "数字被遮蔽"), ("template_or_fanwen", "疑为范文网站转载"),
+                    ("masked_names", "名称被遮蔽"), ("new_code&lt;x&gt;", "new_code&lt;x&gt;")]
+    assert "<x>" not in cell
+    assert render.report_rows([_info(warnings=())], html_warnings=True)[0][-1] == ""
+    assert len(render.REPORT_DATATYPES) == len(render.REPORT_COLUMNS) and render.REPORT_DATATYPES[-1] == "html"
+
+
+def test_every_parse_warning_code_has_a_chinese_label() -> None:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "rag"
+    codes = set()
+    for name in ("structure.py", "metadata.py"):
+        codes |= set(re.findall(r'ParseWarning\(\s*"([a-z_]+)"', (root / name).read_text(encoding="utf-8")))
+    assert {"masked_figures", "year_conflict", "template_or_fanwen", "merged_section_split"} <= codes
+    for code in codes:
+        label = render.warning_label(code)
+        assert label != code and re.search(r"[\u4e00-\u9fff]", label), code
+
+
+def test_section_tree_labels_each_warning() -> None:
+    report = FakeService().load_report("002")
+    out = render.section_tree_html(report)
+    for w in report.warnings:
+        assert f"<b title='{html.escape(w.code)}'>{html.escape(render.warning_label(w.code))}</b>" in out
+
+
 def test_report_label_names_place_year_and_file() -> None:
     label = render.report_label(_info())
     assert "某区" in label and "2020年度" in label and "r1.txt" in label

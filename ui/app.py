@@ -19,7 +19,7 @@ import gradio as gr
 
 from rag.errors import ConfigError
 from ui import chat, handlers
-from ui.render import REPORT_COLUMNS
+from ui.render import REPORT_COLUMNS, REPORT_DATATYPES
 from ui.uploads import UPLOAD_SUFFIXES
 
 logger = logging.getLogger(__name__)
@@ -155,8 +155,8 @@ def build_app(service: Any) -> gr.Blocks:
                             folder = gr.File(label="选择文件夹", file_count="directory", elem_id="rq-folder")
                         ingest_btn = gr.Button("导入", variant="primary", elem_id="rq-ingest")
                     ingest_log = gr.Markdown(elem_id="rq-ingest-log")
-                table = gr.Dataframe(headers=REPORT_COLUMNS, value=[], interactive=False, wrap=True,
-                                     label="已导入的报告", elem_id="rq-table")
+                table = gr.Dataframe(headers=REPORT_COLUMNS, datatype=REPORT_DATATYPES, value=[], interactive=False,
+                                     wrap=True, label="已导入的报告", elem_id="rq-table")
                 with gr.Row():
                     lib_pick = gr.Dropdown(label="查看 / 管理报告", choices=[], scale=4, elem_id="rq-lib-pick")
                     remove_btn = gr.Button("删除", variant="stop", scale=1)

@@ -175,7 +175,7 @@ def _forget_upload(service: Any, info: ReportInfo) -> None:
 
 def library_rows(service: Any, warn: Warn = no_warn) -> list[list[Any]]:
     try:
-        return render.report_rows(list_reports(service))
+        return render.report_rows(list_reports(service), html_warnings=True)
     except Exception as exc:
         warn(friendly(exc))
         return []

@@ -24,6 +24,23 @@ ROLE_LABELS: dict[str, str] = {
 }
 
 REPORT_COLUMNS: list[str] = ["文件", "标题", "发布机关", "地区", "层级", "年度", "文号", "日期", "片段数", "解析提示"]
+# For gr.Dataframe(datatype=...) when rows come from ``report_rows(..., html_warnings=True)``: the
+# last column then holds escaped HTML (labels with the warning code as a tooltip).
+REPORT_DATATYPES: list[str] = ["str"] * 8 + ["number", "html"]
+
+# Parse-warning codes (rag/structure.py, rag/metadata.py) as short Chinese labels for tables.
+WARNING_LABELS: dict[str, str] = {
+    "masked_figures": "数字被遮蔽",
+    "masked_names": "名称被遮蔽",
+    "template_or_fanwen": "疑为范文网站转载",
+    "year_conflict": "年度不一致",
+    "no_title": "未找到标题",
+    "no_structure": "未识别出章节",
+    "no_problems_section": "无“存在问题”一节",
+    "problems_inline_only": "问题仅在正文中提及",
+    "merged_section_split": "问题与安排合并成节（已拆分）",
+    "merged_section_unsplit": "问题与安排合并成节（未能拆分）",
+}
 
 SNIPPET_CHARS = 80
 CONTEXT_CHARS = 240
@@ -180,8 +197,34 @@ def passage_html(
     )
 
 
-def report_rows(infos: Iterable[ReportInfo]) -> list[list[Any]]:
-    """Rows for the library table, columns as in ``REPORT_COLUMNS``."""
+def warning_label(code: str) -> str:
+    """Short Chinese label of a parse-warning code; an unknown code is shown as it is."""
+    return WARNING_LABELS.get(code, code)
+
+
+def _unique(codes: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(c for c in codes if c))
+
+
+def warnings_text(codes: Iterable[str]) -> str:
+    """Warning codes as plain Chinese labels, each once, joined by "；"."""
+    return "；".join(warning_label(c) for c in _unique(codes))
+
+
+def warnings_html(codes: Iterable[str]) -> str:
+    """Warning codes as Chinese labels (escaped HTML), each carrying its code as a tooltip."""
+    return "；".join(
+        f'<span class="rq-warn-tag" title="{esc(c)}">{esc(warning_label(c))}</span>' for c in _unique(codes)
+    )
+
+
+def report_rows(infos: Iterable[ReportInfo], html_warnings: bool = False) -> list[list[Any]]:
+    """Rows for the library table, columns as in ``REPORT_COLUMNS``.
+
+    The last column shows the report's parse warnings as Chinese labels; with ``html_warnings`` it
+    holds HTML with each code as a tooltip (the table must then use ``REPORT_DATATYPES``).
+    """
+    show = warnings_html if html_warnings else warnings_text
     rows = []
     for r in infos:
         rows.append(
@@ -195,7 +238,7 @@ def report_rows(infos: Iterable[ReportInfo]) -> list[list[Any]]:
                 r.doc_number,
                 r.date,
                 r.chunk_count,
-                "；".join(r.warnings) if r.warnings else "",
+                show(r.warnings),
             ]
         )
     return rows
@@ -231,7 +274,8 @@ def section_tree_html(report: Report) -> str:
     meta = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v) or '—'}</td></tr>" for k, v in meta_rows)
     parts = [f'<div class="rq-report"><table class="rq-meta">{meta}</table>']
     if report.warnings:
-        warn = "".join(f"<li>{esc(w.message)} <span class='rq-muted'>({esc(w.code)})</span></li>" for w in report.warnings)
+        warn = "".join(f"<li><b title='{esc(w.code)}'>{esc(warning_label(w.code))}</b>：{esc(w.message)} "
+                       f"<span class='rq-muted'>({esc(w.code)})</span></li>" for w in report.warnings)
         parts.append(f'<div class="rq-warn"><b>解析提示</b><ul>{warn}</ul></div>')
     if report.sections:
         tree = "".join(_section_item(s, report.text) for s in report.sections)
