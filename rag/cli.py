@@ -222,6 +222,9 @@ def cmd_ask(service: Any, args: argparse.Namespace) -> int:
                 print(f"    {c.text[:160]}")
             for note in final.notes:
                 print(f"注：{note}")
+            if service.settings.generator.backend == "none":
+                print("提示：当前为摘录模式（未配置模型）。添加本地模型：python scripts/download_models.py --list，"
+                      "详见 reportqa status 或 README“Adding a real model”。", file=sys.stderr)
     return 0
 
 

@@ -9,6 +9,7 @@ chunks that mostly repeat a better-ranked one.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from dataclasses import dataclass
@@ -42,10 +43,13 @@ _PLAN_WORDS = re.compile(r"工作安排|主要安排|安排|计划|打算|思路
 
 # Section intent: (role, pattern). Checked in order; a question may ask for several parts.
 _ROLE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("problems", re.compile(r"不足|短板|差距|薄弱|欠缺|(?:哪些|什么|存在的?|主要)问题|问题(?:有哪些|是什么)")),
-    ("plans", re.compile(r"下一步|下步|计划|安排|打算|明年|下一年|来年|今后|思路|改进措施|整改措施")),
-    ("responsibility", re.compile(r"第一责任人|主要负责人|一把手|述法")),
-    ("measures", re.compile(r"举措|成效|做法|(?<!改进)(?<!整改)措施|采取了|开展了哪些|工作情况|怎么开展|如何开展")),
+    ("problems", re.compile(r"不足|短板|差距|薄弱|欠缺|(?:哪些|什么|存在的?|主要)问题|问题(?:有哪些|是什么)"
+                            r"|(?i:\b(?:problems?|shortcomings?|weakness(?:es)?|deficienc(?:y|ies)|gaps?)\b)")),
+    ("plans", re.compile(r"下一步|下步|计划|安排|打算|明年|下一年|来年|今后|思路|改进措施|整改措施"
+                         r"|(?i:\b(?:plans?|planned|next year|arrangements?)\b)")),
+    ("responsibility", re.compile(r"第一责任人|主要负责人|一把手|述法|(?i:\b(?:first responsib\w*|principal leaders?)\b)")),
+    ("measures", re.compile(r"举措|成效|做法|(?<!改进)(?<!整改)措施|采取了|开展了哪些|工作情况|怎么开展|如何开展"
+                            r"|(?i:\b(?:measures|achievements)\b)")),
 ]
 
 
@@ -99,6 +103,21 @@ def _names_for(info: ReportInfo) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(specific), frozenset(parents - specific)
 
 
+@functools.lru_cache(maxsize=4096)
+def _pinyin(name: str) -> str:
+    """Toneless pinyin of a place name ("广州" -> "guangzhou"), for questions asked in English."""
+    try:
+        from pypinyin import lazy_pinyin
+    except ImportError:  # pragma: no cover - declared dependency
+        return ""
+    return "".join(lazy_pinyin(name)).lower()
+
+
+def _latin_hits(names: frozenset[str], latin: str) -> list[str]:
+    """Names whose pinyin (two syllables or more) occurs in the Latin letters of the question."""
+    return [n for n in names if len(n) >= 2 and len(p := _pinyin(n)) >= 5 and p in latin]
+
+
 def _year_mentions(query: str) -> tuple[list[int], list[int], int | None, list[str]]:
     """(strong report years, weak years, plan year, matched strings) of the years in a question.
 
@@ -121,6 +140,11 @@ def _year_mentions(query: str) -> tuple[list[int], list[int], int | None, list[s
         else:
             weak.append(year)
             matched.append(m.group(0))
+    if not (strong or weak or plan_year) and re.search(r"[A-Za-z]{3}", query):
+        # English questions ("…in 2020?"): a bare year is the year reported on.
+        for m in re.finditer(r"(?<!\d)((?:19|20)\d{2})(?!\d)", query):
+            strong.append(int(m.group(1)))
+            matched.append(m.group(1))
     return strong, weak, plan_year, matched
 
 
@@ -155,10 +179,14 @@ def analyze_query(query: str, reports: list[ReportInfo]) -> QueryIntent:
 
     # 2. Place names (specific beats parent) and the full title.
     flat = re.sub(r"\s+", "", text_wo_docs)
+    latin = re.sub(r"[^a-z]", "", text_wo_docs.lower())  # "Guangzhou", "Tong Nan District" -> pinyin match
     for info in reports:
         specific, parents = _names_for(info)
         hit_specific = [n for n in specific if n in flat]
         hit_parent = [n for n in parents if n in flat]
+        if latin and not hit_specific:
+            hit_specific = _latin_hits(specific, latin)
+            hit_parent = hit_parent or _latin_hits(parents, latin)
         score = scores.get(info.report_id, 0)
         if info.title and len(info.title) >= 8 and re.sub(r"\s+", "", info.title) in flat:
             score = max(score, 4)

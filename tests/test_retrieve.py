@@ -52,6 +52,11 @@ REPORTS = [
         ("台政办字[2022]1号的问题", ("tai21",)),  # bracket variants of the 文号
         ("潼南府办〔2022〕13号说了什么", ("tn21",)),  # 文号 beats the place's other report
         ("台政办字报告2020年的不足", ("tai20",)),  # 文号 prefix names the issuer, the year picks
+        # questions in English: place names matched through their pinyin
+        ("What problems did Guangzhou report in 2020?", ("gz20",)),
+        ("How many disclosure requests did Tongnan District receive in 2021?", ("tn21",)),
+        ("Tong Nan 2020 open government information", ("tn20",)),
+        ("What did Shenzhen plan?", ("sz20",)),
     ],
 )
 def test_question_names_its_report(question: str, expected: tuple[str, ...]) -> None:
@@ -76,6 +81,20 @@ def test_place_without_year_keeps_all_its_reports_and_parent_place_is_weak() -> 
     assert set(analyze_query("重庆市2020年的报告", REPORTS).report_ids) == {"tn20", "tl20"}
     # a specific place beats its parent
     assert analyze_query("重庆市潼南区2021年度报告", REPORTS).report_ids == ("tn21",)
+
+
+@pytest.mark.parametrize(
+    ("question", "role"),
+    [("What problems did Guangzhou report?", "problems"), ("What are the plans for next year?", "plans"),
+     ("How did the principal leader act as first responsible person?", "responsibility")],
+)
+def test_english_section_intent(question: str, role: str) -> None:
+    assert role in analyze_query(question, REPORTS).roles
+
+
+def test_english_words_that_are_not_place_names_name_nothing() -> None:
+    for question in ("What problems were reported about law enforcement in 2020?", "Which shortcomings were listed?"):
+        assert not analyze_query(question, REPORTS).report_ids or analyze_query(question, REPORTS).year_only
 
 
 def test_year_alone_only_nudges_and_unknown_places_name_nothing() -> None:
