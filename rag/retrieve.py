@@ -10,6 +10,7 @@ chunks that mostly repeat a better-ranked one.
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import re
 from dataclasses import dataclass
@@ -113,9 +114,13 @@ def _pinyin(name: str) -> str:
     return "".join(lazy_pinyin(name)).lower()
 
 
-def _latin_hits(names: frozenset[str], latin: str) -> list[str]:
-    """Names whose pinyin (two syllables or more) occurs in the Latin letters of the question."""
-    return [n for n in names if len(n) >= 2 and len(p := _pinyin(n)) >= 5 and p in latin]
+def _latin_hits(names: frozenset[str], words: tuple[str, ...]) -> list[str]:
+    """Names whose pinyin equals a word of the question, or two adjacent words ("Tong Nan").
+
+    Whole words only: joining all letters made "Shanghai and" match 海安 (hai + an).
+    """
+    candidates = set(words) | {a + b for a, b in itertools.pairwise(words)}
+    return [n for n in names if len(n) >= 2 and len(p := _pinyin(n)) >= 5 and p in candidates]
 
 
 def _year_mentions(query: str) -> tuple[list[int], list[int], int | None, list[str]]:
@@ -179,7 +184,7 @@ def analyze_query(query: str, reports: list[ReportInfo]) -> QueryIntent:
 
     # 2. Place names (specific beats parent) and the full title.
     flat = re.sub(r"\s+", "", text_wo_docs)
-    latin = re.sub(r"[^a-z]", "", text_wo_docs.lower())  # "Guangzhou", "Tong Nan District" -> pinyin match
+    latin = tuple(re.findall(r"[a-z]+", text_wo_docs.lower()))  # "Guangzhou", "Tong Nan" -> pinyin match
     for info in reports:
         specific, parents = _names_for(info)
         hit_specific = [n for n in specific if n in flat]

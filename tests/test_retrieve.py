@@ -92,6 +92,13 @@ def test_english_section_intent(question: str, role: str) -> None:
     assert role in analyze_query(question, REPORTS).roles
 
 
+def test_pinyin_matches_whole_words_only() -> None:
+    from rag.retrieve import _latin_hits
+
+    words = ("how", "many", "cases", "did", "shanghai", "and", "beijing", "handle")
+    assert _latin_hits(frozenset({"海安", "南通", "上海"}), words) == ["上海"]
+
+
 def test_english_words_that_are_not_place_names_name_nothing() -> None:
     for question in ("What problems were reported about law enforcement in 2020?", "Which shortcomings were listed?"):
         assert not analyze_query(question, REPORTS).report_ids or analyze_query(question, REPORTS).year_only
