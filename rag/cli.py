@@ -96,7 +96,12 @@ def _print_json(obj: Any) -> None:
 
 
 def _lines(path: str) -> list[str]:
-    text = Path(path).read_text(encoding="utf-8-sig")
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ReportQAError(f"问题列表文件 {path} 不是 UTF-8 文本（not UTF-8）：请另存为 UTF-8，每行一个问题。") from exc
+    except OSError as exc:
+        raise ReportQAError(f"无法读取问题列表文件 {path}（{exc.strerror or exc}）。") from exc
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
@@ -205,17 +210,23 @@ def cmd_ask(service: Any, args: argparse.Namespace) -> int:
             _print_json(service.ask(question, args.report).to_json())
             continue
         final = None
+        drafted = service.settings.generator.backend != "none"
+        streamed = ""
+        if drafted:
+            print("草稿（模型生成，未核验 / unverified draft）：", flush=True)
         for piece in service.ask_stream(question, args.report):
             if isinstance(piece, Answer):
                 final = piece
             else:
+                streamed += piece
                 print(piece, end="", flush=True)
         print()
         if final is not None:
             badge = "模型生成·已核验" if final.mode == "llm" and final.verified else (
                 "模型生成·未通过核验" if final.mode == "llm" else "摘录")
-            if final.answer and final.mode == "llm" and final.notes:
-                print(f"\n最终答案（核验后）：{final.answer}")
+            if final.answer.strip() != streamed.strip():
+                # the model's draft failed (part of) verification: only this text is the answer
+                print(f"\n最终答案（核验后 / verified answer）：\n{final.answer}")
             print(f"\n[{badge}] 用时 {final.timings.get('total', 0):.2f}s")
             for c in final.citations:
                 print(f"[{c.n}] {c.source} · {c.section_path} {list(c.source_span)}")
@@ -351,7 +362,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # no traceback for users unless --debug
         if debug:
             raise
-        print(f"内部错误 internal error: {exc!r}（加 --debug 查看详情 / rerun with --debug）", file=sys.stderr)
+        logging.getLogger(__name__).debug("internal error", exc_info=True)
+        print(f"内部错误（internal error: {type(exc).__name__}）：{str(exc)[:200]}（加 --debug 查看详情 / rerun with --debug）",
+              file=sys.stderr)
         return EXIT_INTERNAL
 
 

@@ -268,7 +268,7 @@ def extractive_answer(
     if not hits:
         return _refusal(question, started, "没有检索到相关段落。")
     if info.english and not info.keywords:
-        return _refusal(question, started, english_note, "No Chinese keyword could be derived; please ask in Chinese.")
+        return _refusal(question, started, english_note, "无法从问题中提取中文关键词（no Chinese keyword could be derived）。请用中文提问。")
     scoped = _scope(info, hits)
     if not scoped:
         return _refusal(question, started, _scope_note(info))

@@ -1,14 +1,20 @@
-"""Find figures (counts, amounts, percentages, dates, years, 文号) in Chinese report text.
+"""Find figures (counts, amounts, percentages, fractions, multiples, dates, years, 文号) in Chinese report text.
 
 Each figure gets a normalised ``key`` so that an answer's "5件" matches a passage's "5件" but not
 "15件" or "5项", "2021年2月5日" matches "2021-02-05", "1.1万余条" matches "11000余条" and "百分之百"
 matches "100%". Masked figures ("XXX件", "X月", "***") are found too (``kind == "masked"``): they
 carry no value and can only be matched verbatim.
+
+Fractions ("三分之二" = "2/3"), multiples ("翻一番", "两倍") and Chinese numerals without a unit
+("达到一百", "近千") are figures too. Numeral characters that no figure covers (the 一 of 统一, the
+十一五 of 十一五期间) are returned by ``loose_numerals``: a verifier checks them verbatim. Words in
+``WORD_NUMERALS`` (一些, 统一, 三项制度, 十四五 …) and enumerations (一是, 二是) are neither.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -16,6 +22,7 @@ CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 
 CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 CN_BIG = {"万": 10_000, "亿": 100_000_000}
 CN_NUM = "零〇一二两三四五六七八九十百千"
+CN_ALL = CN_NUM + "万亿"
 
 def _words(text: str) -> list[str]:
     return text.split()
@@ -48,6 +55,30 @@ _CN_NUMBER = re.compile(
 _MASKED = re.compile(rf"(?:20{_MASK}{{2}}|{_MASK}+\s*{_DASH}\s*{_MASK}+\s*[月年]|{_MASK}+(?:余|多)?\s*(?:[%％]|{_UNIT_RE}|[月年])|\*{{3,}})")
 # Chinese numerals that are words, not quantities.
 _CN_WORDS = re.compile(r"^(?:一|两|二|三|四|五|六|七|八|九|十)$")
+# Words and names whose numeral characters state no quantity. Tight on purpose: a numeral hidden here
+# is checked by nothing, so only fixed expressions belong (each one is tested).
+WORD_NUMERALS = (
+    "一些", "一定", "统一", "一体化", "一致", "一律", "一般", "进一步", "一起", "一并", "三项制度",
+    "双随机一公开", "第一责任人", "第一时间", "十四五", "十三五", "十五五", "百姓", "一把手", "一站式", "一网通办",
+)
+_WORD_NUMERAL_RE = re.compile(
+    rf"(?<![{CN_ALL}])[一二三四五六七八九十]{{1,2}}是|" + "|".join(map(re.escape, sorted(WORD_NUMERALS, key=len, reverse=True)))
+)
+_CN_SECTION = "(?:[一二两三四五六七八九]?千)?(?:[零〇]?[一二两三四五六七八九]?百)?(?:[零〇]?[一二两三四五六七八九]?十)?(?:[零〇]?[一二两三四五六七八九])?"
+_CN_WELL_FORMED = re.compile(rf"(?:{_CN_SECTION}亿)?(?:{_CN_SECTION}万)?{_CN_SECTION}")
+_CN_RUN = re.compile(rf"[{CN_ALL}]+")
+_DIGIT_RUN = re.compile(r"[0-9０-９]+(?:[.,．][0-9０-９]+)*")
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９．", "0123456789.")
+_FRACTION = re.compile(
+    rf"(?<![{CN_ALL}\d])(\d{{1,4}}|[{CN_NUM}]+)分之(\d{{1,4}}|[{CN_NUM}]+)(?![{CN_ALL}\d])\s*({_APPROX})?|(一半)"
+)
+_FRACTION_DIGITS = re.compile(rf"(?<![\d/.])(\d{{1,3}})\s*/\s*(\d{{1,4}})(?![\d/])\s*({_APPROX})?")
+_MULTIPLE = re.compile(r"翻了?([一两二三四五六七八九十]|\d{1,2})?番")
+# Words before a bare Chinese numeral that make it a quantity, and the estimate they express.
+_BARE_CUES = {"将近": "~", "接近": "~", "近": "~", "约": "~", "超过": "+", "逾": "+", "突破": "+", "上": "+",
+              "数": "+", "几": "+", "达到": "", "达": "", "共计": "", "共": "", "累计": "", "合计": ""}
+_BARE_CUE_RE = re.compile("(?:" + "|".join(sorted(_BARE_CUES, key=len, reverse=True)) + ")$")
+_APPROX_AFTER = re.compile(rf"\s*({_APPROX})")
 
 
 @dataclass(frozen=True)
@@ -55,7 +86,7 @@ class Figure:
     text: str  # as written
     start: int
     end: int
-    kind: str  # number, percent, date, year, docno, masked
+    kind: str  # number, percent, fraction, multiple, date, year, docno, masked
     key: tuple[object, ...]  # normalised value for matching
 
     @property
@@ -92,6 +123,20 @@ def _cn_decimal(text: str) -> Decimal | None:
         return None
     digits = "".join(str(CN_DIGITS[ch]) for ch in frac)
     return Decimal(f"{value}.{digits}") if digits else Decimal(value)
+
+
+def _cn_value(text: str) -> int | None:
+    """Value of a numeral written the positional way (三十五, 一千二百万), None for 十四五, 三五, 一一."""
+    if not text or not _CN_WELL_FORMED.fullmatch(text):
+        return None
+    return cn_to_int(text)
+
+
+def _either_value(text: str) -> Decimal | None:
+    if text[0].isdigit():
+        return Decimal(text.translate(_FULL_WIDTH))
+    value = _cn_value(text)
+    return None if value is None else Decimal(value)
 
 
 def _norm(value: Decimal) -> str:
@@ -131,6 +176,9 @@ def find_figures(text: str) -> list[Figure]:
             taken[i] = True
         found.append(Figure(text[start:end], start, end, kind, key))
 
+    for m in _WORD_NUMERAL_RE.finditer(text):
+        for i in range(m.start(), m.end()):
+            taken[i] = True  # a word, not a figure: nothing may claim its numerals
     for m in _MASKED.finditer(text):
         add(m.start(), m.end(), "masked", ("masked", re.sub(r"\s+", "", m.group(0))))
     for m in DOCNO.finditer(text):
@@ -150,6 +198,23 @@ def find_figures(text: str) -> list[Figure]:
     for m in _YEAR.finditer(text):
         end = m.end() + 1 + (text[m.end() + 1 : m.end() + 2] == "度")
         add(m.start(), end, "year", ("year", int(m.group(1))))
+    for m in _FRACTION.finditer(text):
+        if m.group(4):
+            add(m.start(), m.end(), "fraction", ("fraction", "1", "2", ""))
+            continue
+        if m.group(1) == "百":
+            continue  # 百分之…, a percentage
+        den, num = _either_value(m.group(1)), _either_value(m.group(2))
+        if den and num is not None:
+            add(m.start(), m.end(), "fraction", ("fraction", _norm(num), _norm(den), _approx(m.group(3))))
+    for m in _FRACTION_DIGITS.finditer(text):
+        num, den = int(m.group(1)), int(m.group(2))
+        if 0 < num < den:
+            add(m.start(), m.end(), "fraction", ("fraction", str(num), str(den), _approx(m.group(3))))
+    for m in _MULTIPLE.finditer(text):
+        times = m.group(1) or "一"
+        value = int(times) if times.isdigit() else cn_to_int(times)
+        add(m.start(), m.end(), "multiple", ("multiple", value, "番"))
     for m in _PCT_CN.finditer(text):
         value = _cn_decimal(m.group(1))
         if value is not None:
@@ -175,7 +240,9 @@ def find_figures(text: str) -> list[Figure]:
         ordinal, numeral, approx1, unit, approx2 = m.groups()
         if numeral.startswith(("千", "万", "亿")):
             continue
-        value = cn_to_int(numeral)
+        # 一〇二 and 二〇二一 are digit by digit; 十一五 or 三五 is a name or a range, not 15 or 35.
+        digit_by_digit = (len(numeral) >= 3 and all(ch in CN_DIGITS for ch in numeral)) or "〇" in numeral
+        value = _cn_value(numeral) if not digit_by_digit else cn_to_int(numeral)
         if value is None:
             continue
         unit_name, factor = _unit_key(unit)
@@ -184,8 +251,53 @@ def find_figures(text: str) -> list[Figure]:
         while end > start and text[end - 1].isspace():
             end -= 1
         add(start, end, "number", ("number", _norm(Decimal(value * factor)), unit_name, _approx(approx1, approx2), bool(ordinal)))
+    for m in _CN_RUN.finditer(text):
+        _add_bare_numeral(text, m, add)
     found.sort(key=lambda f: f.start)
     return found
+
+
+def _add_bare_numeral(text: str, m: re.Match[str], add: Callable[[int, int, str, tuple[object, ...]], None]) -> None:
+    """A Chinese numeral with no unit after it is a figure when it reads as a quantity: a positional
+    numeral of two characters or more (一百, 十九), or 十/百/千/万/亿 after a cue (近千, 上万) or before
+    余/多/左右 (千余). A lone 一…九 is a word (统一, 一网通办), never a figure."""
+    numeral = m.group(0)
+    value = _cn_value(numeral)
+    if value is None or value < 10:
+        return
+    ordinal = text[m.start() - 1 : m.start()] == "第"
+    cue = _BARE_CUE_RE.search(text, max(0, m.start() - 2), m.start())
+    after = _APPROX_AFTER.match(text, m.end())
+    if len(numeral) == 1 and not cue and not after:
+        return
+    approx = (after and _approx(after.group(1))) or (cue and _BARE_CUES[cue.group(0)]) or ""
+    start = m.start() - 1 if ordinal else m.start()
+    add(start, after.end() if after else m.end(), "number", ("number", str(value), "", approx, ordinal))
+
+
+def loose_numerals(text: str, figures: list[Figure] | None = None) -> list[tuple[int, int, str]]:
+    """(start, end, run) of each run of digits or Chinese numerals in ``text`` that no figure covers
+    and that is not part of a word in ``WORD_NUMERALS`` (or an enumeration like 一是)."""
+    figures = find_figures(text) if figures is None else figures
+    covered = [False] * len(text)
+    for f in figures:
+        for i in range(f.start, f.end):
+            covered[i] = True
+    for m in _WORD_NUMERAL_RE.finditer(text):
+        for i in range(m.start(), m.end()):
+            covered[i] = True
+    runs = [*_DIGIT_RUN.finditer(text), *_CN_RUN.finditer(text)]
+    return sorted((m.start(), m.end(), m.group(0)) for m in runs if not all(covered[m.start() : m.end()]))
+
+
+def numeral_in(run: str, text: str) -> bool:
+    """Does ``run`` appear in ``text`` as a whole run (so 999 is not in 1999, nor 一百 in 一百二十)?"""
+    if run[0] in CN_ALL:
+        pattern = rf"(?<![{CN_ALL}]){re.escape(run)}(?![{CN_ALL}])"
+        return re.search(pattern, text) is not None
+    run = run.translate(_FULL_WIDTH)
+    pattern = rf"(?<![0-9])(?<![0-9][.,]){re.escape(run)}(?![0-9])(?![.,][0-9])"
+    return re.search(pattern, text.translate(_FULL_WIDTH)) is not None
 
 
 def figures_match(claim: Figure, evidence: Figure) -> bool:
@@ -197,6 +309,9 @@ def figures_match(claim: Figure, evidence: Figure) -> bool:
         return all(c is None or c == e for c, e in zip(claim.key[1:], evidence.key[1:], strict=True)) and (
             claim.key[1] is not None or claim.key[3] is not None or evidence.key[1] is None
         )
+    if claim.kind == "fraction" and evidence.kind == "fraction":
+        # Same numerator and denominator (三分之二 = 2/3); as with counts, an estimate never becomes exact.
+        return claim.key[1:3] == evidence.key[1:3] and not (evidence.key[3] and not claim.key[3])
     if claim.kind == "year" and evidence.kind in ("year", "date", "docno"):
         year = evidence.key[1] if evidence.kind != "docno" else evidence.key[2]
         return claim.key[1] == year

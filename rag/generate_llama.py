@@ -37,7 +37,9 @@ def check_gguf(path: Path) -> None:
         with open(path, "rb") as fh:
             head = fh.read(64)
     except OSError as exc:
-        raise ModelError(f"Cannot read model file {path}: {exc.strerror or exc}") from exc
+        raise ModelError(
+            f"无法读取模型文件 {path}（cannot read model file: {exc.strerror or exc}）。请检查路径和文件权限。"
+        ) from exc
     if head[:4] == GGUF_MAGIC:
         return
     if head.startswith(b"version https://git-lfs"):
@@ -47,8 +49,8 @@ def check_gguf(path: Path) -> None:
     else:
         reason = f"it starts with {head[:4]!r}; a GGUF file starts with b'GGUF'"
     raise ModelError(
-        f"{path} is not a GGUF model file: {reason}. Use a .gguf file made for llama.cpp, e.g. "
-        "`python scripts/download_models.py --list` shows the models known to reportqa."
+        f"{path} 不是 GGUF 模型文件（is not a GGUF model file: {reason}）。请使用为 llama.cpp 制作的 .gguf 文件；"
+        "`python scripts/download_models.py --list` 列出 reportqa 已知的模型。"
     )
 
 
@@ -62,13 +64,13 @@ def check_memory(path: Path, registry: Registry | None) -> None:
         smaller = [e.name for e in sorted(registry.models.values(), key=lambda e: e.memory_gb)
                    if e.source == "hub" and e.memory_gb * 1e9 < available]  # fmt: skip
     advice = (
-        f"pick a smaller model from models/registry.toml ({', '.join(smaller)})"
+        f"models/registry.toml 中的较小模型：{'、'.join(smaller)}"
         if smaller
-        else "pick a smaller model from models/registry.toml (`python scripts/download_models.py --list`)"
+        else "models/registry.toml 中的较小模型（`python scripts/download_models.py --list` 列出全部）"
     )
     raise ModelError(
-        f"{path.name} is {size / 1e9:.1f} GB but only {available / 1e9:.1f} GB of memory is available: "
-        f"it cannot be loaded. Close other programs or {advice}."
+        f"内存不足，无法加载模型 {path.name}（{size / 1e9:.1f} GB, but only {available / 1e9:.1f} GB of memory is "
+        f"available; pick a smaller model）。请关闭其他程序，或改用{advice}。"
     )
 
 
@@ -108,8 +110,8 @@ class LlamaCppGenerator(StreamingGenerator):
         self._llama_cpp = require("llama_cpp", "llama-cpp-python", "The llama-cpp generator")
         if chat_format and chat_format not in known_chat_formats():
             raise ModelError(
-                f"Unknown chat_format '{chat_format}'. Leave it empty to use the template in the GGUF, "
-                f"or use one of: {', '.join(known_chat_formats())}."
+                f"未知的对话格式 chat_format（Unknown chat_format '{chat_format}'）。请留空以使用 GGUF 自带的模板，"
+                f"或改用以下之一：{', '.join(known_chat_formats())}。"
             )
         self.name = f"llama-cpp:{self.entry.name if self.entry else self.path.name}"
         self.context_size = n_ctx
@@ -152,9 +154,9 @@ class LlamaCppGenerator(StreamingGenerator):
             )
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelError(
-                f"llama.cpp could not load {self.path}: {exc}. The file may be truncated (re-download it, "
-                "`python scripts/download_models.py NAME` verifies the checksum) or made for a model "
-                "architecture this llama-cpp-python version does not support (upgrade llama-cpp-python)."
+                f"无法加载模型 {self.path}（llama.cpp could not load it: {exc}）。文件可能不完整：请重新下载"
+                "（re-download；`python scripts/download_models.py NAME` 会校验文件），或该模型架构不受当前 "
+                "llama-cpp-python 版本支持：请升级 llama-cpp-python。"
             ) from exc
         if not self.requested_chat_format:
             if "tokenizer.chat_template" in llm.metadata:
@@ -196,7 +198,7 @@ class LlamaCppGenerator(StreamingGenerator):
             # llama-cpp-python compiles the schema to a GBNF grammar (LlamaGrammar.from_json_schema).
             kwargs["response_format"] = {"type": "json_object", "schema": json_schema}
         if not self._run_lock.acquire(timeout=BUSY_TIMEOUT_S):
-            raise ModelError(f"The model {self.name} is busy with another request; try again.")
+            raise ModelError(f"模型 {self.name} 正在处理另一个请求（model busy）。请稍后再试。")
         try:
             for chunk in llm.create_chat_completion(**kwargs):
                 choices = chunk.get("choices") or [{}]
@@ -206,14 +208,21 @@ class LlamaCppGenerator(StreamingGenerator):
         except ValueError as exc:
             if "exceed context window" in str(exc):
                 raise ModelError(
-                    f"The prompt does not fit the model's context ({exc}). Use fewer passages or raise "
-                    f"REPORTQA_GENERATOR__N_CTX (now {self.context_size})."
+                    f"提示内容超出模型上下文长度（the prompt does not fit the model's context: {exc}）。"
+                    f"请减少引用段落，或调大 REPORTQA_GENERATOR__N_CTX（当前 {self.context_size}）。"
                 ) from exc
-            raise ModelError(f"llama.cpp generation failed: {exc}") from exc
+            raise ModelError(self._failed(exc)) from exc
         except RuntimeError as exc:
-            raise ModelError(f"llama.cpp generation failed: {exc}") from exc
+            raise ModelError(self._failed(exc)) from exc
         finally:
             self._run_lock.release()
+
+    @staticmethod
+    def _failed(exc: Exception) -> str:
+        return (
+            f"模型生成失败（llama.cpp generation failed: {exc}）。请重试；若反复出现，请换用其他模型"
+            "或检查模型文件是否完整。"
+        )
 
     def close(self) -> None:
         """Free the model's memory now instead of at garbage collection."""

@@ -14,9 +14,10 @@ from rag.errors import ModelError
 from rag.generate_base import Messages, StreamingGenerator, estimate_tokens, validate_messages
 
 START_HINT = (
-    "start it with `python -m llama_cpp.server --model models/<file>.gguf --host 127.0.0.1 --port 8080` "
-    "(or `ollama serve`, or your vLLM/Xinference server), and check REPORTQA_GENERATOR__OPENAI_BASE_URL"
+    "请启动模型服务，例如 `python -m llama_cpp.server --model models/<file>.gguf --host 127.0.0.1 --port 8080`"
+    "（或 `ollama serve`、vLLM/Xinference 服务），并检查 REPORTQA_GENERATOR__OPENAI_BASE_URL 是否正确"
 )
+NOT_OPENAI = "请确认该地址是 OpenAI 兼容的模型服务（检查 REPORTQA_GENERATOR__OPENAI_BASE_URL）。"
 # JSON-schema request styles, tried in this order: OpenAI's (vLLM, Ollama, llama.cpp's C++ server),
 # then the llama-cpp-python server's, which rejects the OpenAI form with HTTP 422.
 SCHEMA_STYLES = ("json_schema", "json_object")
@@ -29,10 +30,13 @@ def _shorten(text: str, limit: int = 200) -> str:
 
 def _status_hint(status: int) -> str:
     if status == 404:
-        return " (wrong URL? REPORTQA_GENERATOR__OPENAI_BASE_URL usually ends in /v1; or the model name is unknown)"
+        return (
+            "请检查地址和模型名：REPORTQA_GENERATOR__OPENAI_BASE_URL 通常以 /v1 结尾，"
+            "REPORTQA_GENERATOR__OPENAI_MODEL 须是服务提供的模型。"
+        )
     if status in (401, 403):
-        return " (set REPORTQA_GENERATOR__OPENAI_API_KEY to the server's key)"
-    return ""
+        return "请把 REPORTQA_GENERATOR__OPENAI_API_KEY 设为该服务的密钥。"
+    return "请查看模型服务的日志，或稍后重试。"
 
 
 def response_format(schema: dict[str, Any], style: str) -> dict[str, Any]:
@@ -93,13 +97,13 @@ class OpenAIGenerator(StreamingGenerator):
             why = (
                 "connection refused" if "refused" in str(exc).lower() or "111" in str(exc) else f"cannot connect: {exc}"
             )
-            return ModelError(f"无法连接到模型服务 {self.base_url} ({why}): is the server running? {START_HINT}.")
+            return ModelError(f"无法连接到模型服务 {self.base_url}（{why}: is the server running?）。{START_HINT}。")
         if isinstance(exc, httpx.TimeoutException):
             return ModelError(
-                f"模型服务 {self.base_url} 超时 (no answer within {self.timeout:g} s): the server is overloaded or the "
-                "model is too slow; raise REPORTQA_GENERATOR__TIMEOUT or use a smaller model."
+                f"模型服务 {self.base_url} 超时 (no answer within {self.timeout:g} s)：服务过载或模型太慢。"
+                "请调大 REPORTQA_GENERATOR__TIMEOUT，或改用较小的模型。"
             )
-        return ModelError(f"模型服务 {self.base_url} 出错 ({type(exc).__name__}: {exc}).")
+        return ModelError(f"模型服务 {self.base_url} 出错（{exc or type(exc).__name__}）。请检查服务是否正常后重试。")
 
     def check(self) -> tuple[bool, str]:
         """Live status for the UI: (ok, message). Never raises."""
@@ -111,14 +115,16 @@ class OpenAIGenerator(StreamingGenerator):
         if response.status_code != 200:
             return (
                 False,
-                f"模型服务 {url} answered HTTP {response.status_code}: {_shorten(response.text)}{_status_hint(response.status_code)}",
+                f"模型服务 {url} 返回错误（HTTP {response.status_code}: {_shorten(response.text)}）。"
+                f"{_status_hint(response.status_code)}",
             )
         try:
             ids = [m.get("id", "?") for m in response.json().get("data", [])]
         except (ValueError, AttributeError):
             return (
                 False,
-                f"模型服务 {url} answered something that is not an OpenAI model list: {_shorten(response.text)}",
+                f"模型服务 {url} 的回答不是模型列表（not an OpenAI model list: {_shorten(response.text)}）。"
+                f"{NOT_OPENAI}",
             )
         listed = ", ".join(ids) if ids else "no models listed"
         return True, f"已连接 {self.base_url} ({listed})"
@@ -178,7 +184,7 @@ class OpenAIGenerator(StreamingGenerator):
                         return
                     hint = _status_hint(response.status_code)
                     raise ModelError(
-                        f"模型服务 {url} answered HTTP {response.status_code}: {detail or '(empty body)'}{hint}"
+                        f"模型服务 {url} 返回错误（HTTP {response.status_code}: {detail or '(empty body)'}）。{hint}"
                     )
                 content_type = response.headers.get("content-type", "")
                 if "text/event-stream" in content_type:
@@ -194,7 +200,8 @@ class OpenAIGenerator(StreamingGenerator):
             data = json.loads(text)
         except ValueError:
             raise ModelError(
-                f"模型服务 {url} did not answer JSON or an event stream; it sent: {_shorten(text) or '(empty body)'}"
+                f"模型服务 {url} 的回答无法识别（did not answer JSON or an event stream; it sent: "
+                f"{_shorten(text) or '(empty body)'}）。{NOT_OPENAI}"
             ) from None
         content = _choice_text(data, url, "message")
         return content
@@ -207,7 +214,9 @@ class OpenAIGenerator(StreamingGenerator):
             if not line.startswith("data:"):
                 if line.startswith(("event:", "id:", "retry:")):
                     continue
-                raise ModelError(f"模型服务 {url} sent a malformed event stream line: {_shorten(line)}")
+                raise ModelError(
+                    f"模型服务 {url} 的流式回答格式错误（malformed event stream line: {_shorten(line)}）。{NOT_OPENAI}"
+                )
             payload = line[5:].strip()
             if payload == "[DONE]":
                 return
@@ -215,16 +224,22 @@ class OpenAIGenerator(StreamingGenerator):
             try:
                 data = json.loads(payload)
             except ValueError:
-                raise ModelError(f"模型服务 {url} sent an event that is not JSON: {_shorten(payload)}") from None
+                raise ModelError(
+                    f"模型服务 {url} 的流式回答无法解析（event is not JSON: {_shorten(payload)}）。{NOT_OPENAI}"
+                ) from None
             if isinstance(data, dict) and "error" in data:
                 raise ModelError(
-                    f"模型服务 {url} reported an error: {_shorten(json.dumps(data['error'], ensure_ascii=False))}"
+                    f"模型服务 {url} 报告错误（{_shorten(json.dumps(data['error'], ensure_ascii=False))}）。"
+                    "请查看模型服务的日志，并检查 REPORTQA_GENERATOR__OPENAI_MODEL。"
                 )
             text = _choice_text(data, url, "delta")
             if text:
                 yield text
         if not saw_data:
-            raise ModelError(f"模型服务 {url} closed the event stream without sending any completion.")
+            raise ModelError(
+                f"模型服务 {url} 没有返回任何内容（closed the event stream without sending any completion）。"
+                "请查看模型服务的日志后重试。"
+            )
 
     def close(self) -> None:
         self._client.close()
@@ -237,7 +252,8 @@ def _choice_text(data: Any, url: str, key: str) -> str:
     choices = data.get("choices") if isinstance(data, dict) else None
     if not isinstance(choices, list):
         raise ModelError(
-            f"模型服务 {url} answered JSON without 'choices' (not an OpenAI chat completion): {_shorten(json.dumps(data, ensure_ascii=False))}"
+            f"模型服务 {url} 的回答不是对话补全（JSON without 'choices': "
+            f"{_shorten(json.dumps(data, ensure_ascii=False))}）。{NOT_OPENAI}"
         )
     if not choices:
         return ""

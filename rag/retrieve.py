@@ -250,12 +250,16 @@ def analyze_query(query: str, reports: list[ReportInfo]) -> QueryIntent:
 def prepare_query(query: Any) -> str:
     """Validate and tidy a question: empty → BadQueryError; overlong → cut (logged)."""
     if not isinstance(query, str):
-        raise BadQueryError("The question must be text.")
+        raise BadQueryError("问题必须是文字（the question must be text）。请输入要在报告中查找的内容。")
     text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", query).strip()
     if not text:
-        raise BadQueryError("The question is empty: type what you want to find in the reports.")
+        raise BadQueryError(
+            "问题为空（empty question）。请输入要在报告中查找的内容，例如：2020年收到多少件行政复议申请？"
+        )
     if not re.search(r"[\u4e00-\u9fa5A-Za-z0-9]", text):
-        raise BadQueryError("The question has no words or figures to search for.")
+        raise BadQueryError(
+            "问题中没有可检索的文字或数字（no words or figures to search for）。请用中文写出要查找的内容。"
+        )
     if len(text) > MAX_QUERY_CHARS:
         log.warning("Question is %d characters long; searching with its first %d.", len(text), MAX_QUERY_CHARS)
         cut = text[:MAX_QUERY_CHARS]

@@ -142,19 +142,23 @@ class ReportQA:
             return outcomes
         with self._write_lock:
             store = self._open_store(create=True)
-            changed = False
-            for i, path in enumerate(files):
-                outcome = self._ingest_one(store, path, progress, i, len(files), replace_same_name)
-                changed = changed or outcome.status in ("added", "updated")
-                outcomes.append(outcome)
-            if changed:
-                self._notify(progress, "写入索引（index）", 0.99)
-                store.commit()
+            claimed: dict[str, str] = {}  # report ids staged in this batch -> their source path
+            try:
+                for i, path in enumerate(files):
+                    outcome = self._ingest_one(store, path, progress, i, len(files), replace_same_name, claimed)
+                    outcomes.append(outcome)
+                if claimed:
+                    self._notify(progress, "写入索引（index）", 0.99)
+                    store.commit()
+            except BaseException:
+                store.rollback()  # never leave a write transaction open: nothing of this batch is kept
+                raise
             self._notify(progress, "完成（done）", 1.0)
         return outcomes
 
     def _ingest_one(
-        self, store: IndexStore, path: Path, progress: Progress | None, i: int, n: int, replace_same_name: bool
+        self, store: IndexStore, path: Path, progress: Progress | None, i: int, n: int, replace_same_name: bool,
+        claimed: dict[str, str],
     ) -> IngestOutcome:
         from rag.chunk import chunk_report, embedding_text
         from rag.parse import load_report, report_id_for
@@ -169,7 +173,7 @@ class ReportQA:
                 if store.has_unchanged(str(path.resolve()), digest):
                     return IngestOutcome(str(path), "unchanged", self._id_for_path(store, path), "未改动，跳过")
             self._notify(progress, f"解析 {path.name}（parse）", base + 0.1 * step)
-            report_id = self._unique_report_id(store, report_id_for(path), path, replace_same_name)
+            report_id = self._unique_report_id(store, report_id_for(path), path, replace_same_name, claimed)
             report = load_report(path, max_bytes, report_id=report_id)
             existed = self._known(store, report_id)
             chunks = chunk_report(report, self.settings.chunking.size, self.settings.chunking.overlap)
@@ -178,6 +182,7 @@ class ReportQA:
             vectors = self.embedder().embed_documents(texts)
             self._notify(progress, f"索引 {path.name}（index）", base + 0.9 * step)
             store.put_report(report, chunks, vectors)
+            claimed[report.report_id] = str(path.resolve())
             return IngestOutcome(
                 path=str(path),
                 status="updated" if existed else "added",
@@ -192,7 +197,8 @@ class ReportQA:
             return IngestOutcome(str(path), "failed", message=message, seconds=time.perf_counter() - started)
         except Exception as exc:  # one bad file never stops a batch
             logger.exception("unexpected failure ingesting %s", path)
-            return IngestOutcome(str(path), "failed", message=f"内部错误（internal error）：{exc!r}")
+            return IngestOutcome(str(path), "failed",
+                                 message=f"内部错误（internal error: {type(exc).__name__}），此文件未导入；加 --debug 查看详情。")
 
     @staticmethod
     def _known(store: IndexStore, report_id: str) -> bool:
@@ -209,16 +215,21 @@ class ReportQA:
                 return info.report_id
         return ""
 
-    def _unique_report_id(self, store: IndexStore, wanted: str, path: Path, replace_same_name: bool) -> str:
-        """The file stem, unless another file with the same stem is already indexed."""
+    def _unique_report_id(
+        self, store: IndexStore, wanted: str, path: Path, replace_same_name: bool, claimed: dict[str, str]
+    ) -> str:
+        """The file stem, unless another file with the same stem is already indexed or in this batch."""
         resolved = str(path.resolve())
+        suffixed = f"{wanted}-{hashlib.sha1(resolved.encode()).hexdigest()[:6]}"
+        if wanted in claimed:  # staged earlier in this batch: the index can't see it yet
+            return wanted if claimed[wanted] == resolved else suffixed
         try:
             info = store.resolve(wanted)
         except UnknownReportError:
             return wanted
         if info.source_path == resolved or (replace_same_name and info.source == path.name):
             return wanted
-        return f"{wanted}-{hashlib.sha1(resolved.encode()).hexdigest()[:6]}"
+        return suffixed
 
     @staticmethod
     def _notify(progress: Progress | None, stage: str, fraction: float) -> None:
@@ -238,8 +249,12 @@ class ReportQA:
         from rag.reindex import rebuild_index
 
         with self._write_lock:
-            self.close()
-            return rebuild_index(self.settings, self.embedder(), progress)
+            outcomes = rebuild_index(self.settings, self.embedder(), progress)
+            with self._lock:  # the old store's files were swapped away: reopen on next use
+                old, self._store = self._store, None
+            if old is not None:
+                old.close()
+            return outcomes
 
     # ----------------------------------------------------------------- reading
     def reports(self) -> list[ReportInfo]:

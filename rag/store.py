@@ -52,16 +52,31 @@ class IndexStore:
     def __init__(self, path: Path, conn: sqlite3.Connection, settings: dict[str, Any], faiss_kind: str) -> None:
         self.path = path
         self._conn = conn  # writes, and reads of the pending transaction (commit builds from it)
-        # Everything else reads through a second, read-only connection: it sees the committed state
-        # only, so searches stay consistent while an ingest has changes staged.
-        self._reader = sqlite3.connect(f"{(path / DB).as_uri()}?mode=ro", uri=True, check_same_thread=False,
-                                       timeout=30)
+        try:
+            # Everything else reads through a second, read-only connection: it sees the committed state
+            # only, so searches stay consistent while an ingest has changes staged.
+            self._reader = self._connect_reader()
+            # `reportqa reindex` in another process renames a new directory over this one; the
+            # database file's inode tells us, since our open connections still see the old file.
+            self._db_ino = self._stat_db_ino()
+        except BaseException:
+            conn.close()
+            raise
         self._settings = settings  # format, schema_version, embedder, dim, chunk_size, chunk_overlap
         self.faiss_kind = faiss_kind
         self._lock = threading.RLock()
         self._pending = False
         self._snap: db.Snapshot | None = None
         self._chunk_cache: dict[int, Chunk] = {}
+
+    def _connect_reader(self) -> sqlite3.Connection:
+        return sqlite3.connect(f"{(self.path / DB).as_uri()}?mode=ro", uri=True, check_same_thread=False, timeout=30)
+
+    def _stat_db_ino(self) -> int | None:
+        try:
+            return os.stat(self.path / DB).st_ino
+        except OSError:  # mid-rename in another process: compare again on the next read
+            return None
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -82,18 +97,23 @@ class IndexStore:
             "chunk_size": chunking.size, "chunk_overlap": chunking.overlap,
         }
         if path.exists() and not path.is_dir():
-            raise IndexCorruptError(f"{path} is a file, not an index directory. Use another --index dir.")
+            raise IndexCorruptError(
+                f"索引位置 {path} 是一个文件，不是索引文件夹（is a file, not an index directory）。"
+                "请用 --index 指定另一个文件夹。"
+            )
         if not path.exists() or not any(path.iterdir()):
             if not create:
-                raise IndexNotFoundError(f"No index at {path} yet: add reports first (reportqa ingest FILES).")
+                raise IndexNotFoundError(
+                    f"还没有导入任何报告（no index yet at {path}）。请先导入：reportqa ingest 报告文件或文件夹 --index {path}"
+                )
             db.create_index_dir(path, wanted, faiss_kind)
         manifest = db.read_manifest(path)
         stored = {key: manifest.get(key) for key in wanted}
         if stored != wanted:
             raise IndexMismatchError(
-                f"The index in {path} was built with {db.settings_desc(stored)}, but the current settings use "
-                f"{db.settings_desc(wanted)}. Run `reportqa reindex` to rebuild it with the current settings "
-                "(the reports stay), or use another --index dir."
+                f"索引 {path} 是用其他设置建立的（index built with other settings: {db.settings_desc(stored)}; "
+                f"current: {db.settings_desc(wanted)}）。请运行 `reportqa reindex` 按当前设置重建索引"
+                "（已导入的报告会保留），或用 --index 指定另一个索引文件夹。"
             )
         store = cls(path, db.connect_db(path, stored), wanted, faiss_kind)
         try:
@@ -108,19 +128,22 @@ class IndexStore:
         """Open with the settings the index was built with (for reindexing or inspection)."""
         path = Path(path).expanduser()
         if not path.is_dir() or not any(path.iterdir()):
-            raise IndexNotFoundError(f"No index at {path}.")
+            raise IndexNotFoundError(
+                f"还没有导入任何报告（no index yet at {path}）。请先导入：reportqa ingest 报告文件或文件夹 --index {path}"
+            )
         manifest = db.read_manifest(path)
         try:
             chunking = ChunkSettings(size=manifest["chunk_size"], overlap=manifest["chunk_overlap"])
             return cls.open(path, manifest["embedder"], manifest["dim"], chunking, manifest.get("faiss_kind", "flat"))
         except (KeyError, ValueError, TypeError) as exc:
-            raise IndexCorruptError(f"{path / MANIFEST} is damaged ({exc}); ingest into another --index dir.") from exc
+            raise IndexCorruptError(
+                f"索引说明文件 {path / MANIFEST} 已损坏（damaged manifest: {exc}）。"
+                "请用 --index 指定另一个文件夹重新导入报告。"
+            ) from exc
 
     def close(self) -> None:
         with self._lock:
-            if self._pending:
-                self._conn.execute("ROLLBACK")
-                self._pending = False
+            self.rollback()
             self._reader.close()
             self._conn.close()
 
@@ -140,10 +163,13 @@ class IndexStore:
         return int(meta["generation"]), str(meta["stamp"])
 
     def _current(self) -> db.Snapshot:
-        """The committed state, reloaded when another process committed since we last looked."""
+        """The committed state, reloaded when another process committed since we last looked, or
+        replaced the whole directory (`reportqa reindex`)."""
         with self._lock:
             if self._snap is None:
                 self._refresh()
+            elif not self._pending and self._replaced():
+                self._reopen()
             elif not self._pending:
                 try:
                     changed = self._db_stamp()[1] != self._snap.stamp
@@ -153,6 +179,35 @@ class IndexStore:
                     self._refresh()
             assert self._snap is not None
             return self._snap
+
+    def _replaced(self) -> bool:
+        """Whether index.sqlite at our path is no longer the file our connections have open."""
+        ino = self._stat_db_ino()
+        if ino is None:  # nothing there right now (mid-swap): keep serving what we have
+            return False
+        if self._db_ino is None:
+            self._db_ino = ino
+            return False
+        return ino != self._db_ino
+
+    def _reopen(self) -> None:
+        """Connect to the database now at our path and load its snapshot. The new connections are
+        made before the old ones close, so a failure (e.g. the new index was built with other
+        settings) raises and leaves this store on the old, still consistent, files."""
+        ino = self._stat_db_ino()
+        conn = db.connect_db(self.path, self._settings)
+        try:
+            reader = self._connect_reader()
+        except BaseException:
+            conn.close()
+            raise
+        old_conn, old_reader = self._conn, self._reader
+        self._conn, self._reader, self._db_ino = conn, reader, ino
+        old_reader.close()
+        old_conn.close()
+        log.info("index in %s was replaced by another process; reopened it", self.path)
+        self._snap = None
+        self._refresh()
 
     def _refresh(self) -> None:
         """Load the search files for the committed SQLite state, rebuilding any that are stale."""
@@ -259,7 +314,7 @@ class IndexStore:
             hits = self._reader.execute(f"SELECT {column} FROM reports WHERE report_id = ?", (report_id,)).fetchall()
         if not hits:
             self.resolve(report_id)  # raises UnknownReportError with the list of known ids
-            raise UnknownReportError(f"No report {report_id!r} in the index.")
+            raise UnknownReportError(f"索引中没有这份报告：{report_id}（unknown report）。运行 `reportqa reports` 查看已导入的报告。")
         return zlib.decompress(hits[0][0])
 
     def load_report(self, report_id: str) -> Report:
@@ -330,8 +385,8 @@ class IndexStore:
                 self._conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
                 raise ReportQAError(
-                    f"The index in {self.path} is being changed by another reportqa process ({exc}); "
-                    "try again when it has finished."
+                    f"索引 {self.path} 正被另一个 reportqa 程序修改（index locked by another process: {exc}）。"
+                    "请等它完成后再试。"
                 ) from exc
             self._pending = True
 
@@ -370,16 +425,34 @@ class IndexStore:
         with self._lock:
             if not self._conn.execute("SELECT 1 FROM reports WHERE report_id = ?", (report_id,)).fetchone():
                 self.resolve(report_id)
-                raise UnknownReportError(f"No report {report_id!r} in the index.")
+                raise UnknownReportError(f"索引中没有这份报告：{report_id}（unknown report）。运行 `reportqa reports` 查看已导入的报告。")
             self._begin()
             self._conn.execute("DELETE FROM chunks WHERE report_id = ?", (report_id,))
             self._conn.execute("DELETE FROM reports WHERE report_id = ?", (report_id,))
+
+    def rollback(self) -> None:
+        """Discard staged changes; the committed state (and what searches see) stays as it was."""
+        with self._lock:
+            if self._pending:
+                try:
+                    self._conn.execute("ROLLBACK")
+                except sqlite3.OperationalError as exc:  # no transaction left: nothing to undo
+                    log.warning("rollback in %s: %s", self.path, exc)
+                self._pending = False
 
     def commit(self) -> None:
         """Make staged changes durable and searchable, atomically (see the module docstring)."""
         with self._lock:
             if not self._pending:
                 return
+            if self._replaced():
+                # Our transaction is on the old database file: committing it would write nothing the
+                # new index sees, and its search files would land in the new directory.
+                self.rollback()
+                raise ReportQAError(
+                    f"索引 {self.path} 已被另一个 reportqa 程序重建（index was rebuilt by another process），"
+                    "本次改动没有保存。请重新导入这些报告。"
+                )
             generation = self._db_stamp()[0] + 1
             stamp = f"{generation}-{uuid.uuid4().hex[:12]}"
             temps = [temp_path(self.path, DENSE), temp_path(self.path, SPARSE)]
@@ -402,8 +475,8 @@ class IndexStore:
                     tmp.unlink(missing_ok=True)
                 if isinstance(exc, Exception):
                     raise ReportQAError(
-                        f"Could not write the index in {self.path} ({exc}); nothing was changed. "
-                        "Check free disk space and permissions, then try again."
+                        f"无法写入索引 {self.path}，索引未作任何改动（could not write the index, nothing was "
+                        f"changed: {exc}）。请检查磁盘空间和文件夹权限后重试。"
                     ) from exc
                 raise
             self._pending = False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import uuid
 import zlib
@@ -86,8 +87,8 @@ def settings_desc(d: dict[str, Any]) -> str:
 def read_manifest(path: Path) -> dict[str, Any]:
     file = path / MANIFEST
     foreign = (
-        f"{path} exists but is not a reportqa index (no readable {MANIFEST}); reportqa will not touch it. "
-        "Use another --index dir, or remove that directory yourself."
+        f"文件夹 {path} 已存在，但不是 reportqa 索引（not a reportqa index: no readable {MANIFEST}），"
+        "reportqa 不会改动它。请用 --index 指定另一个文件夹，或自行删除该文件夹。"
     )
     if not file.is_file():
         raise IndexCorruptError(foreign)
@@ -104,6 +105,15 @@ def create_index_dir(path: Path, settings: dict[str, Any], faiss_kind: str) -> N
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.creating-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
+    try:
+        _fill_new_index(tmp, settings, faiss_kind)
+        os.replace(tmp, path)  # replaces an empty directory atomically
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)  # a half-made index must not pile up beside the real one
+        raise
+
+
+def _fill_new_index(tmp: Path, settings: dict[str, Any], faiss_kind: str) -> None:
     conn = sqlite3.connect(tmp / DB, isolation_level=None)
     try:
         stamp = f"0-{uuid.uuid4().hex[:12]}"
@@ -127,12 +137,12 @@ def create_index_dir(path: Path, settings: dict[str, Any], faiss_kind: str) -> N
         {**settings, "faiss_kind": faiss_kind, "created": meta["created"], "updated": meta["created"],
          "generation": 0, "reports": 0, "chunks": 0},
     )
-    os.replace(tmp, path)  # replaces an empty directory atomically
 
 def connect_db(path: Path, settings: dict[str, Any]) -> sqlite3.Connection:
-    damaged = f"The index database {path / DB} is missing or damaged"
+    damaged = f"索引数据库 {path / DB} 缺失或已损坏"
+    advice = "请用 --index 指定另一个文件夹重新导入报告（原文件夹保持不变）。"
     if not (path / DB).is_file():
-        raise IndexCorruptError(f"{damaged}. Ingest into another --index dir (this one is left as it is).")
+        raise IndexCorruptError(f"{damaged}（index database missing or damaged）。{advice}")
     conn = sqlite3.connect(path / DB, isolation_level=None, check_same_thread=False, timeout=30)
     try:
         meta = {k: json.loads(v) for k, v in conn.execute("SELECT key, value FROM meta")}
@@ -140,12 +150,13 @@ def connect_db(path: Path, settings: dict[str, Any]) -> sqlite3.Connection:
         conn.execute("SELECT report_id FROM reports LIMIT 1").fetchall()
     except (sqlite3.DatabaseError, json.JSONDecodeError) as exc:
         conn.close()
-        raise IndexCorruptError(f"{damaged} ({exc}). Ingest into another --index dir.") from exc
+        raise IndexCorruptError(f"{damaged}（index database missing or damaged: {exc}）。{advice}") from exc
     if {k: meta.get(k) for k in settings} != settings:
         conn.close()
         raise IndexMismatchError(
-            f"The index in {path} was built with {settings_desc(meta)}, not {settings_desc(settings)} "
-            "(its manifest disagrees with its database). Run `reportqa reindex`, or use another --index dir."
+            f"索引 {path} 是用其他设置建立的（index built with {settings_desc(meta)}, not "
+            f"{settings_desc(settings)}; its manifest disagrees with its database）。"
+            "请运行 `reportqa reindex` 重建索引，或用 --index 指定另一个索引文件夹。"
         )
     conn.execute("PRAGMA foreign_keys = ON")
     # WAL: the read-only search connection keeps reading the last committed state while a long
@@ -258,9 +269,12 @@ class Snapshot:
                 return matches[0]
             if len(matches) > 1:
                 ids = ", ".join(m.report_id for m in matches)
-                raise UnknownReportError(f"{ref!r} matches several reports ({ids}); use the report id.")
-        known = ", ".join(i.report_id for i in self.infos[:5]) or "none yet"
-        more = " …" if len(self.infos) > 5 else ""
+                raise UnknownReportError(
+                    f"“{ref}”对应多份报告：{ids}（matches several reports）。请改用报告编号（report id）指定。"
+                )
+        known = "、".join(i.report_id for i in self.infos[:5]) or "（暂无）"
+        more = " 等" if len(self.infos) > 5 else ""
         raise UnknownReportError(
-            f"No report {ref!r} in the index. Known report ids: {known}{more} (`reportqa list` shows all)."
+            f"索引中没有这份报告：“{ref}”（unknown report）。已导入的报告编号：{known}{more}；"
+            "运行 `reportqa reports` 查看全部。"
         )

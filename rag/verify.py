@@ -5,14 +5,19 @@ right after the end mark belong to it):
 
 1. every cited number ``[n]`` is a passage that was given;
 2. every figure (see ``rag.figures``) appears, with the same normalised value and unit, in one of the
-   passages the sentence cites;
+   passages the sentence cites; every other run of digits or Chinese numerals (``loose_numerals``:
+   not a figure, not a word like 统一 or 一是) appears verbatim, as a whole run, in a cited passage;
 3. every quoted phrase (“…” "…" 「…」 『…』 《…》) appears verbatim in a cited passage;
 4. a sentence that states something (a figure, a quote, or any content beyond a short connective or
    a statement of absence) carries a citation;
 5. a cited sentence shares most of its wording with the cited passages (catches a citation pasted
    onto an invented claim).
 
-Property the tests check: no sentence with an unsupported figure survives.
+A sentence that is exactly the refusal (citations and punctuation aside) needs no checks; one that
+only contains it is checked like any other.
+
+Property the tests check: no sentence with an unsupported figure survives, and no removal note shows
+one (``Verification.notes`` masks them).
 """
 
 from __future__ import annotations
@@ -20,11 +25,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rag.figures import Figure, find_figures, is_supported
+from rag.figures import Figure, find_figures, is_supported, loose_numerals, numeral_in
 
 REFUSAL = "已收录的报告中未找到相关内容。"
 MASKED_MARK = "原文已遮蔽"
 MASKED_SENTENCE = "注：报告原文中的相关数字已遮蔽（原文已遮蔽），无法给出具体数值。"
+UNVERIFIED_MARK = "〔未核实数字〕"
 
 _CITE = re.compile(r"[\[【［]\s*(\d{1,3}(?:\s*[,，、\-–]\s*\d{1,3})*)\s*[\]】］]")
 _END = "。！？!?"
@@ -50,8 +56,12 @@ class Sentence:
 
 @dataclass(frozen=True)
 class Removed:
-    sentence: str
-    reasons: tuple[str, ...]
+    sentence: str  # as written: may hold unsupported figures, never show it to a user
+    reasons: tuple[str, ...]  # name the unsupported figures: for logs and evaluation only
+    shown: str = ""  # the sentence without citation markers, every unsupported figure masked
+
+    def display(self) -> str:
+        return self.shown or mask_numbers(strip_citations(self.sentence).strip())
 
 
 @dataclass
@@ -73,7 +83,36 @@ class Verification:
         return any(s.citations and len(_CJK_OR_DIGIT.findall(s.body)) >= 4 and REFUSAL.rstrip("。") not in s.body for s in self.kept)
 
     def notes(self) -> list[str]:
-        return [f"已删除未通过核验的句子：“{r.sentence}”（{'；'.join(r.reasons)}）" for r in self.removed]
+        """What was removed and why, for the user: unsupported figures are masked in the sentence, and a
+        reason names its kind of failure but not the figures (a rejected figure is never shown)."""
+        return [f"已删除未通过核验的句子：“{r.display()}”（{'；'.join(_reason_kind(x) for x in r.reasons)}）" for r in self.removed]
+
+
+def _reason_kind(reason: str) -> str:
+    return reason.split("：", 1)[0]
+
+
+def mask_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with each span replaced by UNVERIFIED_MARK (overlapping or adjacent spans merge)."""
+    merged: list[list[int]] = []
+    for a, b in sorted(spans):
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        elif a < b:
+            merged.append([a, b])
+    out, at = [], 0
+    for a, b in merged:
+        out += [text[at:a], UNVERIFIED_MARK]
+        at = b
+    out.append(text[at:])
+    return "".join(out)
+
+
+def mask_numbers(text: str) -> str:
+    """``text`` with every figure and numeral run masked (when nothing says which ones are supported)."""
+    figures = find_figures(text)
+    spans = [(f.start, f.end) for f in figures] + [(a, b) for a, b, _ in loose_numerals(text, figures)]
+    return mask_spans(text, spans)
 
 
 def parse_citations(marker_text: str) -> list[int]:
@@ -160,42 +199,66 @@ def quoted_phrases(text: str) -> list[str]:
     return [next(g for g in m.groups() if g) for m in _QUOTES.finditer(text)]
 
 
+def is_refusal(body: str) -> bool:
+    """Is ``body`` the refusal sentence and nothing else (citations, punctuation and spaces aside)?"""
+    return "".join(_CJK_OR_DIGIT.findall(strip_citations(body))) == "".join(_CJK_OR_DIGIT.findall(REFUSAL))
+
+
 def is_meta(body: str) -> bool:
     """A sentence that states no fact about the reports: a refusal, a note, a connective."""
     content = "".join(_CJK_OR_DIGIT.findall(body))
-    return REFUSAL.rstrip("。") in body or bool(_META.search(body)) or len(content) < MIN_CONTENT_CHARS
+    return is_refusal(body) or bool(_META.search(body)) or len(content) < MIN_CONTENT_CHARS
+
+
+def claim_part(body: str) -> str:
+    """``body`` without its meta clauses (a refusal, "报告未提及…"): what it claims about the reports.
+    "已收录的报告中未找到相关内容，但应诉案件增加" claims the part after the comma, and is checked."""
+    clauses = re.split(r"(?<=[，；,;：:])", body)
+    return "".join(c for c in clauses if not (_META.search(c) or REFUSAL.rstrip("。") in c))
 
 
 def check_sentence(sentence: Sentence, passages: dict[int, str], figure_cache: dict[int, list[Figure]]) -> list[str]:
     """Reasons why ``sentence`` is not supported by ``passages`` (empty when it is)."""
+    return _check(sentence, passages, figure_cache)[0]
+
+
+def _check(
+    sentence: Sentence, passages: dict[int, str], figure_cache: dict[int, list[Figure]]
+) -> tuple[list[str], list[tuple[int, int]]]:
+    """(reasons, spans in ``sentence.body`` of its unsupported figures and unverified numerals)."""
     reasons: list[str] = []
     unknown = [n for n in sentence.citations if n not in passages]
     if unknown:
         reasons.append("引用了不存在的段落 " + "".join(f"[{n}]" for n in unknown))
     cited = [n for n in sentence.citations if n in passages]
     figures = find_figures(sentence.body)
+    loose = loose_numerals(sentence.body, figures)
     quotes = quoted_phrases(sentence.body)
     if not sentence.citations:
-        if figures:
-            reasons.append("含数字但没有引用：" + "、".join(f.text for f in figures))
+        if figures or loose:
+            reasons.append("含数字但没有引用：" + "、".join([*(f.text for f in figures), *(run for _, _, run in loose)]))
         elif quotes:
             reasons.append("含引文但没有引用")
-        elif not is_meta(sentence.body):
+        elif not is_meta(claim_part(sentence.body)):
             reasons.append("陈述事实但没有引用")
-        return reasons
-    if REFUSAL.rstrip("。") in sentence.body:
-        return reasons
+        return reasons, [(f.start, f.end) for f in figures] + [(a, b) for a, b, _ in loose]
+    if is_refusal(sentence.body):
+        return reasons, []
     evidence = [f for n in cited for f in figure_cache.setdefault(n, find_figures(passages[n]))]
-    missing = [f.text for f in figures if not is_supported(f, evidence)]
+    missing = [f for f in figures if not is_supported(f, evidence)]
     if missing:
-        reasons.append("数字不在所引段落中：" + "、".join(missing))
+        reasons.append("数字不在所引段落中：" + "、".join(f.text for f in missing))
+    unverified = [(a, b, run) for a, b, run in loose if not any(numeral_in(run, passages[n]) for n in cited)]
+    if unverified:
+        reasons.append("数字字样不在所引段落中：" + "、".join(run for _, _, run in unverified))
     cited_text = "".join(compact(passages[n]) for n in cited)
     bad_quotes = [q for q in quotes if compact(q) not in cited_text]
     if bad_quotes:
         reasons.append("引文不在所引段落中：" + "、".join(bad_quotes))
-    if cited and not is_meta(sentence.body) and overlap(sentence.body, cited_text) < MIN_OVERLAP:
+    claim = claim_part(sentence.body)
+    if cited and not is_meta(claim) and overlap(claim, cited_text) < MIN_OVERLAP:
         reasons.append("与所引段落的文字重合太少")
-    return reasons
+    return reasons, [(f.start, f.end) for f in missing] + [(a, b) for a, b, _ in unverified]
 
 
 def verify_answer(text: str, passages: dict[int, str]) -> Verification:
@@ -207,12 +270,12 @@ def verify_answer(text: str, passages: dict[int, str]) -> Verification:
     for sentence in split_sentences(text):
         if not _CJK_OR_DIGIT.search(sentence.body):
             continue  # a stray marker or punctuation
-        reasons = check_sentence(sentence, passages, cache)
+        reasons, hidden = _check(sentence, passages, cache)
         if sentence.body in seen:
             reasons.append("重复的句子")
         seen.add(sentence.body)
         if reasons:
-            removed.append(Removed(sentence.text, tuple(reasons)))
+            removed.append(Removed(sentence.text, tuple(reasons), mask_spans(sentence.body, hidden)))
         else:
             kept.append(sentence)
     citations = list(dict.fromkeys(n for s in kept for n in s.citations))
@@ -223,12 +286,18 @@ def verify_answer(text: str, passages: dict[int, str]) -> Verification:
 
 
 def unsupported_figures(text: str, passages: dict[int, str]) -> list[str]:
-    """Figures in ``text`` that no passage cited by their own sentence contains (for evaluation)."""
+    """Figures in ``text`` that no passage cited by their own sentence contains, then numeral runs
+    (``loose_numerals``) that none of those passages holds verbatim (for evaluation)."""
     out: list[str] = []
     cache: dict[int, list[Figure]] = {}
     for sentence in split_sentences(text):
+        if is_refusal(sentence.body):
+            continue
+        cited = [passages[n] for n in sentence.citations if n in passages]
         evidence = [f for n in sentence.citations if n in passages for f in cache.setdefault(n, find_figures(passages[n]))]
-        out.extend(f.text for f in find_figures(sentence.body) if not is_supported(f, evidence))
+        figures = find_figures(sentence.body)
+        out.extend(f.text for f in figures if not is_supported(f, evidence))
+        out.extend(run for _, _, run in loose_numerals(sentence.body, figures) if not any(numeral_in(run, p) for p in cited))
     return out
 
 

@@ -91,7 +91,8 @@ def test_wrong_figure_sentence_is_removed(hits: list[Hit], settings: Settings) -
     assert final.mode == "llm"
     assert final.answer == "潼南区共收到依申请公开5件。[1]"
     assert "415件" not in final.answer
-    assert any("415件" in n for n in final.notes)
+    assert not any("415" in n for n in final.notes)  # a rejected figure is never displayed
+    assert any("〔未核实数字〕" in n for n in final.notes)
     assert [c.report_id for c in final.citations] == [TONGNAN]
 
 
@@ -99,7 +100,8 @@ def test_answer_with_only_wrong_figures_falls_back(hits: list[Hit], settings: Se
     _, final = run(QUESTION, hits, FakeGenerator(["潼南区共收到依申请公开15件。[2]"]), settings)
     assert final.mode == "extractive" and not final.verified
     assert "15件" not in final.answer and "5件" in final.answer
-    assert any("15件" in n for n in final.notes)
+    assert not any("15件" in n for n in final.notes)
+    assert any("〔未核实数字〕" in n for n in final.notes)
 
 
 def test_garbage_falls_back(hits: list[Hit], settings: Settings) -> None:

@@ -156,6 +156,16 @@ def test_summarize_and_compare(index: Path, tmp_path: Path, capsys: pytest.Captu
     assert out.stat().st_size > 1000
     data = run_json(capsys, ["compare", GUANGZHOU, TONGNAN, "--index", str(index), "--format", "json"])
     assert isinstance(data, dict)
+    assert (data["a"]["report_id"], data["b"]["report_id"]) == (GUANGZHOU, TONGNAN)
+    assert data["counts"]["A"]["problems"] == 2 and data["counts"]["B"]["problems"] == 3
+    themes_a = {t["code"] for t in data["only_a"]} | {t["code"] for t in data["shared"]}
+    themes_b = {t["code"] for t in data["only_b"]} | {t["code"] for t in data["shared"]}
+    assert {"T12", "T16"} <= themes_a  # 政务公开, 普法 (Guangzhou's two problems)
+    assert {"T03", "T04"} <= themes_b  # 法治意识, 队伍 (Tongnan's three problems)
+    source = (ROOT / "data" / "samples" / f"{GUANGZHOU}.txt").read_text(encoding="utf-8")
+    item = next(t for t in data["only_a"] if t["code"] == "T12")["a_items"][0]
+    start, end = item["source_span"]
+    assert source[start:end] == item["text"]  # every compared item is quoted with its exact citation
 
 
 def test_remove_then_unknown(index: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -227,3 +237,21 @@ def test_console_script_prints_no_traceback(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "reportqa ingest" in proc.stderr
+
+
+def test_cli_prints_the_verified_answer_not_only_the_draft(
+    index: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import rag.generate
+
+    class WrongFigures(rag.generate.FakeGenerator):
+        def __init__(self, **kwargs: object) -> None:
+            super().__init__(default_reply="潼南区2020年共收到依申请公开99999件[1]。", **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(rag.generate, "FakeGenerator", WrongFigures)
+    monkeypatch.setenv("REPORTQA_GENERATOR__BACKEND", "fake")
+    assert main(["ask", "潼南区2020年依申请公开收到几件？", "--index", str(index)]) == 0
+    out = capsys.readouterr().out
+    assert "未核验" in out.split("99999")[0]  # the streamed draft is labelled as unverified
+    final = out.split("最终答案（核验后")[1]
+    assert "5件" in final and "99999" not in final

@@ -135,7 +135,7 @@ def test_missing_model_file_names_the_path_and_the_download_command(tmp_path: Pa
 
 def test_a_folder_is_not_a_model(tmp_path: Path) -> None:
     (tmp_path / "a.gguf").write_bytes(b"GGUF")
-    with pytest.raises(ModelError, match=r"is a folder; .* \(it holds: a.gguf\)"):
+    with pytest.raises(ModelError, match=r"是文件夹，不是模型文件（is a folder; it holds: a\.gguf）。请"):
         LlamaCppGenerator(tmp_path)
 
 
@@ -164,7 +164,7 @@ def test_a_file_that_is_not_gguf_is_refused_before_loading(tmp_path: Path, conte
     fake_model.write_bytes(content)
     with pytest.raises(ModelError, match="is not a GGUF model file") as info:
         LlamaCppGenerator(fake_model)
-    assert reason in str(info.value)
+    assert reason in str(info.value) and "不是 GGUF 模型文件" in str(info.value)
 
 
 def test_a_model_bigger_than_free_memory_is_refused(gemma_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -173,7 +173,7 @@ def test_a_model_bigger_than_free_memory_is_refused(gemma_path: Path, monkeypatc
     monkeypatch.setattr("rag.generate_llama.available_memory_bytes", lambda: 100_000_000)
     with pytest.raises(ModelError, match="memory is available") as info:
         LlamaCppGenerator(gemma_path)
-    assert "smaller model" in str(info.value)
+    assert "smaller model" in str(info.value) and str(info.value).startswith("内存不足")
 
 
 def test_llama_cpp_not_installed_is_a_dependency_error(gemma_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -266,6 +266,7 @@ def test_openai_garbage_answers_are_model_errors_naming_what_came_back(response:
     with pytest.raises(ModelError) as info:
         gen.complete(MESSAGES, max_tokens=5, temperature=0)
     assert expected in str(info.value)
+    assert str(info.value).startswith("模型服务 http://model.test/v1") and "）。请" in str(info.value)
 
 
 def test_openai_non_streaming_json_answer_is_accepted() -> None:
@@ -279,4 +280,4 @@ def test_openai_check_reports_models_or_the_problem() -> None:
     bad = _openai(lambda request: httpx.Response(401, text="invalid api key"))
     status, message = bad.check()
     assert not status and "HTTP 401" in message and "invalid api key" in message
-    assert "REPORTQA_GENERATOR__OPENAI_API_KEY" in message
+    assert "REPORTQA_GENERATOR__OPENAI_API_KEY" in message and message.startswith("模型服务")

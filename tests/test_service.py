@@ -30,32 +30,60 @@ def test_one_large_batch_commits_without_locking(fast_settings, sample_paths: li
 def test_searches_during_an_ingest_see_the_committed_index(fast_settings, sample_paths: list[Path]) -> None:  # type: ignore[no-untyped-def]
     qa = ReportQA.from_settings(fast_settings)
     qa.ingest(sample_paths[:2])
-    before = {h.chunk.report_id for h in qa.search("法治政府建设", k=20)}
-    results: list[set[str]] = []
+    query = "法治政府建设"
+    before = {h.chunk.report_id for h in qa.search(query, k=50)}
+    during: list[set[str]] = []
     errors: list[BaseException] = []
-    started = threading.Event()
 
-    def progress(stage: str, fraction: float) -> None:
-        if not started.is_set():
-            started.set()
-
-    def search_while_writing() -> None:
-        started.wait(30)
+    def search_from_another_thread() -> None:
         try:
-            for _ in range(5):
-                results.append({h.chunk.report_id for h in qa.search("法治政府建设", k=20)})
-        except BaseException as exc:  # collected and re-raised in the main thread
+            during.append({h.chunk.report_id for h in qa.search(query, k=50)})
+        except BaseException as exc:  # re-raised below
             errors.append(exc)
 
-    reader = threading.Thread(target=search_while_writing)
-    reader.start()
+    def progress(stage: str, fraction: float) -> None:
+        if fraction >= 0.99 and not during:  # everything staged, nothing committed yet
+            reader = threading.Thread(target=search_from_another_thread)
+            reader.start()
+            reader.join(60)
+
     qa.ingest(sample_paths[2:], progress=progress)
-    reader.join(60)
     assert not errors, errors
-    assert results
-    for seen in results:  # either the old committed state or the new one, never a half-written mix
-        assert seen <= before | {p.stem for p in sample_paths}
-    assert {h.chunk.report_id for h in qa.search("法治政府建设", k=50)} - before
+    assert during == [before]  # the staged batch is invisible until commit
+    after = {h.chunk.report_id for h in qa.search(query, k=50)}
+    assert after - before, "the committed batch is searchable"
+    assert after >= {p.stem for p in sample_paths[2:]} & after
+
+
+def test_failure_during_a_batch_keeps_the_index_and_releases_the_lock(fast_settings, sample_paths: list[Path]) -> None:  # type: ignore[no-untyped-def]
+    qa = ReportQA.from_settings(fast_settings)
+    qa.ingest(sample_paths[:1])
+
+    def explode(stage: str, fraction: float) -> None:
+        if fraction >= 0.99:
+            raise KeyboardInterrupt  # Ctrl-C just before the commit
+
+    with pytest.raises(KeyboardInterrupt):
+        qa.ingest(sample_paths[1:], progress=explode)
+    assert [r.report_id for r in qa.reports()] == [sample_paths[0].stem]
+    other = ReportQA.from_settings(fast_settings)  # another process-like user can still write
+    assert {o.status for o in other.ingest(sample_paths[1:2])} == {"added"}
+    assert len(ReportQA.from_settings(fast_settings).reports()) == 2
+
+
+def test_two_files_with_the_same_name_in_one_batch_are_both_kept(fast_settings, tmp_path: Path, samples_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    a, b = tmp_path / "2020", tmp_path / "2021"
+    a.mkdir()
+    b.mkdir()
+    shutil.copy(samples_dir / f"{TONGNAN}.txt", a / "报告.txt")
+    shutil.copy(samples_dir / "003_340d6b83137f3ef6.txt", b / "报告.txt")
+    for replace in (False, True):  # also for browser uploads, which replace by file name
+        settings = fast_settings.with_index(tmp_path / f"ix-{replace}")
+        qa = ReportQA.from_settings(settings)
+        outcomes = qa.ingest([a / "报告.txt", b / "报告.txt"], replace_same_name=replace)
+        assert [o.status for o in outcomes] == ["added", "added"]
+        assert len({o.report_id for o in outcomes}) == 2
+        assert len(qa.reports()) == 2
 
 
 def test_same_stem_from_another_folder_is_added_beside(fast_settings, tmp_path: Path, samples_dir: Path) -> None:  # type: ignore[no-untyped-def]
@@ -108,3 +136,36 @@ def test_compare_same_report_is_refused(fast_settings, sample_paths: list[Path])
     qa.ingest(sample_paths)
     with pytest.raises(ReportQAError, match="同一份报告"):
         qa.compare(TONGNAN, f"{TONGNAN}.txt")
+
+
+def test_reindex_keeps_a_report_that_no_longer_parses(fast_settings, sample_paths: list[Path], monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import rag.structure
+
+    qa = ReportQA.from_settings(fast_settings)
+    qa.ingest(sample_paths)
+    real = rag.structure.parse_report
+
+    def fail_for_tongnan(doc, clean, report_id):  # type: ignore[no-untyped-def]
+        if report_id == TONGNAN:
+            raise rag.errors.NotAReportError(doc.path, "simulated parser regression")
+        return real(doc, clean, report_id)
+
+    monkeypatch.setattr(rag.structure, "parse_report", fail_for_tongnan)
+    outcomes = qa.reindex()
+    assert len(outcomes) == len(sample_paths)
+    kept = next(o for o in outcomes if o.report_id == TONGNAN)
+    assert "沿用上次的解析结果" in kept.message
+    assert TONGNAN in {r.report_id for r in ReportQA.from_settings(fast_settings).reports()}
+    assert qa.search("依申请公开", report_ids=[TONGNAN])
+
+
+def test_reindex_then_ingest_is_visible_to_a_fresh_process(fast_settings, sample_paths: list[Path]) -> None:  # type: ignore[no-untyped-def]
+    qa = ReportQA.from_settings(fast_settings)
+    qa.ingest(sample_paths[:2])
+    seen: list[int] = []
+    qa.reindex(progress=lambda stage, f: seen.append(len(qa.reports())))  # reads during the rebuild
+    assert seen and all(n == 2 for n in seen[:-1])
+    qa.ingest(sample_paths[2:3])
+    fresh = ReportQA.from_settings(fast_settings)
+    assert {r.report_id for r in fresh.reports()} == {p.stem for p in sample_paths[:3]}
+    assert not fast_settings.index_path.with_name(fast_settings.index_path.name + ".old").exists()

@@ -108,7 +108,8 @@ def test_resolve_by_id_name_stem_and_unknown(filled: Path, embedder: HashEmbedde
         assert store.resolve("MOUSHI.TXT").report_id == "moushi"
         with pytest.raises(UnknownReportError, match="moushi") as err:
             store.resolve("nothing-like-it")
-        assert "reportqa list" in str(err.value)
+        assert "reportqa reports" in str(err.value) and "reportqa list" not in str(err.value)
+        assert str(err.value).startswith("索引中没有这份报告")
         with pytest.raises(UnknownReportError):
             store.resolve("")
 
@@ -118,7 +119,7 @@ def test_same_file_name_in_two_folders_is_ambiguous_by_name(tmp_path: Path, embe
         put(store, build_report(SAMPLE, report_id="x1", path=tmp_path / "a" / "report.txt"), embedder)
         put(store, build_report(OTHER_TEXT, report_id="x2", path=tmp_path / "b" / "report.txt"), embedder)
         store.commit()
-        with pytest.raises(UnknownReportError, match="several"):
+        with pytest.raises(UnknownReportError, match=r"对应多份报告.*x1.*x2.*several"):
             store.resolve("report.txt")
         assert store.resolve(str((tmp_path / "b" / "report.txt").resolve())).report_id == "x2"
 
@@ -216,7 +217,7 @@ def test_settings_mismatch_is_refused_and_files_untouched(filled: Path, embedder
     name, dim = change.get("name", embedder.name), change.get("dim", embedder.dim)
     with pytest.raises(IndexMismatchError, match="reportqa reindex") as err:
         IndexStore.open(filled, name, dim, change.get("chunking", CHUNKING), create=True)
-    assert "--index" in str(err.value)
+    assert "--index" in str(err.value) and str(err.value).startswith("索引")
     assert snapshot_dir(filled) == before
 
 
@@ -287,8 +288,9 @@ def test_damaged_database_is_corrupt_and_untouched(filled: Path, embedder: HashE
         conn.commit()
         conn.close()
     before = snapshot_dir(filled)
-    with pytest.raises(IndexCorruptError, match="another --index dir"):
+    with pytest.raises(IndexCorruptError, match="--index 指定另一个文件夹") as err:
         open_store(filled, embedder, create=True)
+    assert str(err.value).startswith("索引数据库")
     assert snapshot_dir(filled) == before
 
 
@@ -559,3 +561,142 @@ def test_relative_and_unusual_index_paths(tmp_path: Path, embedder: HashEmbedder
         assert store.path == (tmp_path / odd).resolve()
         assert store.resolve("a b.txt").report_id == "r1"
         assert store.has_unchanged(str(tmp_path / "a b.txt"), store.resolve("r1").sha256)
+
+
+def test_rollback_discards_staged_changes_and_releases_the_lock(
+    tmp_path: Path, filled: Path, embedder: HashEmbedder
+) -> None:
+    with open_store(filled, embedder, create=False) as store:
+        put(store, build_report(SAMPLE, report_id="third", path=tmp_path / "t.txt"), embedder)
+        store.remove("moushi")
+        store.rollback()
+        store.rollback()  # nothing staged: a no-op
+        assert {i.report_id for i in store.reports()} == {"tongnan", "moushi"}
+        assert store.resolve("moushi").report_id == "moushi"
+        with pytest.raises(UnknownReportError):
+            store.resolve("third")
+        with open_store(filled, embedder, create=False) as other:  # the write lock was released
+            other._conn.execute("PRAGMA busy_timeout = 1000")  # fail fast instead of waiting 30 s
+            put(other, build_report(OTHER_TEXT, report_id="fourth", path=tmp_path / "f.txt"), embedder)
+            other.commit()
+        assert {i.report_id for i in store.reports()} == {"tongnan", "moushi", "fourth"}
+        put(store, build_report(SAMPLE, report_id="third", path=tmp_path / "t.txt"), embedder)  # usable again
+        store.commit()
+    with open_store(filled, embedder, create=False) as store:
+        assert {i.report_id for i in store.reports()} == {"tongnan", "moushi", "fourth", "third"}
+
+
+def test_rollback_then_reopen_shows_the_committed_state(tmp_path: Path, filled: Path, embedder: HashEmbedder) -> None:
+    with open_store(filled, embedder, create=False) as store:
+        store.remove("tongnan")
+        store.rollback()
+    with open_store(filled, embedder, create=False) as store:
+        assert {i.report_id for i in store.reports()} == {"tongnan", "moushi"}
+
+
+def _replace_index_dir(tmp_path: Path, target: Path, embedder: HashEmbedder) -> Path:
+    """What `reportqa reindex` in another process does: build a sibling dir, swap it in."""
+    building = tmp_path / "index.reindex"
+    with open_store(building, embedder) as new:
+        put(new, build_report(SAMPLE, report_id="third", path=tmp_path / "src" / "third.txt", region="第三区"),
+            embedder)
+        new.commit()
+    backup = tmp_path / "index.old"
+    os.replace(target, backup)
+    os.replace(building, target)
+    return backup
+
+
+def test_index_dir_replaced_underneath_an_open_store_is_reopened(
+    tmp_path: Path, filled: Path, embedder: HashEmbedder
+) -> None:
+    store = open_store(filled, embedder, create=False)
+    try:
+        assert {i.report_id for i in store.reports()} == {"tongnan", "moushi"}
+        assert store.search_sparse("出庭应诉率", 3)
+        backup = _replace_index_dir(tmp_path, filled, embedder)
+        assert [i.report_id for i in store.reports()] == ["third"]
+        hits = store.search_sparse("依申请公开", 5)
+        assert hits and all(store.report_for_row(r).report_id == "third" for r, _ in hits)
+        assert all(store.chunk_by_row(r).report_id == "third" for r, _ in hits)
+        dense = store.search_dense(embedder.embed_query("依申请公开"), 100)
+        assert {r for r, _ in dense} == set(store.rows_for_reports(["third"]).tolist())
+        assert store.load_report("third").report_id == "third"
+        assert not store.search_sparse("出庭应诉率", 3)  # only in the old index's moushi report
+        with pytest.raises(UnknownReportError):
+            store.resolve("tongnan")
+        put(store, build_report(OTHER_TEXT, report_id="moushi2", path=tmp_path / "m2.txt"), embedder)
+        store.commit()  # writes go to the new directory
+    finally:
+        store.close()
+    with open_store(filled, embedder, create=False) as fresh:
+        assert {i.report_id for i in fresh.reports()} == {"third", "moushi2"}
+    with open_store(backup, embedder, create=False) as old:
+        assert {i.report_id for i in old.reports()} == {"tongnan", "moushi"}
+
+
+def test_commit_staged_before_the_dir_was_replaced_is_refused(
+    tmp_path: Path, filled: Path, embedder: HashEmbedder
+) -> None:
+    with open_store(filled, embedder, create=False) as store:
+        put(store, build_report(OTHER_TEXT, report_id="late", path=tmp_path / "late.txt"), embedder)
+        _replace_index_dir(tmp_path, filled, embedder)
+        new_files = {p.name: p.read_bytes() for p in filled.iterdir() if p.is_file() and p.suffix != ".sqlite"}
+        with pytest.raises(ReportQAError, match="已被另一个 reportqa 程序重建") as err:
+            store.commit()
+        assert "rebuilt by another process" in str(err.value)
+        assert [i.report_id for i in store.reports()] == ["third"]
+    assert {p.name: p.read_bytes() for p in filled.iterdir() if p.name in new_files} == new_files
+
+
+def test_failed_index_creation_leaves_no_temp_dir(
+    tmp_path: Path, embedder: HashEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rag.store_db
+
+    def full_disk(path, data):  # type: ignore[no-untyped-def]
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(rag.store_db, "atomic_write_json", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        open_store(tmp_path / "index", embedder)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    monkeypatch.undo()
+    with open_store(tmp_path / "index", embedder) as store:  # and a later attempt works
+        assert store.reports() == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["index"]
+
+
+def test_reader_connection_failure_closes_the_writer(
+    filled: Path, embedder: HashEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[sqlite3.Connection] = []
+    real_connect = rag.store.db.connect_db
+
+    def recording_connect(path, settings):  # type: ignore[no-untyped-def]
+        opened.append(real_connect(path, settings))
+        return opened[-1]
+
+    def no_reader(self):  # type: ignore[no-untyped-def]
+        raise sqlite3.OperationalError("unable to open database file")
+
+    monkeypatch.setattr(rag.store.db, "connect_db", recording_connect)
+    monkeypatch.setattr(IndexStore, "_connect_reader", no_reader)
+    with pytest.raises(sqlite3.OperationalError):
+        open_store(filled, embedder, create=False)
+    assert len(opened) == 1
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        opened[0].execute("SELECT 1")
+
+
+def test_locked_index_message_is_chinese_first(tmp_path: Path, filled: Path, embedder: HashEmbedder) -> None:
+    with open_store(filled, embedder, create=False) as holder, open_store(filled, embedder, create=False) as other:
+        holder.remove("moushi")
+        other._conn.execute("PRAGMA busy_timeout = 100")
+        with pytest.raises(ReportQAError, match="正被另一个 reportqa 程序修改") as err:
+            other.remove("tongnan")
+        assert "locked by another process" in str(err.value) and "Traceback" not in str(err.value)
+        holder.rollback()
+        other.remove("tongnan")  # free again once the holder has rolled back
+        other.commit()
+        assert [i.report_id for i in holder.reports()] == ["moushi"]

@@ -191,6 +191,60 @@ def test_summary_and_compare_errors_become_messages(tmp_path: Path) -> None:
     assert len(warn) == 5
 
 
+def _fake_renderers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """FakeService returns bare namespaces; the real renderers need real Summary/Comparison objects."""
+    import rag.compare_render as cr
+    import rag.summary_render as sr
+
+    monkeypatch.setattr(sr, "summary_to_markdown", lambda s: f"# {s.title}\n")
+    monkeypatch.setattr(sr, "summary_to_docx", lambda s, p: Path(p).write_bytes(b"PK"))
+    monkeypatch.setattr(cr, "comparison_to_html", lambda c: f"<p>{c.a} / {c.b}</p>")
+    monkeypatch.setattr(cr, "comparison_to_markdown", lambda c: f"# {c.a} / {c.b}\n")
+
+
+def test_downloads_share_one_process_folder_and_old_ones_are_pruned(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import tempfile
+    import time
+
+    _fake_renderers(monkeypatch)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(handlers, "_download_root", None)
+    service = FakeService()
+    _, md1, docx1 = handlers.summarize(service, "002")
+    _, md2, _ = handlers.summarize(service, "002")
+    _, cmp_md = handlers.compare(service, "002", "003")
+    root = handlers.download_root()
+    assert root.parent == tmp_path and [p.name for p in tmp_path.iterdir()] == [root.name]  # one folder per process
+    files = [Path(f) for f in (md1, docx1, md2, cmp_md)]  # type: ignore[arg-type]
+    assert all(f.is_file() and f.parent.parent == root for f in files)
+    assert files[0].name == files[2].name and files[0] != files[2]  # same readable name, never overwritten
+    stale = files[0].parent
+    hour_ago = time.time() - handlers.DOWNLOAD_MAX_AGE_S - 60
+    os.utime(stale, (hour_ago, hour_ago))
+    (root / "stray.md").write_text("x", encoding="utf-8")
+    os.utime(root / "stray.md", (hour_ago, hour_ago))
+    _, md3, _ = handlers.summarize(service, "003")
+    assert not stale.exists() and not (root / "stray.md").exists()  # older than an hour: removed on the next write
+    assert all(f.is_file() for f in files[2:]) and Path(md3).is_file()  # type: ignore[arg-type]
+
+
+def test_download_that_cannot_be_saved_keeps_the_result_and_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fake_renderers(monkeypatch)
+    service, warn = FakeService(), Warnings()
+    gone = tmp_path / "no-such-folder"
+    markdown, md, docx = handlers.summarize(service, "002", gone, warn)
+    assert markdown.startswith("# 重庆市潼南区") and md is None and docx is None
+    html, cmp_md = handlers.compare(service, "002", "003", gone, warn)
+    assert html.startswith("<p>") and "rq-error" not in html and cmp_md is None
+    assert len(warn) == 2 and all("下载文件保存失败" in w and "could not save" in w for w in warn)
+    assert not any("内部错误" in w or "Error" in w for w in warn)
+
+
 def test_library_detail_remove_status() -> None:
     service, warn = FakeService(), Warnings()
     assert len(handlers.library_rows(service)) == 2

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import random
 import re
+from pathlib import Path
 
 import pytest
 
-from rag.figures import cn_to_int, figures_match, find_figures
-from rag.verify import REFUSAL, renumber, sentence_spans, split_sentences, unsupported_figures, verify_answer
+from rag.figures import WORD_NUMERALS, cn_to_int, figures_match, find_figures, loose_numerals, numeral_in
+from rag.verify import (
+    REFUSAL,
+    UNVERIFIED_MARK,
+    renumber,
+    sentence_spans,
+    split_sentences,
+    unsupported_figures,
+    verify_answer,
+)
 
 # Real sentences from data/samples (002 潼南, 003 广州, 000 masked city).
 TONGNAN = (
@@ -133,7 +142,10 @@ def test_only_the_bad_sentence_is_removed() -> None:
     assert check.text == "潼南区共收到依申请公开5件。[1]广州市全年共办理依申请公开451件。[2]"
     assert [r.sentence for r in check.removed] == ["答复率为87%。[1]"]
     assert check.usable and not check.ok
-    assert check.notes() and "87%" in check.notes()[0]
+    # The reason names the figure for logs; the note a user reads masks it (never shows a rejected figure).
+    assert "87%" in check.removed[0].reasons[0]
+    assert check.notes() and "87%" not in check.notes()[0]
+    assert "答复率为〔未核实数字〕" in check.notes()[0] and "数字不在所引段落中" in check.notes()[0]
 
 
 def test_masked_figures_must_be_quoted_as_masked() -> None:
@@ -220,3 +232,181 @@ def test_marker_before_the_words_cites_nothing() -> None:
     assert not check.usable
     check = verify_answer("[1]共收到依申请公开5件。", PASSAGES)
     assert not check.usable and "没有引用" in check.removed[0].reasons[0]
+
+
+# ------------------------------------------------------------------------------ refusal inside a sentence
+REVIEW = "潼南区共收到行政复议申请12件，其中维持8件。"
+
+
+def test_refusal_phrase_does_not_shield_the_rest_of_a_sentence() -> None:
+    check = verify_answer("潼南区共收到行政复议申请12件[1]。已收录的报告中未找到相关内容，但行政诉讼应诉案件999件[1]。", {1: REVIEW})
+    assert not check.ok
+    assert "999" not in check.text and check.text == "潼南区共收到行政复议申请12件[1]。"
+    assert "数字不在所引段落中" in check.removed[0].reasons[0]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "已收录的报告中未找到相关内容，但潼南区建成了法治文化公园[1]。",  # invented claim after the refusal
+        "已收录的报告中未找到相关内容，但潼南区建成了法治文化公园。",  # ... and uncited
+        "已收录的报告中未找到相关内容，潼南区“全面实现零投诉”[1]。",  # fabricated quote
+    ],
+)
+def test_claim_after_a_refusal_is_checked(answer: str) -> None:
+    check = verify_answer(answer, {1: REVIEW})
+    assert not check.ok and check.text == ""
+
+
+@pytest.mark.parametrize(
+    "answer", [REFUSAL, "已收录的报告中未找到相关内容[1]。", "**已收录的报告中未找到相关内容。**", "已收录的报告中未找到相关内容！"]
+)
+def test_the_bare_refusal_still_passes(answer: str) -> None:
+    check = verify_answer(answer, {1: REVIEW})
+    assert check.ok and check.text and not check.usable
+
+
+# ------------------------------------------------------------------------------ fractions, multiples, bare numerals
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("约占三分之二", [("三分之二", "fraction")]),
+        ("约占2/3", [("2/3", "fraction")]),
+        ("占三分之二以上", [("三分之二以上", "fraction")]),
+        ("约占一半", [("一半", "fraction")]),
+        ("答复率达到百分之百", [("百分之百", "percent")]),  # a percentage, not 百/百
+        ("收入翻一番", [("翻一番", "multiple")]),
+        ("收入翻了两番", [("翻了两番", "multiple")]),
+        ("案件增长两倍", [("两倍", "number")]),
+        ("案件增长3倍", [("3倍", "number")]),
+        ("受理量达到一百", [("一百", "number")]),
+        ("受理量近千", [("千", "number")]),
+        ("培训千余", [("千余", "number")]),
+        ("党的十九大以来", [("十九", "number")]),
+    ],
+)
+def test_find_fractions_multiples_and_bare_numerals(text: str, expected: list[tuple[str, str]]) -> None:
+    assert [(f.text, f.kind) for f in find_figures(text)] == expected
+
+
+def test_new_figure_kinds_match_by_value() -> None:
+    def match(a: str, b: str) -> bool:
+        return figures_match(find_figures(a)[0], find_figures(b)[0])
+
+    assert match("三分之二", "2/3") and match("2/3", "三分之二") and match("一半", "二分之一")
+    assert not match("三分之二", "三分之一") and not match("三分之二", "四分之三")
+    assert not match("三分之二", "三分之二以上")  # an estimate never becomes exact
+    assert match("翻一番", "翻了一番") and not match("翻一番", "翻两番")
+    assert match("增长两倍", "增长2倍") and not match("增长两倍", "增长一倍")
+    assert match("达到一百", "达到100") and not match("达到一百", "达到一百二十")
+    assert match("近千", "近千") and not match("达到千", "近千")
+
+
+@pytest.mark.parametrize(
+    ("answer", "passage", "ok"),
+    [
+        ("潼南区共收到行政复议申请12件，约占三分之二[1]。", REVIEW, False),  # the reviewer's case
+        ("潼南区共收到行政复议申请12件，约占三分之二[1]。", REVIEW + "约占三分之二。", True),
+        ("潼南区共收到行政复议申请12件，约占三分之二[1]。", REVIEW + "约占2/3。", True),
+        ("潼南区共收到行政复议申请12件，约占2/3[1]。", REVIEW, False),  # not two bare numbers 2 and 3
+        ("潼南区共收到行政复议申请12件，比上年翻一番[1]。", REVIEW + "比上年翻两番。", False),
+        ("潼南区共收到行政复议申请12件，比上年增长两倍[1]。", REVIEW + "比上年增长一倍。", False),
+        ("潼南区共收到行政复议申请12件，调解结案达到一百[1]。", REVIEW + "调解结案达到一百二十。", False),
+        ("潼南区共收到行政复议申请12件，受理咨询近千[1]。", REVIEW, False),
+        ("潼南区共收到行政复议申请12件，受理咨询近千[1]。", REVIEW + "受理咨询近千。", True),
+    ],
+)
+def test_fractions_multiples_and_bare_numerals_are_verified(answer: str, passage: str, ok: bool) -> None:
+    check = verify_answer(answer, {1: passage})
+    assert check.ok == ok
+    assert bool(check.text) == ok
+
+
+# ------------------------------------------------------------------------------ the numeral safety net
+WORDS_WITH_NUMERALS = [*WORD_NUMERALS, "一是", "二是", "十一是"]
+
+
+@pytest.mark.parametrize("word", WORDS_WITH_NUMERALS)
+def test_words_with_numerals_are_not_figures(word: str) -> None:
+    text = f"各部门{word}推进工作"
+    assert find_figures(text) == [] and loose_numerals(text) == []
+
+
+@pytest.mark.parametrize("word", WORDS_WITH_NUMERALS)
+def test_words_with_numerals_do_not_remove_a_supported_sentence(word: str) -> None:
+    answer = f"潼南区{word}共收到行政复议申请12件，其中维持8件[1]。"
+    passage = "共收到行政复议申请12件，其中维持8件。"  # has none of the words
+    assert verify_answer(answer, {1: passage}).ok, word
+
+
+def test_word_list_stays_tight() -> None:
+    # Each listed word is a fixed expression; a list that grows without review hides numerals from every check.
+    assert len(WORD_NUMERALS) <= 25
+    assert all(any(ch in "一二三四五六七八九十百千万亿" for ch in w) for w in WORD_NUMERALS)
+
+
+def test_loose_numerals_must_appear_verbatim() -> None:
+    answer = "潼南区在十一五期间共收到行政复议申请12件[1]。"  # 十一五 is no figure and not a listed word
+    assert [run for _, _, run in loose_numerals(answer)] == ["十一五"]
+    removed = verify_answer(answer, {1: REVIEW})
+    assert not removed.ok and "数字字样不在所引段落中" in removed.removed[0].reasons[0]
+    assert verify_answer(answer, {1: "潼南区在十一五期间" + REVIEW}).ok
+    assert unsupported_figures(answer, {1: REVIEW}) == ["十一五"]
+    assert verify_answer("潼南区在十一五期间共收到行政复议申请。", {}).removed  # uncited numerals
+
+
+def test_numeral_in_means_a_whole_run() -> None:
+    assert numeral_in("999", "共999件") and not numeral_in("999", "1999年")
+    assert not numeral_in("一百", "达到一百二十") and numeral_in("十一五", "“十一五”期间")
+    assert numeral_in("５", "共5件")
+
+
+def _sample_sentences() -> list[str]:
+    out = []
+    for path in sorted(Path(__file__).resolve().parent.parent.joinpath("data", "samples").glob("*.txt")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            out += [line[a:b] for a, b in sentence_spans(line) if re.search(r"[0-9一二三四五六七八九十百千万亿两〇零]", line[a:b])]
+    return out
+
+
+def test_net_never_removes_a_sentence_whose_numerals_are_in_the_passage() -> None:
+    """Every real sample sentence with a numeral, cited against its own paragraph, keeps all its figures
+    and numerals (the net and the new figure kinds read answer and passage the same way)."""
+    sentences = _sample_sentences()
+    assert len(sentences) > 300
+    for sentence in sentences:
+        body = sentence.rstrip()
+        assert unsupported_figures(body + "[1]", {1: "前文。" + body + "后文。"}) == [], body
+
+
+# ------------------------------------------------------------------------------ removal notes
+def test_notes_never_show_a_rejected_figure() -> None:
+    check = verify_answer("潼南区共收到行政复议申请99999件[1]。潼南区共收到行政复议申请12件，约占三分之二[1]。", {1: REVIEW})
+    notes = "".join(check.notes())
+    assert len(check.removed) == 2
+    for figure in ("99999", "三分之二"):
+        assert figure not in notes and any(figure in r.reasons[0] for r in check.removed)
+    assert "潼南区共收到行政复议申请" + UNVERIFIED_MARK in notes
+    assert "12件" in notes  # a supported figure stays readable
+    assert notes.count("数字不在所引段落中") == 2
+
+
+def test_notes_mask_uncited_and_unverified_numerals() -> None:
+    check = verify_answer("共收到行政复议申请12件。潼南区在十一五期间共收到行政复议申请12件[1]。", {1: REVIEW})
+    notes = "".join(check.notes())
+    assert len(check.removed) == 2 and "12件" not in notes.split("”")[0]
+    assert "十一五" not in notes and "没有引用" in notes and "数字字样不在所引段落中" in notes
+
+
+def test_property_no_mutated_figure_is_shown_in_notes() -> None:
+    rng = random.Random(7)
+    base = "全年共办理依申请公开451件，办理信息公开行政复议2宗、行政诉讼2宗。[2]"
+    for _ in range(100):
+        digits = [m.start() for m in re.finditer(r"\d", base[: base.index("[")])]
+        at = rng.choice(digits)
+        mutated = base[:at] + str((int(base[at]) + rng.randint(1, 9)) % 10) + base[at + 1 :]
+        check = verify_answer(mutated, PASSAGES)
+        assert check.text == ""
+        shown = "".join(check.notes())
+        for bad in unsupported_figures(mutated, PASSAGES):
+            assert bad not in shown.replace("2宗", ""), (mutated, shown)

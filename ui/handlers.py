@@ -8,9 +8,13 @@ state: the chat (ui/chat.py) keeps it in the caller's ``gr.State``.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import re
+import shutil
 import tempfile
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -58,6 +62,57 @@ def report_choices(service: Any, warn: Warn = no_warn) -> list[tuple[str, str]]:
         return []
 
 
+# --------------------------------------------------------------------------- download files
+DOWNLOAD_MAX_AGE_S = 3600.0
+_download_root: Path | None = None
+_download_lock = threading.Lock()
+
+
+def download_root() -> Path:
+    """This process's folder for summary/comparison downloads (created on first use, removed at exit).
+
+    It lives in the system temp dir because Gradio only serves files from there, the working
+    directory or ``allowed_paths``; Gradio copies a returned file into its own cache at once, so
+    ours only need to outlive the request.
+    """
+    global _download_root
+    with _download_lock:
+        if _download_root is None or not _download_root.is_dir():
+            _download_root = Path(tempfile.mkdtemp(prefix="reportqa-downloads-"))
+            atexit.register(shutil.rmtree, _download_root, True)
+        return _download_root
+
+
+def _prune_downloads(root: Path, max_age_s: float = DOWNLOAD_MAX_AGE_S) -> None:
+    cutoff = time.time() - max_age_s
+    for entry in root.iterdir():
+        try:
+            if entry.lstat().st_mtime >= cutoff:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+        except OSError as exc:  # another request removed it first, or it is not ours to remove
+            logger.debug("could not prune old download %s: %s", entry, exc)
+
+
+def new_download_dir(kind: str) -> Path:
+    """A fresh folder for one request's files inside ``download_root()``, after removing downloads
+    older than an hour. One folder per request: two users fetching the same report at once must
+    not overwrite each other's file, and the file keeps its readable name."""
+    root = download_root()
+    _prune_downloads(root)
+    return Path(tempfile.mkdtemp(prefix=f"{kind}-", dir=root))
+
+
+def _save_failed(what: str, exc: OSError) -> str:
+    return (
+        f"{what}已生成，但下载文件保存失败（could not save the download file: {exc.strerror or exc}）。"
+        "请检查临时文件夹的磁盘空间和权限后重试。"
+    )
+
+
 # --------------------------------------------------------------------------- summary and comparison
 def summarize(service: Any, ref: str | None, out_dir: str | Path | None = None, warn: Warn = no_warn
               ) -> tuple[str, str | None, str | None]:
@@ -74,13 +129,21 @@ def summarize(service: Any, ref: str | None, out_dir: str | Path | None = None, 
         message = friendly(exc)
         warn(message)
         return render.error_html(message), None, None
-    folder = Path(out_dir) if out_dir else Path(tempfile.mkdtemp(prefix="reportqa-summary-"))
     stem = _safe_stem(ref)
-    md_path = folder / f"{stem}-摘要.md"
-    md_path.write_text(markdown, encoding="utf-8")
+    try:
+        folder = Path(out_dir) if out_dir else new_download_dir("summary")
+        md_path = folder / f"{stem}-摘要.md"
+        md_path.write_text(markdown, encoding="utf-8")
+    except OSError as exc:
+        logger.warning("could not save the summary download: %s", exc)
+        warn(_save_failed("摘要", exc))
+        return markdown, None, None
     docx_path: Path | None = folder / f"{stem}-摘要.docx"
     try:
         summary_to_docx(summary, docx_path)
+    except OSError as exc:
+        warn(f"Word 文件保存失败（could not save the .docx: {exc.strerror or exc}）。请检查临时文件夹的磁盘空间和权限后重试。")
+        docx_path = None
     except Exception as exc:
         warn("Word 文件生成失败：" + friendly(exc))
         docx_path = None
@@ -105,13 +168,19 @@ def compare(service: Any, ref_a: str | None, ref_b: str | None, out_dir: str | P
 
         comparison = service.compare(ref_a, ref_b)
         html = comparison_to_html(comparison)
-        folder = Path(out_dir) if out_dir else Path(tempfile.mkdtemp(prefix="reportqa-compare-"))
-        md_path = folder / f"{_safe_stem(ref_a)}-vs-{_safe_stem(ref_b)}-对比.md"
-        md_path.write_text(comparison_to_markdown(comparison), encoding="utf-8")
+        markdown = comparison_to_markdown(comparison)
     except Exception as exc:
         message = friendly(exc)
         warn(message)
         return render.error_html(message), None
+    try:
+        folder = Path(out_dir) if out_dir else new_download_dir("compare")
+        md_path = folder / f"{_safe_stem(ref_a)}-vs-{_safe_stem(ref_b)}-对比.md"
+        md_path.write_text(markdown, encoding="utf-8")
+    except OSError as exc:
+        logger.warning("could not save the comparison download: %s", exc)
+        warn(_save_failed("对比结果", exc))
+        return html, None
     return html, str(md_path)
 
 
