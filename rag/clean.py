@@ -357,11 +357,14 @@ def collapse_blank_lines(t: _Tracked) -> None:
     t.delete(_disjoint(ranges))
 
 
-_MASKS = re.compile(
-    r"(?:19|20)[Xx]{2}(?![A-Za-z])"  # 20XX年, 20xx年
+# The one mask detector: the cleaner's ``masked_spans`` and the parser's masked_figures / masked_names
+# warnings and masked-issuer check (rag/structure.py, rag/metadata.py) all use it, so they agree.
+MASK = re.compile(
+    r"(?:19|20)[XxＸｘ]{2}(?![A-Za-z])"  # 20XX年, 20xx年
     r"|(?<![A-Z])X{2,}(?![A-Za-z])"  # XX局, XXX件, iXX (an app name with the city masked)
     r"|(?<![A-Za-z])x{2,}(?![A-Za-z])"
     r"|(?<![A-Za-z0-9+])[Xx](?=[\u4e00-\u9fff]|-[Xx\d])(?![光射线])"  # X市, X名, X-XX月; not 1+X, X光
+    r"|(?<![Ａ-Ｚａ-ｚ])[Ｘｘ]+(?![Ａ-Ｚａ-ｚ光射线])"  # full-width Ｘ市, ＸＸ件
     r"|[*＊]+"  # ***, ******, *区, 召开会议*次
     r"|(?<!\d)×+(?!\d)|□+|○{2,}"
     r"|[（(](?:单字|[一二三四五六七八九十两\d]+字)(?:名字|名称|名字和称呼|称呼)?替换[）)]"
@@ -371,7 +374,7 @@ _MASKS = re.compile(
 def find_masked_spans(text: str) -> tuple[Span, ...]:
     """Spans of anonymised content (XX, X市, ***, ×××, 20XX, (单字替换)) in ``text``."""
     spans: list[Span] = []
-    for m in _MASKS.finditer(text):
+    for m in MASK.finditer(text):
         # "X-XX月" is one masked range.
         if spans and (m.start() <= spans[-1][1] or (m.start() == spans[-1][1] + 1 and text[m.start() - 1] in "-—～~")):
             spans[-1] = (spans[-1][0], max(spans[-1][1], m.end()))

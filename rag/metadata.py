@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from rag.clean import MASK
 from rag.headings import CN_DIGITS, cn_to_int, match_heading, split_lines
 from rag.types import CleanText, ParseWarning, ReportMeta, SourceDocument
 
@@ -35,8 +36,6 @@ _REGION = re.compile(
     r"^((?:[^省市县区镇乡\s]{1,7}(?:省|自治区))?(?:[^省市县区镇乡\s]{1,7}(?:市|州|盟|地区))?"
     r"(?:[^省市县区镇乡\s]{1,7}(?:区|县|旗|市))?(?:[^省市县区镇乡\s]{1,7}(?:镇|乡|街道))?)"
 )
-# Masks: X/XX/XXX, ×, and runs of three or more stars (two stars are markdown bold, not a mask).
-MASK = re.compile(r"(?<![A-Za-z])(?:[XxＸｘ]{1,6}|×{1,6}|[*＊]{3,12})(?![A-Za-z*＊])")
 _DATE_CN = re.compile(r"((?:19|20)\d{2}|[〇零○一二三四五六七八九]{4})\s*年\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*月\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*日")
 _DATE_ISO = re.compile(r"(?<!\d)((?:19|20)\d{2})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
 _PUB_LABEL = re.compile(r"(发布|更新|发表|成文|印发)(时间|日期)\s*[:：]?\s*")
@@ -290,16 +289,17 @@ def _level_from_text(text: str) -> str:
 def _year_evidence(header: Header, text: str, body_start: int, doc_number: str, date: str,
                    page_title: str) -> tuple[int | None, str, list[ParseWarning]]:
     votes: Counter[int] = Counter()
-    notes: list[str] = []  # English, kept as ``year_evidence``
-    notes_zh: list[str] = []  # the same in Chinese, for warnings users read
+    notes: list[str] = []  # kept as ``year_evidence`` and quoted by the year_conflict warning
+    stated: set[int] = set()  # years the report states itself: title, section headings, opening
 
-    def vote(year: int, weight: float, why: str, why_zh: str) -> None:
+    def vote(year: int, weight: float, why: str, *, states_year: bool = False) -> None:
         votes[year] += weight
-        notes.append(f"{why} → {year}")
-        notes_zh.append(f"{why_zh}→{year}年")
+        notes.append(f"{why}→{year}年")
+        if states_year:
+            stated.add(year)
 
     if header.title and (m := _YEAR.search(header.title)):
-        vote(int(m.group(1)), 3, f"title '{header.title}'", f"标题“{header.title}”")
+        vote(int(m.group(1)), 3, f"标题“{header.title}”", states_year=True)
     heading_years: list[int] = []
     for line in split_lines(text, body_start):
         hm = match_heading(line.text)
@@ -310,25 +310,24 @@ def _year_evidence(header: Header, text: str, body_start: int, doc_number: str, 
             y = int(m.group(1))
             future = re.search(r"安排|计划|打算|思路|下一|工作要点", heading[m.end() :])
             if future and not re.search(r"举措|成效|存在|不足|问题|责任", heading[: m.start()] + heading[m.end():]):
-                vote(y - 1, 1, f"plans heading '{heading}' (next year)", f"下一年度安排标题“{heading}”")
+                vote(y - 1, 1, f"下一年度安排标题“{heading}”")
             elif not future:
-                vote(y, 2, f"heading '{heading}'", f"章节标题“{heading}”")
+                vote(y, 2, f"章节标题“{heading}”", states_year=True)
                 heading_years.append(y)
     opening = text[body_start : body_start + 12]
     if m := re.match(r"\s*((?:19|20)\d{2})\s*年(度)?\s*[，,以来]", opening):
-        vote(int(m.group(1)), 2, f"opening '{m.group(0).strip()}'", f"正文开头“{m.group(0).strip()}”")
+        vote(int(m.group(1)), 2, f"正文开头“{m.group(0).strip()}”", states_year=True)
     if m := re.search(r"[〔\[［【（(]\s*((?:19|20)\d{2})", doc_number):
-        vote(int(m.group(1)) - 1, 1, f"文号 {doc_number} (issued the next year)", f"文号{doc_number}（次年印发）")
+        vote(int(m.group(1)) - 1, 1, f"文号{doc_number}（次年印发）")
     if date and int(date[5:7]) <= 6:
-        vote(int(date[:4]) - 1, 0.5, f"date {date} (early next year)", f"日期{date}（次年上半年）")
+        vote(int(date[:4]) - 1, 0.5, f"日期{date}（次年上半年）")
     if not votes:
         return None, "", []
     year = max(votes, key=lambda y: (votes[y], -y))
     warnings: list[ParseWarning] = []
-    strong = {int(n.rsplit("→ ", 1)[1]) for n in notes if n.startswith(("title", "heading", "opening"))}
-    if len(strong) > 1:
+    if len(stated) > 1:
         warnings.append(ParseWarning("year_conflict", "标题、章节标题与正文开头所写的报告年度不一致（year conflict）："
-                                     + "；".join(notes_zh)))
+                                     + "；".join(notes)))
     body_years = Counter(int(m.group(1)) for m in _BODY_YEAR.finditer(re.sub(r"《[^》]{0,80}》", "", text[body_start:])))
     if body_years:
         (top, n), *rest = [*body_years.most_common(2), (0, 0)]
@@ -342,9 +341,9 @@ def _year_evidence(header: Header, text: str, body_start: int, doc_number: str, 
     if page_title and (m := _YEAR.search(page_title)) and int(m.group(1)) not in (year, year + 1):
         warnings.append(ParseWarning("year_conflict", f"网页标题“{page_title}”写的是{m.group(1)}年，"
                                      f"而报告年度判定为{year}年（year conflict）"))
-    evidence = "; ".join(notes)
+    evidence = "；".join(notes)
     if page_title and page_title != header.title:
-        evidence += f"; page title '{page_title}' ignored (site title, not the report's)"
+        evidence += f"；网页标题“{page_title}”未计入（网站的标题，不是报告的）"
     return year, evidence, warnings
 
 

@@ -24,10 +24,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from rag.clean import MASK
 from rag.errors import NotAReportError
 from rag.headings import HeadingMatch, Line, find_runins, match_heading, runin_title_end, split_lines
 from rag.items import plain_items, section_items
-from rag.metadata import MASK, extract_meta, locate_header, locate_trailer
+from rag.metadata import extract_meta, locate_header, locate_trailer
 from rag.roles import INLINE_PROBLEMS, assign_roles, find_plan_turn, heading_role
 from rag.types import CleanText, Item, ParseWarning, Report, Section, SourceDocument
 

@@ -416,6 +416,7 @@ def test_should_join(prev: str, nxt: str, joined: bool) -> None:
         ("(单字替换)书记（三字名称替换）", ["(单字替换)", "（三字名称替换）"]),
         ("微博、iXX、数据开放", ["XX"]),
         ("QQ群、APP、5G网络、XXL号、X光机、1+X制度、Windows XP、3×4矩阵", []),
+        ("Ｘ市政府20ＸＸ年办理ＸＸ件，ｘ镇，Ｘ光机", ["Ｘ", "20ＸＸ", "ＸＸ", "ｘ"]),
     ],
 )
 def test_find_masked_spans(text: str, masks: list[str]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from pathlib import Path
 
 import pytest
@@ -62,8 +63,10 @@ def test_year_triangulation_prefers_reported_year_over_publication_year(tmp_path
     meta, warnings = meta_of(tmp_path, text)
     assert meta.year == 2020
     assert meta.date == "2021-03-01"
-    for clue in ("title", "文号", "opening", "heading"):
-        assert clue in meta.year_evidence
+    notes = meta.year_evidence.split("；")
+    for clue in ("标题“", "文号", "正文开头“", "章节标题“"):
+        assert any(note.startswith(clue) for note in notes), clue
+    assert not re.search(r"[A-Za-z]{3}", meta.year_evidence)  # Chinese, no English words left
     assert not [w for w in warnings if w.code == "year_conflict"]
 
 
@@ -187,6 +190,12 @@ def test_masked_issuer(tmp_path: Path) -> None:
     meta, warnings = meta_of(tmp_path, "X市政府2020年法治政府建设情况报告\n2020年，我厅" + body() + "\n")
     assert (meta.issuing_body, meta.region, meta.level) == ("", "", "市级")
     assert any(w.code == "masked_names" for w in warnings)
+
+
+def test_full_width_masked_issuer(tmp_path: Path) -> None:
+    meta, warnings = meta_of(tmp_path, "Ｘ市政府2020年法治政府建设情况报告\n2020年，我厅" + body() + "\n")
+    assert (meta.issuing_body, meta.region) == ("", "")
+    assert any(w.code == "masked_names" and "Ｘ市政府" in w.message for w in warnings)
 
 
 def test_no_title_warning(tmp_path: Path) -> None:

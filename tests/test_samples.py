@@ -138,7 +138,7 @@ def test_001_metadata_and_sections(reports: dict[str, Report]) -> None:
     m = r.meta
     assert m.title == "2021年度法治政府督察自查报告"
     assert m.year == 2021
-    assert "2022年年度" in m.year_evidence and "heading" in m.year_evidence
+    assert "2022年年度" in m.year_evidence and "章节标题" in m.year_evidence
     assert (m.issuing_body, m.region, m.level, m.doc_number) == ("", "", "区县级", "")
     assert m.date == "2022-06-30"  # the page's posting date; there is no signature date
     assert _top(r) == [

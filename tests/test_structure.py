@@ -255,6 +255,19 @@ def test_masked_template_warnings(tmp_path: Path) -> None:
     assert r.meta.region == ""
 
 
+def test_mask_warnings_count_what_the_cleaner_marks_as_masked(tmp_path: Path) -> None:
+    text = ("XX镇2020年法治政府建设情况报告\n一、工作开展情况\n" + para() + "\n建立“1+X”决策制度体系，开通iXX服务平台，"
+            "X-XX月共办理行政复议案件XX件。\n二、存在的问题\n执法力量薄弱。\n")
+    r = parse_text(tmp_path, text)
+    by_code = {w.code: w.message for w in r.warnings}
+    start, end = body_bounds(r.text)
+    body_masks = [r.text[a:b] for a, b in r.clean.masked_spans if start <= a and b <= end]
+    assert body_masks == ["XX", "X-XX", "XX"]  # iXX is masked, 1+X is a policy name
+    assert by_code["masked_figures"].startswith("原文有3处数字被遮蔽")  # X, XX (of X-XX月) and XX件
+    assert by_code["masked_names"].startswith("原文有1处名称或文字被遮蔽") and "iXX服务" in by_code["masked_names"]
+    assert "1+X" not in by_code["masked_names"] + by_code["masked_figures"]
+
+
 def test_not_a_report_raises(tmp_path: Path) -> None:
     nav = "\n".join(["首页", "政务公开", "法治政府建设", "通知公告", "联系我们", "网站地图", "政府信息公开目录"] * 5)
     with pytest.raises(NotAReportError, match="法治政府建设情况报告"):

@@ -311,7 +311,7 @@ def test_sample_flags(sample_summaries: dict[str, tuple[Report, Summary]]) -> No
 
 
 def test_masked_names_flag_counts_what_the_parser_counted(sample_summaries: dict[str, tuple[Report, Summary]]) -> None:
-    report, s = sample_summaries["001"]  # 14 names masked (***), issuer not masked
+    report, s = sample_summaries["001"]  # 13 names masked (***; "1+X" is a policy name), issuer not masked
     counted = next(w.message for w in report.warnings if w.code == "masked_names")
     n = int(re.match(r"原文有(\d+)处", counted).group(1))  # type: ignore[union-attr]
     assert n >= 5
