@@ -67,8 +67,8 @@ def _read_old(old: Any) -> list[tuple[ReportInfo, Report | None, SourceDocument 
 
 def rebuild_index(settings: Settings, embedder: Any, progress: Callable[[str, float], None] | None = None
                   ) -> list[IngestOutcome]:
-    from rag.chunk import chunk_report, embedding_text
     from rag.clean import clean_text
+    from rag.service import stage_report
     from rag.store import IndexStore
     from rag.structure import parse_report
 
@@ -101,9 +101,7 @@ def rebuild_index(settings: Settings, embedder: Any, progress: Callable[[str, fl
                     continue
                 report, note = previous, f"重新解析失败，沿用上次的解析结果（{exc}）"
                 logger.warning("re-parsing %s failed, keeping its previous parse: %s", info.report_id, exc)
-            chunks = chunk_report(report, settings.chunking.size, settings.chunking.overlap)
-            vectors = embedder.embed_documents([embedding_text(c, report.meta.title) for c in chunks])
-            new.put_report(report, chunks, vectors)
+            chunks = stage_report(new, report, embedder, settings.chunking)
             outcomes.append(IngestOutcome(report.source.path, "updated", report.report_id, note,
                                           len(chunks), seconds=time.perf_counter() - started))
         if lost:

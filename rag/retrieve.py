@@ -85,6 +85,7 @@ def normalize_doc_number(text: str) -> str:
 
 
 @lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=8192)  # ReportInfo is frozen; this runs for every report on every query
 def _names_for(info: ReportInfo) -> tuple[frozenset[str], frozenset[str]]:
     """(specific names, parent names) of the place a report is about: 潼南区/潼南, 重庆市."""
     specific: set[str] = set()

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rag.config import Settings
+from rag.config import ChunkSettings, Settings
 from rag.errors import (
     BadQueryError,
     IndexNotFoundError,
@@ -22,7 +22,7 @@ from rag.errors import (
     ReportQAError,
     UnknownReportError,
 )
-from rag.types import Answer, Hit, IngestOutcome, Report, ReportInfo
+from rag.types import Answer, Chunk, Hit, IngestOutcome, Report, ReportInfo
 
 if TYPE_CHECKING:
     from rag.compare import Comparison
@@ -38,6 +38,16 @@ Progress = Callable[[str, float], None]
 NO_INDEX_HINT = (
     "还没有导入任何报告（no index yet at {path}）。请先导入：reportqa ingest 报告文件或文件夹 --index {path}"
 )
+
+
+def stage_report(store: IndexStore, report: Report, embedder: Embedder, chunking: ChunkSettings) -> list[Chunk]:
+    """Chunk, embed and stage one parsed report in the store (visible after ``store.commit()``)."""
+    from rag.chunk import chunk_report, embedding_text
+
+    chunks = chunk_report(report, chunking.size, chunking.overlap)
+    vectors = embedder.embed_documents([embedding_text(c, report.meta.title) for c in chunks])
+    store.put_report(report, chunks, vectors)
+    return chunks
 
 
 class ReportQA:
@@ -160,7 +170,6 @@ class ReportQA:
         self, store: IndexStore, path: Path, progress: Progress | None, i: int, n: int, replace_same_name: bool,
         claimed: dict[str, str],
     ) -> IngestOutcome:
-        from rag.chunk import chunk_report, embedding_text
         from rag.parse import load_report, report_id_for
 
         started = time.perf_counter()
@@ -176,12 +185,8 @@ class ReportQA:
             report_id = self._unique_report_id(store, report_id_for(path), path, replace_same_name, claimed)
             report = load_report(path, max_bytes, report_id=report_id)
             existed = self._known(store, report_id)
-            chunks = chunk_report(report, self.settings.chunking.size, self.settings.chunking.overlap)
-            self._notify(progress, f"向量化 {path.name}（embed {len(chunks)} chunks）", base + 0.4 * step)
-            texts = [embedding_text(c, report.meta.title) for c in chunks]
-            vectors = self.embedder().embed_documents(texts)
-            self._notify(progress, f"索引 {path.name}（index）", base + 0.9 * step)
-            store.put_report(report, chunks, vectors)
+            self._notify(progress, f"向量化并索引 {path.name}（embed, index）", base + 0.4 * step)
+            chunks = stage_report(store, report, self.embedder(), self.settings.chunking)
             claimed[report.report_id] = str(path.resolve())
             return IngestOutcome(
                 path=str(path),
@@ -277,12 +282,6 @@ class ReportQA:
         return load_report(Path(path), int(self.settings.ingest.max_file_mb * 1024 * 1024))
 
     # ----------------------------------------------------------------- retrieval and answers
-    def _resolve_ids(self, report_ids: list[str] | None) -> list[str] | None:
-        if not report_ids:
-            return None
-        store = self.store()
-        return [store.resolve(r).report_id for r in report_ids]
-
     def search(self, query: str, k: int | None = None, report_ids: list[str] | None = None) -> list[Hit]:
         from rag.retrieve import Retriever
 
@@ -290,7 +289,7 @@ class ReportQA:
             raise BadQueryError("问题为空，请输入要查询的内容（empty query）。")
         store = self.store()
         retriever = Retriever(store, self.embedder(), self.settings.retrieval)
-        return retriever.search(query, k or self.settings.retrieval.k, self._resolve_ids(report_ids))
+        return retriever.search(query, k or self.settings.retrieval.k, report_ids or None)
 
     def ask_stream(self, question: str, report_ids: list[str] | None = None) -> Iterator[str | Answer]:
         """Yield the answer's text as it is produced, then the final, verified ``Answer``."""

@@ -57,8 +57,6 @@ def jieba_tokenizer():  # type: ignore[no-untyped-def]
     return _tokenizer
 
 
-_jieba = jieba_tokenizer
-
 
 def tokenize(text: str) -> list[str]:
     """Search-mode jieba tokens: lower-cased, NFKC-folded (tokens only), no punctuation or stopwords.
@@ -72,7 +70,7 @@ def tokenize(text: str) -> list[str]:
     for old, new in _REWRITES:
         folded = folded.replace(old, new)
     out = []
-    for token in _jieba().cut_for_search(folded, HMM=True):
+    for token in jieba_tokenizer().cut_for_search(folded, HMM=True):
         token = token.strip()
         if token and token not in STOPWORDS and _HAS_WORD.search(token):
             out.append(token)
