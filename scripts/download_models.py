@@ -25,8 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rag.errors import ReportQAError
-from rag.generate_registry import (
+from rag.core.errors import ReportQAError
+from rag.generate.registry import (
     MODELS_DIR,
     REGISTRY_PATH,
     ModelEntry,

@@ -30,9 +30,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rag.figures import find_figures, is_supported  # noqa: E402
-from rag.types import Answer  # noqa: E402
-from rag.verify import unsupported_figures  # noqa: E402
+from rag.answer.verify import unsupported_figures  # noqa: E402
+from rag.core.types import Answer  # noqa: E402
+from rag.lang.figures import find_figures, is_supported  # noqa: E402
 
 QUESTIONS = ROOT / "tests" / "data" / "answer_questions.jsonl"
 CORPUS = [ROOT / "data" / "samples", ROOT / "data" / "distractors"]
@@ -74,7 +74,7 @@ def judge(q: dict[str, Any], answer: Answer) -> tuple[bool, int]:
 
 
 def build(index_dir: Path, overrides: dict[str, Any]):  # type: ignore[no-untyped-def]
-    from rag.config import load_settings
+    from rag.core.config import load_settings
     from rag.service import ReportQA
 
     settings = load_settings(
@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         qa, ingest_seconds = build(index_dir, {**base, "generator": {"backend": "none"}})
         results = [evaluate(qa, questions, "extractive")]
         if args.generator:
-            from rag.config import load_settings
+            from rag.core.config import load_settings
             from rag.service import ReportQA
 
             gen: dict[str, Any] = {"backend": args.generator}

@@ -35,7 +35,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rag.types import Span  # noqa: E402
+from rag.core.types import Span  # noqa: E402
 
 QUESTIONS = ROOT / "tests" / "data" / "retrieval_questions.jsonl"
 SAMPLES = ROOT / "data" / "samples"
@@ -123,7 +123,7 @@ def score(ranks: Sequence[int | None]) -> dict[str, float]:
 
 # --------------------------------------------------------------------------- the two retrievers
 def build_system(index_dir: Path, settings_overrides: dict[str, Any], files: list[Path]):  # type: ignore[no-untyped-def]
-    from rag.config import load_settings
+    from rag.core.config import load_settings
     from rag.service import ReportQA
 
     settings = load_settings(environ={}, overrides={"index_dir": str(index_dir), "data_dir": str(index_dir.parent),
@@ -139,7 +139,7 @@ def build_system(index_dir: Path, settings_overrides: dict[str, Any], files: lis
 
 
 def system_search(qa, retrieval_overrides: dict[str, Any] | None = None) -> Callable[[str, int], list[Passage]]:  # type: ignore[no-untyped-def]
-    from rag.retrieve import Retriever
+    from rag.retrieve.retriever import Retriever
 
     settings = qa.settings.retrieval.model_copy(update=retrieval_overrides or {})
     retriever = Retriever(qa.store(), qa.embedder(), settings)
@@ -154,8 +154,8 @@ class Baseline:
     """Fixed windows over the cleaned text, dense-only, report-unaware (brute-force inner product)."""
 
     def __init__(self, embedder: Any, files: list[Path], size: int = BASELINE_SIZE, overlap: int = BASELINE_OVERLAP):
-        from rag.clean import clean_text
-        from rag.readers import read_file
+        from rag.ingest.clean import clean_text
+        from rag.ingest.readers import read_file
 
         self.embedder = embedder
         self.passages: list[Passage] = []

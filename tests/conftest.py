@@ -40,7 +40,7 @@ def sample_paths() -> list[Path]:
 @pytest.fixture
 def fast_settings(tmp_path: Path):  # type: ignore[no-untyped-def]
     """Settings over a fresh index in tmp_path, with the fast deterministic embedder."""
-    from rag.config import load_settings
+    from rag.core.config import load_settings
 
     return load_settings(
         environ={},

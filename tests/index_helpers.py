@@ -12,7 +12,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from rag.types import CleanText, Report, ReportMeta, Section, SourceDocument
+from rag.core.types import CleanText, Report, ReportMeta, Section, SourceDocument
 
 LEVELS = (
     (1, re.compile(r"[一二三四五六七八九十]{1,3}、")),

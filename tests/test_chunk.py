@@ -7,8 +7,8 @@ from itertools import pairwise
 import pytest
 from index_helpers import SAMPLE, build_report
 
-from rag.chunk import chunk_report, embedding_text, report_label, split_sentences
-from rag.types import Chunk, Report
+from rag.core.types import Chunk, Report
+from rag.index.chunk import chunk_report, embedding_text, report_label, split_sentences
 
 SENTENCE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]*[”’）)」』]*")
 
@@ -211,7 +211,7 @@ def test_label_falls_back_when_metadata_is_missing() -> None:
 
 @pytest.mark.parametrize(("size", "overlap"), [(100, 20), (300, 60), (800, 0)])
 def test_invariants_on_real_samples(sample_paths, size: int, overlap: int) -> None:  # type: ignore[no-untyped-def]
-    from rag.parse import load_report
+    from rag.report.parse import load_report
 
     for path in sample_paths:
         report = load_report(path, 50_000_000)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.clean import (
+from rag.core.types import CleanText, SourceDocument
+from rag.ingest.clean import (
     _Tracked,
     boilerplate_reason,
     clean_text,
@@ -18,7 +19,6 @@ from rag.clean import (
     strip_line_whitespace,
     strip_markdown,
 )
-from rag.types import CleanText, SourceDocument
 
 SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
 

@@ -242,13 +242,13 @@ def test_console_script_prints_no_traceback(tmp_path: Path) -> None:
 def test_cli_prints_the_verified_answer_not_only_the_draft(
     index: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import rag.generate
+    import rag.generate.factory
 
-    class WrongFigures(rag.generate.FakeGenerator):
+    class WrongFigures(rag.generate.factory.FakeGenerator):
         def __init__(self, **kwargs: object) -> None:
             super().__init__(default_reply="潼南区2020年共收到依申请公开99999件[1]。", **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(rag.generate, "FakeGenerator", WrongFigures)
+    monkeypatch.setattr(rag.generate.factory, "FakeGenerator", WrongFigures)
     monkeypatch.setenv("REPORTQA_GENERATOR__BACKEND", "fake")
     assert main(["ask", "潼南区2020年依申请公开收到几件？", "--index", str(index)]) == 0
     out = capsys.readouterr().out

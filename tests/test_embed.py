@@ -5,8 +5,9 @@ import sys
 import numpy as np
 import pytest
 
-from rag.config import EmbedderSettings
-from rag.embed import (
+from rag.core.config import EmbedderSettings
+from rag.core.errors import DependencyMissingError, ModelError
+from rag.index.embed import (
     Embedder,
     HashEmbedder,
     SentenceTransformerEmbedder,
@@ -15,7 +16,6 @@ from rag.embed import (
     normalize_rows,
     resolve_st_model,
 )
-from rag.errors import DependencyMissingError, ModelError
 
 PASSAGES = [
     "2020年共收到依申请公开56件，均在法定期限内答复。",

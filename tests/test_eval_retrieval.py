@@ -60,8 +60,8 @@ def test_evidence_is_verbatim_in_source_once(questions: list[dict]) -> None:
 
 
 def test_evidence_survives_cleaning(questions: list[dict]) -> None:
-    from rag.clean import clean_text
-    from rag.readers import read_file
+    from rag.ingest.clean import clean_text
+    from rag.ingest.readers import read_file
 
     cleaned = {p.stem: clean_text(read_file(p, 10 * 1024 * 1024)).text for p in SAMPLES.glob("*.txt")}
     for q in questions:

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from rag.config import AnswerSettings
-from rag.extractive import extractive_answer
-from rag.question import analyze_question, find_places
-from rag.types import Answer, Chunk, Hit, ReportInfo
-from rag.verify import REFUSAL, verify_answer
+from rag.answer.extractive import extractive_answer
+from rag.answer.verify import REFUSAL, verify_answer
+from rag.core.config import AnswerSettings
+from rag.core.types import Answer, Chunk, Hit, ReportInfo
+from rag.question.analysis import analyze_question, find_places
 
 SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
 META = {

@@ -12,9 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from rag.config import GeneratorSettings
-from rag.errors import DependencyMissingError, ModelError
-from rag.generate import (
+from rag.core.config import GeneratorSettings
+from rag.core.errors import DependencyMissingError, ModelError
+from rag.generate.factory import (
     FakeGenerator,
     Generator,
     LlamaCppGenerator,
@@ -23,8 +23,8 @@ from rag.generate import (
     make_generator,
     schema_example,
 )
-from rag.generate_llama import available_memory_bytes
-from rag.generate_registry import REGISTRY_PATH, load_registry
+from rag.generate.llama import available_memory_bytes
+from rag.generate.registry import REGISTRY_PATH, load_registry
 
 MESSAGES = [{"role": "system", "content": "只依据材料回答。"}, {"role": "user", "content": "存在哪些问题？"}]
 SCHEMA = {
@@ -170,7 +170,7 @@ def test_a_file_that_is_not_gguf_is_refused_before_loading(tmp_path: Path, conte
 def test_a_model_bigger_than_free_memory_is_refused(gemma_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real = available_memory_bytes()
     assert real is None or real > 0
-    monkeypatch.setattr("rag.generate_llama.available_memory_bytes", lambda: 100_000_000)
+    monkeypatch.setattr("rag.generate.llama.available_memory_bytes", lambda: 100_000_000)
     with pytest.raises(ModelError, match="memory is available") as info:
         LlamaCppGenerator(gemma_path)
     assert "smaller model" in str(info.value) and str(info.value).startswith("内存不足")

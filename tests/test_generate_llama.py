@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from rag.errors import ModelError
-from rag.generate import LlamaCppGenerator
+from rag.core.errors import ModelError
+from rag.generate.factory import LlamaCppGenerator
 
 pytestmark = [pytest.mark.llm, pytest.mark.slow]
 pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install -e '.[llm]')")

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from rag.clean import clean_text
-from rag.metadata import extract_meta, locate_header, region_of
-from rag.readers import read_file
-from rag.types import ParseWarning, ReportMeta
+from rag.core.types import ParseWarning, ReportMeta
+from rag.ingest.clean import clean_text
+from rag.ingest.readers import read_file
+from rag.report.metadata import extract_meta, locate_header, region_of
 
 _SERIAL = itertools.count(1)
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from rag.errors import ModelError
-from rag.generate import OpenAIGenerator
+from rag.core.errors import ModelError
+from rag.generate.factory import OpenAIGenerator
 
 pytestmark = pytest.mark.slow
 

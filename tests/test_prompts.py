@@ -8,16 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from rag.prompts import (
-    MESSAGE_OVERHEAD,
-    TemplateError,
-    build_qa_messages,
-    prompt_budget,
-    render,
-    render_passage,
-)
-from rag.types import Chunk, Hit, ReportInfo
-from rag.verify import REFUSAL, sentence_spans
+from rag.answer.prompts import MESSAGE_OVERHEAD, build_qa_messages, prompt_budget, render_passage
+from rag.answer.verify import REFUSAL, sentence_spans
+from rag.core.templates import TemplateError, render
+from rag.core.types import Chunk, Hit, ReportInfo
 
 GOLDEN = Path(__file__).parent / "golden"
 SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.errors import ReaderError
-from rag.readers import SUPPORTED_SUFFIXES, expand_inputs, read_file
+from rag.core.errors import ReaderError
+from rag.ingest.readers import SUPPORTED_SUFFIXES, expand_inputs, read_file
 
 MB = 1024 * 1024
 REPORT = (
@@ -487,7 +487,7 @@ def test_docx_automatic_numbering_is_rendered(tmp_path: Path) -> None:
 
 
 def test_pdf_hard_wrapped_lines_and_page_numbers_clean_to_paragraphs(tmp_path: Path) -> None:
-    from rag.clean import clean_text
+    from rag.ingest.clean import clean_text
 
     para1 = (
         "2020年，在区委、区政府的坚强领导下，区政府办公室坚持以习近平新时代中国特色社会主义思想为指导，"
@@ -515,7 +515,7 @@ def test_pdf_hard_wrapped_lines_and_page_numbers_clean_to_paragraphs(tmp_path: P
 
 
 def test_html_page_cleans_to_the_report_body(tmp_path: Path) -> None:
-    from rag.clean import clean_text
+    from rag.ingest.clean import clean_text
 
     doc = read_file(_write(tmp_path / "page.html", GOV_PAGE.format(charset="utf-8").encode()), MB)
     lines = clean_text(doc).text.split("\n")

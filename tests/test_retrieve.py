@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from rag.errors import BadQueryError, UnknownReportError
-from rag.retrieve import MAX_QUERY_CHARS, Retriever, analyze_query, normalize_doc_number, prepare_query
-from rag.types import ReportInfo
+from rag.core.errors import BadQueryError, UnknownReportError
+from rag.core.types import ReportInfo
+from rag.retrieve.retriever import MAX_QUERY_CHARS, Retriever, analyze_query, normalize_doc_number, prepare_query
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "data" / "samples"
@@ -93,7 +93,7 @@ def test_english_section_intent(question: str, role: str) -> None:
 
 
 def test_pinyin_matches_whole_words_only() -> None:
-    from rag.retrieve import _latin_hits
+    from rag.retrieve.retriever import _latin_hits
 
     words = ("how", "many", "cases", "did", "shanghai", "and", "beijing", "handle")
     assert _latin_hits(frozenset({"海安", "南通", "上海"}), words) == ["上海"]
@@ -151,7 +151,7 @@ def test_unusable_queries_are_refused(bad: object) -> None:
 
 def test_overlong_query_is_cut_and_logged(caplog: pytest.LogCaptureFixture) -> None:
     long = "潼南区依申请公开收到几件。" * 800  # over 10,000 characters
-    with caplog.at_level(logging.WARNING, logger="rag.retrieve"):
+    with caplog.at_level(logging.WARNING, logger="rag.retrieve.retriever"):
         text = prepare_query(long)
     assert 0 < len(text) <= MAX_QUERY_CHARS and text.endswith("。")
     assert any("characters long" in r.message for r in caplog.records)
@@ -164,7 +164,7 @@ SAMPLE_TN = "002_0158dad679362a71"
 
 @pytest.fixture(scope="module")
 def qa(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    from rag.config import load_settings
+    from rag.core.config import load_settings
     from rag.service import ReportQA
 
     tmp = tmp_path_factory.mktemp("retrieve")

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from rag.parse import load_report, report_from_dict, report_to_dict
-from rag.structure import body_bounds
-from rag.types import Report, Section
+from rag.core.types import Report, Section
+from rag.report.parse import load_report, report_from_dict, report_to_dict
+from rag.report.structure import body_bounds
 
 SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
 MAX_BYTES = 5_000_000
@@ -281,7 +281,7 @@ def test_004_problems_and_plans(reports: dict[str, Report]) -> None:
 
 
 def test_report_id_for_is_the_safe_file_stem() -> None:
-    from rag.parse import report_id_for
+    from rag.report.parse import report_id_for
 
     assert report_id_for(SAMPLES / "002_0158dad679362a71.txt") == "002_0158dad679362a71"
     assert report_id_for("/x/潼南区 2020年度 报告(终稿).docx") == "潼南区_2020年度_报告_终稿"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.errors import ReportQAError
+from rag.core.errors import ReportQAError
 from rag.service import ReportQA
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,7 +116,7 @@ def test_upload_of_a_new_version_replaces_by_name(fast_settings, tmp_path: Path,
 
 
 def test_generator_that_cannot_load_leaves_extractive_mode(tmp_path: Path, sample_paths: list[Path]) -> None:
-    from rag.config import load_settings
+    from rag.core.config import load_settings
 
     settings = load_settings(environ={}, overrides={
         "index_dir": str(tmp_path / "ix"), "embedder": {"backend": "hash"},
@@ -139,18 +139,18 @@ def test_compare_same_report_is_refused(fast_settings, sample_paths: list[Path])
 
 
 def test_reindex_keeps_a_report_that_no_longer_parses(fast_settings, sample_paths: list[Path], monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import rag.structure
+    import rag.report.structure
 
     qa = ReportQA.from_settings(fast_settings)
     qa.ingest(sample_paths)
-    real = rag.structure.parse_report
+    real = rag.report.structure.parse_report
 
     def fail_for_tongnan(doc, clean, report_id):  # type: ignore[no-untyped-def]
         if report_id == TONGNAN:
-            raise rag.errors.NotAReportError(doc.path, "simulated parser regression")
+            raise rag.core.errors.NotAReportError(doc.path, "simulated parser regression")
         return real(doc, clean, report_id)
 
-    monkeypatch.setattr(rag.structure, "parse_report", fail_for_tongnan)
+    monkeypatch.setattr(rag.report.structure, "parse_report", fail_for_tongnan)
     outcomes = qa.reindex()
     assert len(outcomes) == len(sample_paths)
     kept = next(o for o in outcomes if o.report_id == TONGNAN)

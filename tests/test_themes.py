@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from test_summary import load_sample
 
-from rag.generate import FakeGenerator
-from rag.themes import (
+from rag.generate.factory import FakeGenerator
+from rag.report.themes import (
     UNCLASSIFIED,
     classify_problem,
     judge_schema,

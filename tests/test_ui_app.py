@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from ui_fakes import SAMPLE, FakeService
 
-from rag.errors import ConfigError, IndexNotFoundError, ReportQAError, UnknownReportError
+from rag.core.errors import ConfigError, IndexNotFoundError, ReportQAError, UnknownReportError
 from ui import chat, handlers, uploads
 from ui.chat import ChatSession
 
@@ -171,7 +171,7 @@ def test_citation_picker_values_and_message_selection() -> None:
 
 # ---------------------------------------------------------------- summary, comparison, library, status
 def test_summary_writes_markdown_and_word(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import rag.summary_render as sr
+    import rag.summary.render as sr
 
     monkeypatch.setattr(sr, "summary_to_markdown", lambda s: f"# {s.title}\n")
     monkeypatch.setattr(sr, "summary_to_docx", lambda s, p: Path(p).write_bytes(b"PK"))
@@ -193,8 +193,8 @@ def test_summary_and_compare_errors_become_messages(tmp_path: Path) -> None:
 
 def _fake_renderers(monkeypatch: pytest.MonkeyPatch) -> None:
     """FakeService returns bare namespaces; the real renderers need real Summary/Comparison objects."""
-    import rag.compare_render as cr
-    import rag.summary_render as sr
+    import rag.compare.render as cr
+    import rag.summary.render as sr
 
     monkeypatch.setattr(sr, "summary_to_markdown", lambda s: f"# {s.title}\n")
     monkeypatch.setattr(sr, "summary_to_docx", lambda s, p: Path(p).write_bytes(b"PK"))
@@ -361,7 +361,7 @@ def test_friendly_messages() -> None:
 # ---------------------------------------------------------------- the real service, no browser
 @pytest.mark.slow
 def test_handlers_over_the_real_service(tmp_path: Path) -> None:
-    from rag.config import load_settings
+    from rag.core.config import load_settings
     from rag.service import ReportQA
 
     service = ReportQA.from_settings(load_settings(overrides={"index_dir": str(tmp_path / "idx"),

@@ -40,7 +40,7 @@ def _free_port() -> int:
 
 @pytest.fixture
 def service(tmp_path: Path) -> Any:
-    from rag.config import load_settings
+    from rag.core.config import load_settings
     from rag.service import ReportQA
 
     settings = load_settings(environ={}, overrides={"index_dir": str(tmp_path / "index"), "data_dir": str(tmp_path / "data"),

@@ -8,7 +8,7 @@ import re
 import pytest
 from ui_fakes import QUOTE, FakeService
 
-from rag.types import Answer, Citation, ReportInfo
+from rag.core.types import Answer, Citation, ReportInfo
 from ui import render
 
 XSS = "<script>alert('x')</script>"
@@ -195,7 +195,7 @@ def test_section_tree_shows_roles_in_chinese_and_escapes() -> None:
 
 
 def test_role_labels_cover_every_role() -> None:
-    from rag.types import ROLES
+    from rag.core.types import ROLES
 
     assert {render.role_label(r) for r in ROLES} == {"导语", "主要举措和成效", "第一责任人职责", "存在的问题", "下一年度安排", "其他"}
 
@@ -223,7 +223,7 @@ def test_citation_label_is_short_plain_text() -> None:
 
 
 def test_settings_markdown_never_shows_secrets() -> None:
-    from rag.config import load_settings
+    from rag.core.config import load_settings
 
     settings = load_settings(environ={}, overrides={"ui": {"username": "admin", "password": "hunter2"},
                                                     "generator": {"backend": "openai", "openai_api_key": "sk-secret"}})

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.figures import WORD_NUMERALS, cn_to_int, figures_match, find_figures, loose_numerals, numeral_in
-from rag.verify import (
+from rag.answer.verify import (
     REFUSAL,
     UNVERIFIED_MARK,
     renumber,
@@ -18,6 +17,7 @@ from rag.verify import (
     unsupported_figures,
     verify_answer,
 )
+from rag.lang.figures import WORD_NUMERALS, cn_to_int, figures_match, find_figures, loose_numerals, numeral_in
 
 # Real sentences from data/samples (002 潼南, 003 广州, 000 masked city).
 TONGNAN = (

@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
-from rag.config import load_settings
-from rag.errors import BadQueryError, IndexNotFoundError, UnknownReportError
-from rag.types import (
+from rag.core.config import load_settings
+from rag.core.errors import BadQueryError, IndexNotFoundError, UnknownReportError
+from rag.core.types import (
     Answer,
     Citation,
     CleanText,

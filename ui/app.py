@@ -17,7 +17,7 @@ from typing import Any
 
 import gradio as gr
 
-from rag.errors import ConfigError
+from rag.core.errors import ConfigError
 from ui import chat, handlers
 from ui.render import REPORT_COLUMNS, REPORT_DATATYPES
 from ui.uploads import UPLOAD_SUFFIXES

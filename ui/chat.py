@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rag.errors import UnknownReportError
-from rag.types import Answer, Citation, ReportInfo
+from rag.core.errors import UnknownReportError
+from rag.core.types import Answer, Citation, ReportInfo
 from ui import render
 from ui.handlers import Warn, friendly, list_reports, no_warn
 
@@ -50,7 +50,7 @@ def mentioned_reports(question: str, infos: list[ReportInfo]) -> list[ReportInfo
     a year alone does not name a report. Falls back to plain name matching if that fails.
     """
     try:
-        from rag.retrieve import analyze_query
+        from rag.retrieve.retriever import analyze_query
 
         intent = analyze_query(question, infos)
         named = set() if intent.year_only else set(intent.report_ids)

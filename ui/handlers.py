@@ -19,8 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from rag.errors import IndexNotFoundError, ReportQAError
-from rag.types import ReportInfo
+from rag.core.errors import IndexNotFoundError, ReportQAError
+from rag.core.types import ReportInfo
 from ui import render
 from ui.uploads import prepare_uploads, stage_files
 
@@ -121,7 +121,7 @@ def summarize(service: Any, ref: str | None, out_dir: str | Path | None = None, 
         warn("请先选择一份报告。")
         return render.notice_html("请先选择一份报告。"), None, None
     try:
-        from rag.summary_render import summary_to_docx, summary_to_markdown
+        from rag.summary.render import summary_to_docx, summary_to_markdown
 
         summary = service.summarize(ref)
         markdown = summary_to_markdown(summary)
@@ -164,7 +164,7 @@ def compare(service: Any, ref_a: str | None, ref_b: str | None, out_dir: str | P
         warn("请选择两份不同的报告。")
         return render.notice_html("请选择两份不同的报告。"), None
     try:
-        from rag.compare_render import comparison_to_html, comparison_to_markdown
+        from rag.compare.render import comparison_to_html, comparison_to_markdown
 
         comparison = service.compare(ref_a, ref_b)
         html = comparison_to_html(comparison)

@@ -1,6 +1,6 @@
 """Pure rendering for the web UI: answers, citations, passages, report tables, section trees, status.
 
-No gradio import: every function takes plain data (the dataclasses of ``rag.types``) and returns a
+No gradio import: every function takes plain data (the dataclasses of ``rag.core.types``) and returns a
 string or rows, so it can be unit-tested without a browser. Everything that comes from a report or a
 user is HTML-escaped here; the Chatbot's own sanitizer is a second line of defence, not the first.
 """
@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from rag.types import Answer, Citation, Report, ReportInfo, Section
+from rag.core.types import Answer, Citation, Report, ReportInfo, Section
 
 ROLE_LABELS: dict[str, str] = {
     "preamble": "导语",

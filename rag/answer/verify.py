@@ -1,0 +1,311 @@
+"""Check an answer against the passages it cites; drop every sentence that is not supported.
+
+Rules, per sentence of the answer (a sentence ends at 。！？!? or a line break; citation markers
+right after the end mark belong to it):
+
+1. every cited number ``[n]`` is a passage that was given;
+2. every figure (see ``rag.lang.figures``) appears, with the same normalised value and unit, in one of the
+   passages the sentence cites; every other run of digits or Chinese numerals (``loose_numerals``:
+   not a figure, not a word like 统一 or 一是) appears verbatim, as a whole run, in a cited passage;
+3. every quoted phrase (“…” "…" 「…」 『…』 《…》) appears verbatim in a cited passage;
+4. a sentence that states something (a figure, a quote, or any content beyond a short connective or
+   a statement of absence) carries a citation;
+5. a cited sentence shares most of its wording with the cited passages (catches a citation pasted
+   onto an invented claim).
+
+A sentence that is exactly the refusal (citations and punctuation aside) needs no checks; one that
+only contains it is checked like any other.
+
+Property the tests check: no sentence with an unsupported figure survives, and no removal note shows
+one (``Verification.notes`` masks them).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rag.lang.figures import Figure, find_figures, is_supported, loose_numerals, numeral_in
+
+REFUSAL = "已收录的报告中未找到相关内容。"
+MASKED_MARK = "原文已遮蔽"
+MASKED_SENTENCE = "注：报告原文中的相关数字已遮蔽（原文已遮蔽），无法给出具体数值。"
+UNVERIFIED_MARK = "〔未核实数字〕"
+
+_CITE = re.compile(r"[\[【［]\s*(\d{1,3}(?:\s*[,，、\-–]\s*\d{1,3})*)\s*[\]】］]")
+_END = "。！？!?"
+_CLOSERS = "”’」』）)》\"'"
+_QUOTES = re.compile(r"“([^”]{2,})”|「([^」]{2,})」|『([^』]{2,})』|《([^》]{2,})》|\"([^\"]{2,})\"")
+_META = re.compile(
+    r"未找到|未提及|没有提及|未提到|没有提到|未说明|未披露|未列出|无法确定|无法给出|无法回答|原文已遮蔽|已遮蔽|报告(中)?没有"
+)
+_FILLER = re.compile(r"报告(中|里)?(提到|指出|显示|称|写道|表示)|根据(报告|材料|资料)|据(报告|材料)|其中|此外|另外|同时|主要|包括|方面")
+_CJK_OR_DIGIT = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+MIN_OVERLAP = 0.5
+MIN_CONTENT_CHARS = 10
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str  # as written, citation markers included
+    body: str  # without citation markers
+    citations: tuple[int, ...]
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Removed:
+    sentence: str  # as written: may hold unsupported figures, never show it to a user
+    reasons: tuple[str, ...]  # name the unsupported figures: for logs and evaluation only
+    shown: str = ""  # the sentence without citation markers, every unsupported figure masked
+
+    def display(self) -> str:
+        return self.shown or mask_numbers(strip_citations(self.sentence).strip())
+
+
+@dataclass
+class Verification:
+    text: str  # the kept sentences
+    kept: list[Sentence] = field(default_factory=list)
+    removed: list[Removed] = field(default_factory=list)
+    citations: list[int] = field(default_factory=list)  # passage numbers cited in ``text``, first use first
+    refused: bool = False  # the kept text is only the refusal sentence (and other meta sentences)
+    masked: bool = False  # the kept text reports masked figures
+
+    @property
+    def ok(self) -> bool:
+        return not self.removed
+
+    @property
+    def usable(self) -> bool:
+        """Something supported and substantive is left (not only a refusal or a bare marker)."""
+        return any(s.citations and len(_CJK_OR_DIGIT.findall(s.body)) >= 4 and REFUSAL.rstrip("。") not in s.body for s in self.kept)
+
+    def notes(self) -> list[str]:
+        """What was removed and why, for the user: unsupported figures are masked in the sentence, and a
+        reason names its kind of failure but not the figures (a rejected figure is never shown)."""
+        return [f"已删除未通过核验的句子：“{r.display()}”（{'；'.join(_reason_kind(x) for x in r.reasons)}）" for r in self.removed]
+
+
+def _reason_kind(reason: str) -> str:
+    return reason.split("：", 1)[0]
+
+
+def mask_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with each span replaced by UNVERIFIED_MARK (overlapping or adjacent spans merge)."""
+    merged: list[list[int]] = []
+    for a, b in sorted(spans):
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        elif a < b:
+            merged.append([a, b])
+    out, at = [], 0
+    for a, b in merged:
+        out += [text[at:a], UNVERIFIED_MARK]
+        at = b
+    out.append(text[at:])
+    return "".join(out)
+
+
+def mask_numbers(text: str) -> str:
+    """``text`` with every figure and numeral run masked (when nothing says which ones are supported)."""
+    figures = find_figures(text)
+    spans = [(f.start, f.end) for f in figures] + [(a, b) for a, b, _ in loose_numerals(text, figures)]
+    return mask_spans(text, spans)
+
+
+def parse_citations(marker_text: str) -> list[int]:
+    out: list[int] = []
+    for m in _CITE.finditer(marker_text):
+        for part in re.split(r"\s*[,，、]\s*", m.group(1)):
+            if re.fullmatch(r"\d+\s*[-–]\s*\d+", part):
+                a, b = (int(x) for x in re.split(r"\s*[-–]\s*", part))
+                out.extend(range(a, b + 1) if 0 < b - a < 20 else (a, b))
+            else:
+                out.append(int(part))
+    return out
+
+
+def strip_citations(text: str) -> str:
+    return _CITE.sub("", text)
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of ``text``: ends after 。！？!? (plus closing quotes) or at a line break.
+
+    Leading and trailing whitespace is left out of the span. Citation markers right after the end
+    mark belong to the sentence before them.
+    """
+    spans: list[tuple[int, int]] = []
+    start, i, n = 0, 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch in _END or ch == "\n":
+            j = i + 1
+            if ch != "\n":
+                while j < n and text[j] in _CLOSERS + _END:
+                    j += 1
+                while True:
+                    m = _CITE.match(text, j)
+                    if not m:
+                        break
+                    j = m.end()
+            spans.append((start, j))
+            start, i = j, j
+            continue
+        i += 1
+    spans.append((start, n))
+    out = []
+    for a, b in spans:
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if a < b:
+            out.append((a, b))
+    return out
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Sentences with the citations that follow their words (a marker before any word cites nothing)."""
+    out = []
+    for a, b in sentence_spans(text):
+        raw = text[a:b]
+        lead = re.match(r"(?:\s*" + _CITE.pattern + r")+", raw)
+        cited = raw[lead.end() :] if lead else raw
+        out.append(Sentence(raw, strip_citations(raw).strip(), tuple(parse_citations(cited)), a, b))
+    return out
+
+
+def compact(text: str) -> str:
+    """Text for verbatim comparison: no whitespace, no markdown emphasis."""
+    return re.sub(r"\s+|\*\*", "", text)
+
+
+def bigrams(text: str) -> set[str]:
+    chars = "".join(_CJK_OR_DIGIT.findall(text))
+    return {chars[i : i + 2] for i in range(len(chars) - 1)}
+
+
+def overlap(claim: str, evidence: str) -> float:
+    wanted = bigrams(_FILLER.sub("", strip_citations(claim)))
+    if not wanted:
+        return 1.0
+    return len(wanted & bigrams(evidence)) / len(wanted)
+
+
+def quoted_phrases(text: str) -> list[str]:
+    return [next(g for g in m.groups() if g) for m in _QUOTES.finditer(text)]
+
+
+def is_refusal(body: str) -> bool:
+    """Is ``body`` the refusal sentence and nothing else (citations, punctuation and spaces aside)?"""
+    return "".join(_CJK_OR_DIGIT.findall(strip_citations(body))) == "".join(_CJK_OR_DIGIT.findall(REFUSAL))
+
+
+def is_meta(body: str) -> bool:
+    """A sentence that states no fact about the reports: a refusal, a note, a connective."""
+    content = "".join(_CJK_OR_DIGIT.findall(body))
+    return is_refusal(body) or bool(_META.search(body)) or len(content) < MIN_CONTENT_CHARS
+
+
+def claim_part(body: str) -> str:
+    """``body`` without its meta clauses (a refusal, "报告未提及…"): what it claims about the reports.
+    "已收录的报告中未找到相关内容，但应诉案件增加" claims the part after the comma, and is checked."""
+    clauses = re.split(r"(?<=[，；,;：:])", body)
+    return "".join(c for c in clauses if not (_META.search(c) or REFUSAL.rstrip("。") in c))
+
+
+def check_sentence(sentence: Sentence, passages: dict[int, str], figure_cache: dict[int, list[Figure]]) -> list[str]:
+    """Reasons why ``sentence`` is not supported by ``passages`` (empty when it is)."""
+    return _check(sentence, passages, figure_cache)[0]
+
+
+def _check(
+    sentence: Sentence, passages: dict[int, str], figure_cache: dict[int, list[Figure]]
+) -> tuple[list[str], list[tuple[int, int]]]:
+    """(reasons, spans in ``sentence.body`` of its unsupported figures and unverified numerals)."""
+    reasons: list[str] = []
+    unknown = [n for n in sentence.citations if n not in passages]
+    if unknown:
+        reasons.append("引用了不存在的段落 " + "".join(f"[{n}]" for n in unknown))
+    cited = [n for n in sentence.citations if n in passages]
+    figures = find_figures(sentence.body)
+    loose = loose_numerals(sentence.body, figures)
+    quotes = quoted_phrases(sentence.body)
+    if not sentence.citations:
+        if figures or loose:
+            reasons.append("含数字但没有引用：" + "、".join([*(f.text for f in figures), *(run for _, _, run in loose)]))
+        elif quotes:
+            reasons.append("含引文但没有引用")
+        elif not is_meta(claim_part(sentence.body)):
+            reasons.append("陈述事实但没有引用")
+        return reasons, [(f.start, f.end) for f in figures] + [(a, b) for a, b, _ in loose]
+    if is_refusal(sentence.body):
+        return reasons, []
+    evidence = [f for n in cited for f in figure_cache.setdefault(n, find_figures(passages[n]))]
+    missing = [f for f in figures if not is_supported(f, evidence)]
+    if missing:
+        reasons.append("数字不在所引段落中：" + "、".join(f.text for f in missing))
+    unverified = [(a, b, run) for a, b, run in loose if not any(numeral_in(run, passages[n]) for n in cited)]
+    if unverified:
+        reasons.append("数字字样不在所引段落中：" + "、".join(run for _, _, run in unverified))
+    cited_text = "".join(compact(passages[n]) for n in cited)
+    bad_quotes = [q for q in quotes if compact(q) not in cited_text]
+    if bad_quotes:
+        reasons.append("引文不在所引段落中：" + "、".join(bad_quotes))
+    claim = claim_part(sentence.body)
+    if cited and not is_meta(claim) and overlap(claim, cited_text) < MIN_OVERLAP:
+        reasons.append("与所引段落的文字重合太少")
+    return reasons, [(f.start, f.end) for f in missing] + [(a, b) for a, b, _ in unverified]
+
+
+def verify_answer(text: str, passages: dict[int, str]) -> Verification:
+    """Keep the sentences of ``text`` that ``passages`` (number -> passage text) support."""
+    kept: list[Sentence] = []
+    removed: list[Removed] = []
+    cache: dict[int, list[Figure]] = {}
+    seen: set[str] = set()
+    for sentence in split_sentences(text):
+        if not _CJK_OR_DIGIT.search(sentence.body):
+            continue  # a stray marker or punctuation
+        reasons, hidden = _check(sentence, passages, cache)
+        if sentence.body in seen:
+            reasons.append("重复的句子")
+        seen.add(sentence.body)
+        if reasons:
+            removed.append(Removed(sentence.text, tuple(reasons), mask_spans(sentence.body, hidden)))
+        else:
+            kept.append(sentence)
+    citations = list(dict.fromkeys(n for s in kept for n in s.citations))
+    kept_text = "".join(s.text + ("\n" if "\n" in text[s.end : s.end + 2] else "") for s in kept).strip()
+    refused = bool(kept) and not citations and any(REFUSAL.rstrip("。") in s.body for s in kept)
+    masked = any(f.masked for s in kept for f in find_figures(s.body)) or MASKED_MARK in kept_text
+    return Verification(kept_text, kept, removed, citations, refused, masked)
+
+
+def unsupported_figures(text: str, passages: dict[int, str]) -> list[str]:
+    """Figures in ``text`` that no passage cited by their own sentence contains, then numeral runs
+    (``loose_numerals``) that none of those passages holds verbatim (for evaluation)."""
+    out: list[str] = []
+    cache: dict[int, list[Figure]] = {}
+    for sentence in split_sentences(text):
+        if is_refusal(sentence.body):
+            continue
+        cited = [passages[n] for n in sentence.citations if n in passages]
+        evidence = [f for n in sentence.citations if n in passages for f in cache.setdefault(n, find_figures(passages[n]))]
+        figures = find_figures(sentence.body)
+        out.extend(f.text for f in figures if not is_supported(f, evidence))
+        out.extend(run for _, _, run in loose_numerals(sentence.body, figures) if not any(numeral_in(run, p) for p in cited))
+    return out
+
+
+def renumber(text: str, mapping: dict[int, int]) -> str:
+    """Rewrite citation markers with ``mapping`` (old -> new); markers for unmapped numbers are dropped."""
+
+    def repl(m: re.Match[str]) -> str:
+        numbers = [mapping[n] for n in parse_citations(m.group(0)) if n in mapping]
+        return "".join(f"[{n}]" for n in dict.fromkeys(numbers))
+
+    return _CITE.sub(repl, text)

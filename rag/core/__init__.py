@@ -1,0 +1,1 @@
+"""Foundation shared by every stage: dataclasses passed between stages, errors, settings, prompt templates."""

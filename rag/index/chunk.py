@@ -1,0 +1,234 @@
+"""Structure-aware chunking of a parsed report.
+
+Rules, in order of strength:
+
+- a chunk never crosses a top-level section (一、… / 二、…), so its role is unambiguous;
+- a chunk is a run of whole sentences (ends: 。！？；!?; and line ends); only a sentence longer
+  than twice the budget is cut, at ，,、：: when it can be;
+- a heading never ends a chunk: it moves on to the chunk holding its body;
+- a chunk prefers to end where a sub-section starts (once it has a third of the budget);
+- the next chunk of the same sub-section repeats trailing sentences of the previous one, up to
+  ``overlap`` characters, inside the same ``size`` budget.
+
+``chunk.text == report.text[chunk.span[0]:chunk.span[1]]`` always holds: a chunk is one
+contiguous stretch of the cleaned text (line breaks between its sentences included).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.core.types import Chunk, Report, Section
+
+SENTENCE_ENDS = frozenset("。！？；!?;")
+CLOSERS = frozenset("”’」』）)】》\"'")
+SOFT_BREAKS = frozenset("，,、：:")
+SUBSECTION_BREAK = 1 / 3  # a sub-section start ends the chunk once it holds this share of the budget
+DEEP_BREAK = 2 / 3  # the same for deeper (（1）, 一是) boundaries
+MAX_HEADING_IN_PATH = 40
+_WORD = re.compile(r"\w")
+
+
+@dataclass(frozen=True)
+class _Unit:
+    start: int
+    end: int
+    path: tuple[str, ...]
+    heading: bool = False
+    opens: int = 0  # this unit starts a section: 1 top level, 2 sub-section, 3 deeper or run-in; 0 no
+
+
+def report_label(report: Report) -> str:
+    """Short name of a report for section paths: "潼南区 2020年度"."""
+    meta = report.meta
+    name = meta.region or meta.issuing_body or meta.title[:16] or report.report_id
+    return f"{name} {meta.year}年度" if meta.year else name
+
+
+def short_heading(heading: str) -> str:
+    text = re.sub(r"\s+", " ", heading.replace("**", "")).strip().rstrip("。：:；;，,")
+    return text if len(text) <= MAX_HEADING_IN_PATH else text[: MAX_HEADING_IN_PATH - 1] + "…"
+
+
+def embedding_text(chunk: Chunk, title: str = "") -> str:
+    """What is embedded and BM25-indexed for a chunk: a context header, then the chunk text.
+
+    The header names the report and the heading path, so a passage that says only "共收到申请50件"
+    still matches "潼南区 依申请公开". The displayed and cited text stays ``chunk.text``.
+    """
+    header = chunk.section_path
+    if title and title not in header:
+        header = f"{title} | {header}" if header else title
+    return f"{header}\n{chunk.text}" if header else chunk.text
+
+
+def split_sentences(text: str, start: int, end: int, size: int) -> list[tuple[int, int]]:
+    """Sentence spans in ``text[start:end]``, whitespace-trimmed; sentences over 2×size are cut."""
+    spans: list[tuple[int, int]] = []
+    i = begin = start
+    while i < end:
+        ch = text[i]
+        if ch in SENTENCE_ENDS or ch == "\n":
+            j = i + 1
+            while ch != "\n" and j < end and text[j] in CLOSERS:
+                j += 1
+            spans.append((begin, j))
+            begin = i = j
+        else:
+            i += 1
+    spans.append((begin, end))
+    out: list[tuple[int, int]] = []
+    for span in spans:
+        a, b = _trim(text, *span)
+        if b > a:
+            out.extend(_cut_long(text, a, b, size) if b - a > 2 * size else [(a, b)])
+    return out
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _cut_long(text: str, start: int, end: int, size: int) -> list[tuple[int, int]]:
+    """Cut an over-long sentence into pieces of at most ``size``, at a soft break when there is one."""
+    pieces = []
+    while end - start > size:
+        window = text[start : start + size]
+        cut = max((k + 1 for k, ch in enumerate(window) if ch in SOFT_BREAKS and k + 1 >= size // 3), default=size)
+        pieces.append((start, start + cut))
+        start += cut
+    pieces.append((start, end))
+    return pieces
+
+
+def _section_units(text: str, section: Section, path: tuple[str, ...], depth: int, size: int) -> list[_Unit]:
+    """Units (heading + sentences) of a section and its descendants, in text order."""
+    heading = short_heading(section.heading)
+    if heading and heading != section.number.strip() and len(heading) > 3:  # not a bare "一是" / "（一）"
+        path = (*path, heading)
+    units: list[_Unit] = []
+    children = sorted(section.children, key=lambda c: c.span[0])
+    cursor = section.span[0]
+    pieces: list[tuple[int, int] | Section] = []
+    for child in children:
+        if child.span[0] > cursor:
+            pieces.append((cursor, child.span[0]))
+        pieces.append(child)
+        cursor = max(cursor, child.span[1])
+    if cursor < section.span[1]:
+        pieces.append((cursor, section.span[1]))
+    h_start, h_end = section.heading_span
+    for piece in pieces:
+        if isinstance(piece, Section):
+            units.extend(_section_units(text, piece, path, depth + 1, size))
+            continue
+        a, b = piece
+        if a <= h_start < h_end <= b and text[h_start:h_end].strip():
+            head = _trim(text, h_start, h_end)  # a heading is one unit, even over two lines
+            spans = [(s, e, False) for s, e in split_sentences(text, a, h_start, size)]
+            spans += [(*head, True)] + [(s, e, False) for s, e in split_sentences(text, h_end, b, size)]
+        else:
+            spans = [(s, e, False) for s, e in split_sentences(text, a, b, size)]
+        units.extend(_Unit(s, e, path, heading) for s, e, heading in spans)
+    if units:  # the section's first unit marks where it starts (the outermost section wins)
+        first = units[0]
+        strength = 1 if depth == 1 else 2 if depth == 2 and section.level < 5 else 3
+        units[0] = _Unit(first.start, first.end, first.path, first.heading, strength)
+    return units
+
+
+def _pack(units: list[_Unit], size: int, overlap: int) -> list[tuple[int, int]]:
+    """Group consecutive units into chunks; returns (first, last) unit indices, inclusive."""
+    groups: list[tuple[int, int]] = []
+    first = None  # index of the current chunk's first unit
+    fresh = None  # index of the current chunk's first unit that is not repeated overlap
+    for i, unit in enumerate(units):
+        if first is None:
+            first = fresh = i
+            continue
+        assert fresh is not None
+        content = units[i - 1].end - units[fresh].start
+        must = unit.end - units[first].start > size
+        prefer = unit.opens > 1 and content >= size * (SUBSECTION_BREAK if unit.opens == 2 else DEEP_BREAK)
+        if not (must or prefer):
+            continue
+        last = i - 1
+        while last >= first and units[last].heading:  # headings travel with their body
+            last -= 1
+        if last < fresh:
+            continue  # only headings so far: keep growing rather than emit a heading-only chunk
+        groups.append((first, last))
+        if last < i - 1:
+            first = fresh = last + 1
+            continue
+        first = fresh = i
+        if unit.heading or unit.opens:
+            continue
+        back = i
+        while (
+            back - 1 > groups[-1][0]
+            and not units[back - 1].heading
+            and units[back - 1].path == unit.path
+            and unit.start - units[back - 1].start <= overlap
+            and unit.end - units[back - 1].start <= size
+        ):
+            back -= 1
+        first = back
+    if first is not None:
+        groups.append((first, len(units) - 1))
+    return groups
+
+
+def _dominant_path(units: list[_Unit]) -> tuple[str, ...]:
+    weight: dict[tuple[str, ...], int] = {}
+    for unit in units:
+        weight[unit.path] = weight.get(unit.path, 0) + unit.end - unit.start
+    return max(weight, key=lambda p: weight[p])  # first-seen wins ties (dicts keep order)
+
+
+def chunk_report(report: Report, size: int, overlap: int) -> list[Chunk]:
+    """Chunks of a report, in text order, ``chunk_id = f"{report_id}:{ordinal}"``.
+
+    ``size`` is the character budget of a chunk, overlap included; ``overlap`` is capped at half of
+    it. Text outside every section (a signature, a stray line) is chunked with role "other".
+    """
+    if size < 1 or overlap < 0:
+        raise ValueError("chunk size must be positive and overlap non-negative")
+    overlap = min(overlap, size // 2)
+    text = report.text
+    label = report_label(report)
+    blocks: list[tuple[str, list[_Unit]]] = []
+    cursor = 0
+    for section in sorted(report.sections, key=lambda s: s.span[0]):
+        if section.span[0] > cursor:  # text no section claims (a signature, a stray line)
+            blocks.append(("other", [_Unit(s, e, ()) for s, e in split_sentences(text, cursor, section.span[0], size)]))
+        blocks.append((section.role, _section_units(text, section, (), 1, size)))
+        cursor = max(cursor, section.span[1])
+    if cursor < len(text):
+        blocks.append(("other", [_Unit(s, e, ()) for s, e in split_sentences(text, cursor, len(text), size)]))
+    chunks: list[Chunk] = []
+    for role, units in blocks:
+        for a, b in _pack(units, size, overlap):
+            start, end = units[a].start, units[b].end
+            body = text[start:end]
+            if not _WORD.search(body):
+                continue
+            path = " > ".join((label, *_dominant_path(units[a : b + 1])))
+            chunks.append(
+                Chunk(
+                    chunk_id=f"{report.report_id}:{len(chunks)}",
+                    report_id=report.report_id,
+                    ordinal=len(chunks),
+                    text=body,
+                    section_path=path,
+                    role=role,
+                    span=(start, end),
+                    source_span=report.clean.source_span(start, end),
+                )
+            )
+    return chunks

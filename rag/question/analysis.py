@@ -1,0 +1,232 @@
+"""What a question asks for: its type, keywords, the unit a figure question wants, places, years, 文号.
+
+Chinese questions are read with a domain-term list, jieba and a few patterns; English questions are
+mapped to Chinese keywords through a small glossary, so that extraction over the Chinese text still
+has something to match. Used by ``rag.answer.extractive``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rag.lang.figures import DOCNO, UNITS, find_figures
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+DOMAIN_TERMS = sorted(
+    _words("""依申请公开 政府信息公开 信息公开 政务公开 主动公开 行政复议 行政诉讼 行政应诉 出庭应诉 出庭应诉率 败诉率 纠错率 法律援助 人民调解
+    行政调解 劳动争议 劳动仲裁 信访 规范性文件 合法性审查 合法性审核 备案审查 重大行政决策 行政执法 综合执法 执法人员 执法证件 执法记录仪
+    三项制度 行政执法公示 普法 法治宣传 法律明白人 学法 法治培训 法律顾问 公职律师 建议提案 人大代表建议 政协提案 议案建议 督查督办
+    督查 督办 审计 审计监督 放管服 营商环境 简政放权 行政审批 行政许可 权责清单 负面清单 双随机一公开 双随机 互联网+监管 政务服务
+    12345 市长热线 热线 第一责任人 党政主要负责人 常务会议 党组会 述法 法治政府 依法行政 公平竞争审查 政府购买服务 公共法律服务
+    事业单位 机构改革 疫情防控 复工复产 民法典 宪法 考核 督察 问题 不足 短板 差距 原因 下一步 工作安排 计划 打算 改进措施 发文数量
+    办结率 答复率 满意率 完成率 覆盖率 参考率 优秀率 合格率 成功率 调解成功率 网上可办率 即办件 零跑动 最多跑一次 精简率 审查率
+    报备率 出庭率 律师 法治思维 法治意识 队伍建设 法制队伍"""),
+    key=len,
+    reverse=True,
+)
+
+STOPWORDS = set(
+    _words("""多少 几 几个 几次 哪些 哪个 哪项 什么 是否 有没有 有无 是不是 怎么 怎样 如何 吗 呢 请问 报告 报告中 中 的 了 年度 共 一共 总共 共计 合计
+    情况 提到 提及 哪 是 有 在 对 和 与 及 为 等 其 该 这 那 年 全年 今年 去年 当年 数量 数字 具体 分别 主要 一下 介绍 说明 列举 请 给出
+    采取 开展 进行 方面 工作 相关 关于 哪一 多大 多高 多长 时间 何时 什么时候 哪天 哪一天 日期 发生 次数 比例 比率 人数 件数 个数""")
+)
+
+FIGURE_WORDS = re.compile(r"多少|几[个次件项名人家场户份条类批位]?|数量|数目|比例|比率|占比|百分|率[是为]?|金额|多大|多高|多长|人数|次数|件数|个数|规模")
+DATE_WORDS = re.compile(r"何时|什么时候|哪天|哪一天|哪年|哪一年|日期|时间|几月|几号|文号")
+LIST_WORDS = re.compile(r"哪些|什么措施|哪几|举措|措施|做法|主要工作|怎么做|如何|采取了|开展了哪|有什么")
+YESNO_WORDS = re.compile(r"是否|有没有|有无|是不是|有否|吗[？?]?$")
+PROBLEM_WORDS = re.compile(r"问题|不足|短板|差距|薄弱|困难")
+PLAN_WORDS = re.compile(r"下一步|下一年|下步|计划|打算|安排|思路")
+
+_PLACE_SUFFIX = "省市区县州镇乡旗"
+_NOT_PLACE = set(
+    _words("""社区 园区 城区 辖区 地区 片区 景区 小区 全区 本区 该区 各区 我区 两区 市区 郊区 山区 库区 牧区 林区 矿区 新区 政区 特区 街区 校区
+    城市 都市 省市 县市 全市 本市 该市 各市 我市 全县 本县 各县 我县 区县 市县 全省 本省 各省 我省 乡镇 城镇 村镇 集镇 全镇 各镇 本镇
+    范区 验区 治区 治州 辖市 级市 属区 管区 服区 作区 发区 易区""")
+)
+_NOT_PLACE_CHARS = set("个各全本该我其每两多几哪等和与及在对为的了是有年月日度份内外级些告")
+
+ENGLISH_GLOSSARY = {
+    "information disclosure": ["信息公开", "依申请公开"],
+    "disclosure": ["公开"],
+    "open government": ["政务公开"],
+    "reconsideration": ["行政复议"],
+    "lawsuit": ["行政诉讼"],
+    "litigation": ["行政诉讼"],
+    "legal aid": ["法律援助"],
+    "mediation": ["调解"],
+    "petition": ["信访"],
+    "legal adviser": ["法律顾问"],
+    "legal advisor": ["法律顾问"],
+    "lawyer": ["律师"],
+    "enforcement": ["行政执法"],
+    "normative document": ["规范性文件"],
+    "decision": ["重大行政决策"],
+    "audit": ["审计"],
+    "hotline": ["热线", "12345"],
+    "call": ["来电"],
+    "proposal": ["建议提案"],
+    "suggestion": ["建议"],
+    "problem": ["问题", "不足"],
+    "shortcoming": ["不足"],
+    "weakness": ["不足"],
+    "plan": ["下一步", "安排"],
+    "training": ["培训"],
+    "study": ["学习"],
+    "civil code": ["民法典"],
+    "constitution": ["宪法"],
+    "business environment": ["营商环境"],
+    "approval": ["审批"],
+    "supervision": ["督查", "监督"],
+    "response rate": ["答复率"],
+    "completion rate": ["办结率"],
+    "satisfaction": ["满意率"],
+}
+
+
+@dataclass
+class QuestionInfo:
+    text: str
+    kinds: set[str] = field(default_factory=set)  # figure, date, list, yesno, problems, plans
+    keywords: list[str] = field(default_factory=list)  # most specific first
+    unit: str = ""  # the unit a figure question asks for ("件" in 多少件), "%" for rates
+    places: list[str] = field(default_factory=list)  # place-name cores ("潼南" for 潼南区)
+    years: list[int] = field(default_factory=list)
+    report_year: int | None = None  # the year in "YYYY年度", which names the report's year
+    doc_numbers: list[tuple[object, ...]] = field(default_factory=list)  # figure keys of 文号 in the question
+    english: bool = False
+
+    @property
+    def wants_figure(self) -> bool:
+        return "figure" in self.kinds or "date" in self.kinds
+
+
+def is_english(text: str) -> bool:
+    cjk = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+    latin = sum(1 for ch in text if ch.isascii() and ch.isalpha())
+    return latin > 3 * max(cjk, 1)
+
+
+def _english_info(text: str, info: QuestionInfo) -> None:
+    low = text.lower()
+    for term, words in ENGLISH_GLOSSARY.items():
+        if term in low:
+            info.keywords.extend(w for w in words if w not in info.keywords)
+    if re.search(r"how many|how much|number of|what (percentage|share|proportion|rate)|\brate\b|percent", low):
+        info.kinds.add("figure")
+        info.unit = "%" if re.search(r"rate|percent|share|proportion", low) else ""
+    if re.search(r"\bwhen\b|what date|which date", low):
+        info.kinds.add("date")
+    if re.search(r"which|what (measures|steps|actions)|list", low):
+        info.kinds.add("list")
+    if re.match(r"\s*(is|are|was|were|did|does|do|has|have)\b|whether", low):
+        info.kinds.add("yesno")
+    if re.search(r"problem|shortcoming|weakness|deficien", low):
+        info.kinds.add("problems")
+    info.years = [int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", text)]
+
+
+def _word_at(text: str) -> list[tuple[str, str]]:
+    """(word, part of speech) for every character of ``text`` (jieba)."""
+    import jieba.posseg
+
+    from rag.index.sparse import jieba_tokenizer
+
+    jieba_tokenizer()  # the shared, already-initialised tokenizer with the domain dictionary
+
+    jieba.setLogLevel(60)
+    out: list[tuple[str, str]] = []
+    for pair in jieba.posseg.lcut(text):
+        out.extend([(pair.word, pair.flag)] * len(pair.word))
+    return out
+
+
+def find_places(text: str) -> list[str]:
+    """Two-character cores of place names (潼南区 -> 潼南, 广州市 -> 广州), generic words excluded.
+
+    A candidate is two characters before 省/市/区/县/…; it is dropped when they are a generic word
+    (全区, 社区), or when jieba reads them as a verb or as the tail of another word (协调市政府, 部门向市).
+    """
+    out: list[str] = []
+    words = _word_at(text) if any(ch in _PLACE_SUFFIX for ch in text) else []
+    for i, ch in enumerate(text):
+        if ch not in _PLACE_SUFFIX or i < 2:
+            continue
+        core = text[i - 3 : i - 1] if text[i - 1 : i + 1] == "新区" and i >= 3 else text[i - 2 : i]
+        if any(c in _NOT_PLACE_CHARS or not "\u4e00" <= c <= "\u9fff" for c in core):
+            continue
+        if text[i + 1 : i + 2] in ("级", "委", "长", "场", "民", "政") and text[i + 1 : i + 3] != "政府":
+            continue  # 区级, 市委, 县长, 市场, 市民, 市政 (but 市政府 follows a place)
+        (first, _), (last, pos) = words[i - 2], words[i - 1]
+        tagged = pos.startswith(("ns", "nr")) or words[i][1].startswith(("ns", "nr"))
+        # Not a place: a generic word (全区, 社区), two words' edges (部门|向市), the tail of a longer word (组织协调|市)
+        generic = text[i - 1 : i + 1] in _NOT_PLACE and core == text[i - 2 : i]
+        straddles = first != last and len(first) > 1
+        tail = len(last) > 2 and text.find(last, max(0, i - len(last))) + len(last) == i
+        if not tagged and (generic or straddles or tail):
+            continue
+        if core not in out:
+            out.append(core)
+    return out
+
+
+def _keywords(text: str) -> list[str]:
+    import jieba  # declared dependency; imported here because its dictionary loads slowly
+
+    from rag.index.sparse import jieba_tokenizer
+
+    jieba_tokenizer()
+
+    jieba.setLogLevel(60)
+
+    found = [t for t in DOMAIN_TERMS if t in text]
+    # Keep only the longest of overlapping domain terms (信息公开 inside 政府信息公开).
+    found = [t for t in found if not any(t != o and t in o for o in found)]
+    rest = text
+    for term in found:
+        rest = rest.replace(term, " ")
+    words = [w for w in jieba.lcut(rest) if len(w) >= 2 and w not in STOPWORDS and re.search(r"[\u4e00-\u9fff]", w)]
+    words = [w for w in words if not re.fullmatch(r"(19|20)\d{2}年?度?", w)]
+    return found + [w for w in dict.fromkeys(words) if w not in found]
+
+
+def analyze_question(question: str) -> QuestionInfo:
+    text = question.strip()
+    info = QuestionInfo(text=text)
+    if is_english(text):
+        info.english = True
+        _english_info(text, info)
+        return info
+    if FIGURE_WORDS.search(text):
+        info.kinds.add("figure")
+    if DATE_WORDS.search(text):
+        info.kinds.add("date")
+    if LIST_WORDS.search(text) and "figure" not in info.kinds:
+        info.kinds.add("list")
+    if YESNO_WORDS.search(text):
+        info.kinds.add("yesno")
+    if PROBLEM_WORDS.search(text):
+        info.kinds.add("problems")
+    if PLAN_WORDS.search(text):
+        info.kinds.add("plans")
+    unit = re.search(r"(?:多少|几)\s*(" + "|".join(map(re.escape, UNITS)) + ")", text)
+    if unit:
+        info.unit = "元" if unit.group(1) in ("万元", "亿元") else unit.group(1)
+    elif re.search(r"率|比例|比率|占比|百分", text):
+        info.unit = "%"
+    info.doc_numbers = [f.key for f in find_figures(text) if f.kind == "docno"]
+    text_wo_docno = DOCNO.sub(" ", text)
+    info.years = [int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", text_wo_docno)]
+    report_year = re.search(r"(?<!\d)((?:19|20)\d{2})\s*年度", text_wo_docno)
+    info.report_year = int(report_year.group(1)) if report_year else None
+    info.places = find_places(text_wo_docno)
+    stripped = re.sub(r"(?<!\d)(?:19|20)\d{2}\s*年?度?", " ", text_wo_docno)
+    for place in info.places:
+        stripped = re.sub(place + f"[{_PLACE_SUFFIX}]?", " ", stripped)
+    info.keywords = _keywords(stripped)
+    return info

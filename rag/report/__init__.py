@@ -1,0 +1,1 @@
+"""Stage 2: report understanding. Headings, sections and their roles, problem/plan items, metadata, problem themes."""

@@ -1,0 +1,383 @@
+"""Report metadata: title, issuing body, region, level, year reported on, 文号, date.
+
+Both texts are used: the cleaned text for the title and body, the source text for what the cleaner
+may have dropped as page chrome (publication dates, "来源：" lines, signature dates).
+
+The title and 文号 lines at the top and the signature lines at the bottom belong to the metadata,
+not to any section: ``locate_header`` and ``locate_trailer`` give the structure parser the bounds
+of the report body.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from rag.core.types import CleanText, ParseWarning, ReportMeta, SourceDocument
+from rag.ingest.clean import MASK
+from rag.report.headings import CN_DIGITS, cn_to_int, match_heading, split_lines
+
+_TITLE_END = re.compile(r"(报告|总结|汇报)")
+_TITLE_WORDS = re.compile(r"法治|依法行政|法制|依法治")
+_CHROME = re.compile(r"小编|整理的|下面是|范文|供大家")
+_SENTENCE_PUNCT = re.compile(r"[。，,；;！？!?]")
+DOC_NUMBER = re.compile(
+    r"([\u4e00-\u9fff]{1,12})\s*[〔\[［【（(]\s*((?:19|20)\d{2})\s*[〕\]］】）)]\s*(第?\s*\d{1,4})\s*号"
+)
+_DOC_NUMBER_LABEL = re.compile(r"^\s*(发文字号|文号|发文号)\s*[:：]\s*")
+ORG_SUFFIX = (
+    "人民政府办公室|人民政府办公厅|人民政府|政府办公室|政府办公厅|政府|办公室|办公厅|委员会|街道办事处|办事处|"
+    "管理委员会|管委会|局|厅|委|办"
+)
+_ORG = re.compile(rf"^(.{{2,30}}?(?:{ORG_SUFFIX}))\s*(?=关于|(?:19|20)\d\d|[（(《]|$)")
+_SIGNATURE_ORG = re.compile(rf"^\s*(.{{2,30}}(?:{ORG_SUFFIX}))\s*$")
+_REGION = re.compile(
+    r"^((?:[^省市县区镇乡\s]{1,7}(?:省|自治区))?(?:[^省市县区镇乡\s]{1,7}(?:市|州|盟|地区))?"
+    r"(?:[^省市县区镇乡\s]{1,7}(?:区|县|旗|市))?(?:[^省市县区镇乡\s]{1,7}(?:镇|乡|街道))?)"
+)
+_DATE_CN = re.compile(r"((?:19|20)\d{2}|[〇零○一二三四五六七八九]{4})\s*年\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*月\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*日")
+_DATE_ISO = re.compile(r"(?<!\d)((?:19|20)\d{2})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
+_PUB_LABEL = re.compile(r"(发布|更新|发表|成文|印发)(时间|日期)\s*[:：]?\s*")
+_SOURCE_LABEL = re.compile(r"(?:来源|发布机构|发文机关|制发机构)\s*[:：]\s*([\u4e00-\u9fff]{2,30})")
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+_BODY_YEAR = re.compile(r"(?<![\d—\-–~至])((?:19|20)\d{2})\s*年(?![\d—\-–~])")
+
+
+def _is_title(text: str) -> bool:
+    t = text.strip().strip("*")
+    return (
+        4 <= len(t) <= 80
+        and bool(_TITLE_END.search(t))
+        and bool(_TITLE_WORDS.search(t))
+        and not _SENTENCE_PUNCT.search(t)
+        and match_heading(t) is None
+        and not _CHROME.search(t)
+    )
+
+
+def _title_prefix(text: str) -> int | None:
+    """Length of a title glued to the start of a paragraph (the cleaner joined the title line with
+    the first sentence: "…情况的报告2020年，在区委…"), or None."""
+    for m in _TITLE_END.finditer(text, 0, 80):
+        prefix = text[: m.end()]
+        rest = text[m.end() :].lstrip()
+        if (_is_title(prefix) and rest and re.match(r"[\u4e00-\u9fff\d]", rest) and not _CHROME.search(prefix)
+                and not rest.startswith("如下")):  # "现将…情况报告如下。" is a sentence
+            return m.end()
+    return None
+
+
+def _is_doc_number_line(text: str) -> bool:
+    t = _DOC_NUMBER_LABEL.sub("", text.strip())
+    m = DOC_NUMBER.search(t)
+    return m is not None and len(t) - len(m.group(0)) <= 4
+
+
+@dataclass(frozen=True)
+class Header:
+    title: str
+    title_span: tuple[int, int] | None
+    title_candidates: tuple[str, ...]
+    doc_number: str
+    body_start: int
+
+
+def locate_header(text: str) -> Header:
+    """Title and 文号 lines at the top of the cleaned text, and where the report body starts."""
+    titles: list[tuple[str, tuple[int, int]]] = []
+    doc_number = ""
+    body_start: int | None = None
+    lines = split_lines(text)
+    for line in lines[:25]:
+        if match_heading(line.text) is not None:
+            break
+        stripped = line.text.strip()
+        lead = line.start + line.text.index(stripped[0])
+        if _is_title(stripped):
+            titles.append((stripped.strip("*").strip(), (lead, lead + len(stripped))))
+            body_start = line.end
+            continue
+        if _is_doc_number_line(stripped):
+            doc_number = doc_number or DOC_NUMBER.search(stripped).group(0)  # type: ignore[union-attr]
+            body_start = line.end
+            continue
+        prefix = _title_prefix(stripped)
+        if prefix is not None:
+            titles.append((stripped[:prefix], (lead, lead + prefix)))
+            body_start = lead + prefix
+            break
+        if len(stripped) > 60 or "。" in stripped:
+            break  # the first real paragraph: nothing after it is header
+    start = body_start if body_start is not None else (lines[0].start if lines else 0)
+    while start < len(text) and text[start] in "\n \t\u3000":
+        start += 1
+    title, span = titles[-1] if titles else ("", None)
+    return Header(title, span, tuple(t for t, _ in titles), doc_number, start)
+
+
+_DATE_ONLY = re.compile(r"^\s*" + _DATE_CN.pattern + r"\s*$")
+
+
+def locate_trailer(text: str, body_start: int) -> int:
+    """Start of the trailing signature/chrome lines (short lines without sentence punctuation)."""
+    lines = [ln for ln in split_lines(text, body_start) if ln.text.strip()]
+    cut = len(text)
+    for line in reversed(lines[-8:]):
+        t = line.text.strip()
+        if line.start <= body_start or match_heading(t) is not None:
+            break
+        if _DATE_ONLY.match(t) or (len(t) <= 40 and not _SENTENCE_PUNCT.search(t)):
+            cut = line.start
+            continue
+        break
+    return cut
+
+
+def _date_iso(m: re.Match[str]) -> str:
+    y, mo, d = m.group(1), m.group(2), m.group(3)
+    year = int(y) if y.isdigit() else int("".join(str(CN_DIGITS.get(c, 0)) for c in y))
+    month = int(mo) if mo.isdigit() else (cn_to_int(mo) or 0)
+    day = int(d) if d.isdigit() else (cn_to_int(d) or 0)
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return ""
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def _signature(doc: SourceDocument, clean: CleanText, body_end: int) -> tuple[str, str]:
+    """(issuing body, ISO date) from the signature block at the end, '' where absent."""
+    org = ""
+    for line in split_lines(clean.text, body_end):
+        m = _SIGNATURE_ORG.match(line.text)
+        if m and not MASK.search(m.group(1)):
+            org = m.group(1).strip()
+    date = ""
+    tail_lines = [ln.strip() for ln in doc.text[-800:].splitlines() if ln.strip()][-6:]
+    for line in tail_lines:
+        m = _DATE_ONLY.match(line)
+        if m:
+            date = _date_iso(m)
+    return org, date
+
+
+def _publication_date(doc: SourceDocument) -> str:
+    """Publication date from page chrome near the top ("2021-01-11", "发布时间：…")."""
+    for line in doc.text[:3000].splitlines():
+        t = line.strip(" \t\u3000•·-|")
+        label = _PUB_LABEL.search(t)
+        if label:
+            m = _DATE_ISO.search(t, label.end()) or _DATE_CN.search(t, label.end())
+            if m:
+                return _date_iso(m)
+            continue
+        m = _DATE_ISO.match(t) or (_DATE_CN.match(t) if len(t) <= 30 else None)
+        if m:
+            return _date_iso(m)
+    return ""
+
+
+def _doc_number_from_source(doc: SourceDocument) -> str:
+    for line in doc.text[:4000].splitlines()[:40]:
+        t = line.strip()
+        if _is_doc_number_line(t):
+            return DOC_NUMBER.search(_DOC_NUMBER_LABEL.sub("", t)).group(0)  # type: ignore[union-attr]
+    return ""
+
+
+def _title_place(title: str) -> str:
+    """A place name opening the title and followed by the year ("北碚区2022年度…"), or ""."""
+    m = _REGION.match(title.strip())
+    if m and m.group(1) and re.match(r"\s*(关于|(?:19|20)\d\d)", title.strip()[m.end(1) :]):
+        return m.group(1)
+    return ""
+
+
+def _org_from_title(title: str) -> str:
+    m = _ORG.match(title.strip())
+    return m.group(1).strip() if m else ""
+
+
+# A report naming itself in its opening sentence: "2021年，区政府办公室紧紧围绕…", "现将区政府办公室
+# 2021年度法治政府建设情况汇报如下". Only organisation nouns with a place word count (not 区委, not
+# 法治政府, not a bare place), the name must be the sentence's subject or the object of 现将, and
+# "我区/我局/全局" name no organisation.
+_SELF_ORG_SUFFIX = re.compile(
+    "(?:人民政府办公室|人民政府办公厅|政府办公室|政府办公厅|办公室|办公厅|人民政府|政府|街道办事处|办事处|"
+    "管理委员会|管委会|委员会|局)+"
+)
+_OPENING_LEAD = re.compile(
+    r"\s*(?:(?:(?:19|20)\d{2}\s*年度?(?:以来)?|一年来|今年以来|过去一年)\s*[，,]?\s*)?"
+    r"(?:在[^。；;]{1,40}?下\s*[，,]\s*)?"
+)
+_REPORTING = re.compile(r"现[将就]\s*")
+_ORG_CLAUSE = re.compile(r"[\u4e00-\u9fffXxＸｘ×*＊]{3,24}")
+_PLACE_WORD = re.compile(r"[省市县区镇乡旗州盟]|街道")
+_NOT_SELF_ORG = re.compile(
+    r"^(?:我|本|全|各|该|其|有关|相关|上级|主要|根据|按照|依据|依照|遵照|对照|结合|围绕|贯彻|落实|关于|经|为|在|受|由|向|对|按)"
+)
+# "区法治政府建设领导小组办公室": 政府 followed by these is a modifier, not the end of the name
+_NAME_GOES_ON = re.compile(r"建设|工作|职能|信息|网站|门户|部门|机构|规章|法律|法制|法治|领导|职责|系统|服务|数据|督查|采购")
+
+
+def _org_at(paragraph: str, pos: int) -> str:
+    """The organisation name starting exactly at ``paragraph[pos]``, or ""."""
+    clause = _ORG_CLAUSE.match(paragraph, pos)
+    if clause is None or _NOT_SELF_ORG.match(clause.group(0)):
+        return ""
+    words = clause.group(0)
+    for suffix in _SELF_ORG_SUFFIX.finditer(words):
+        name = words[: suffix.end()]
+        if _NAME_GOES_ON.match(words, suffix.end()):
+            continue
+        if len(name) >= 3 and (_PLACE_WORD.search(words[: suffix.start()]) or suffix.group(0).startswith("街道")):
+            return name
+        return ""
+    return ""
+
+
+def _org_from_opening(text: str, body_start: int, body_end: int) -> str:
+    """The issuing body as the report's first paragraph names itself, or "" (see ``_SELF_ORG_SUFFIX``)."""
+    nl = text.find("\n", body_start, body_end)
+    paragraph = text[body_start : nl if nl >= 0 else body_end]
+    if match_heading(paragraph) is not None:
+        return ""
+    lead = _OPENING_LEAD.match(paragraph)
+    org = _org_at(paragraph, lead.end()) if lead else ""
+    if not org and (m := _REPORTING.search(paragraph)):
+        org = _org_at(paragraph, m.end())
+    return org
+
+
+def region_of(org: str) -> str:
+    """The administrative area at the start of an organisation name ("" when there is none)."""
+    m = _REGION.match(org)
+    return m.group(1) if m else ""
+
+
+def _level_of_org(org: str, region: str) -> str:
+    if not org:
+        return ""
+    government = re.search(r"(人民政府|政府|办事处|街道|镇|乡)(办公室|办公厅)?$", org)
+    if not government and re.search(r"(局|委员会|委|厅)$", org):
+        return "部门"
+    place = region or re.sub(rf"({ORG_SUFFIX})+$", "", org)
+    if re.search(r"(街道|镇|乡)$", place) or "街道" in org:
+        return "乡镇街道"
+    if re.search(r"(省|自治区)$", place):
+        return "省级"
+    if re.search(r"(区|县|旗)$", place) or re.search(r"(市|州|盟)[^市州盟]{1,7}市$", place):
+        return "区县级"
+    if re.search(r"(市|州|盟|地区)$", place):
+        return "市级"
+    return ""
+
+
+_SELF_REF = (
+    ("区县级", re.compile(r"我区|全区|我县|全县|区政府办公室|县政府办公室|我旗")),
+    ("市级", re.compile(r"我市|市政府办公厅|市政府办公室")),
+    ("乡镇街道", re.compile(r"我镇|全镇|我乡|全乡|我街道|本街道|街道办事处")),
+    ("省级", re.compile(r"我省|省政府办公厅")),
+)
+
+
+def _level_from_text(text: str) -> str:
+    counts = {level: len(p.findall(text)) for level, p in _SELF_REF}
+    best = max(counts, key=lambda k: counts[k])
+    return best if counts[best] else ""
+
+
+def _year_evidence(header: Header, text: str, body_start: int, doc_number: str, date: str,
+                   page_title: str) -> tuple[int | None, str, list[ParseWarning]]:
+    votes: Counter[int] = Counter()
+    notes: list[str] = []  # kept as ``year_evidence`` and quoted by the year_conflict warning
+    stated: set[int] = set()  # years the report states itself: title, section headings, opening
+
+    def vote(year: int, weight: float, why: str, *, states_year: bool = False) -> None:
+        votes[year] += weight
+        notes.append(f"{why}→{year}年")
+        if states_year:
+            stated.add(year)
+
+    if header.title and (m := _YEAR.search(header.title)):
+        vote(int(m.group(1)), 3, f"标题“{header.title}”", states_year=True)
+    heading_years: list[int] = []
+    for line in split_lines(text, body_start):
+        hm = match_heading(line.text)
+        if hm is None or hm.rank != 1:
+            continue
+        heading = line.text[hm.start : hm.end]
+        for m in _YEAR.finditer(heading):
+            y = int(m.group(1))
+            future = re.search(r"安排|计划|打算|思路|下一|工作要点", heading[m.end() :])
+            if future and not re.search(r"举措|成效|存在|不足|问题|责任", heading[: m.start()] + heading[m.end():]):
+                vote(y - 1, 1, f"下一年度安排标题“{heading}”")
+            elif not future:
+                vote(y, 2, f"章节标题“{heading}”", states_year=True)
+                heading_years.append(y)
+    opening = text[body_start : body_start + 12]
+    if m := re.match(r"\s*((?:19|20)\d{2})\s*年(度)?\s*[，,以来]", opening):
+        vote(int(m.group(1)), 2, f"正文开头“{m.group(0).strip()}”", states_year=True)
+    if m := re.search(r"[〔\[［【（(]\s*((?:19|20)\d{2})", doc_number):
+        vote(int(m.group(1)) - 1, 1, f"文号{doc_number}（次年印发）")
+    if date and int(date[5:7]) <= 6:
+        vote(int(date[:4]) - 1, 0.5, f"日期{date}（次年上半年）")
+    if not votes:
+        return None, "", []
+    year = max(votes, key=lambda y: (votes[y], -y))
+    warnings: list[ParseWarning] = []
+    if len(stated) > 1:
+        warnings.append(ParseWarning("year_conflict", "标题、章节标题与正文开头所写的报告年度不一致（year conflict）："
+                                     + "；".join(notes)))
+    body_years = Counter(int(m.group(1)) for m in _BODY_YEAR.finditer(re.sub(r"《[^》]{0,80}》", "", text[body_start:])))
+    if body_years:
+        (top, n), *rest = [*body_years.most_common(2), (0, 0)]
+        second = rest[0][1]
+        if top != year and n >= 3 and n >= 2 * second:
+            warnings.append(ParseWarning(
+                "year_conflict",
+                f"报告年度判定为{year}年，但正文中出现最多的年份是{top}年（{n}次）"
+                + (f"；网页标题为“{page_title}”" if page_title else "") + "（year conflict）",
+            ))
+    if page_title and (m := _YEAR.search(page_title)) and int(m.group(1)) not in (year, year + 1):
+        warnings.append(ParseWarning("year_conflict", f"网页标题“{page_title}”写的是{m.group(1)}年，"
+                                     f"而报告年度判定为{year}年（year conflict）"))
+    evidence = "；".join(notes)
+    if page_title and page_title != header.title:
+        evidence += f"；网页标题“{page_title}”未计入（网站的标题，不是报告的）"
+    return year, evidence, warnings
+
+
+def extract_meta(doc: SourceDocument, clean: CleanText) -> tuple[ReportMeta, list[ParseWarning]]:
+    text = clean.text
+    header = locate_header(text)
+    warnings: list[ParseWarning] = []
+    body_end = locate_trailer(text, header.body_start)
+    title = header.title
+    page_title = next((t for t in header.title_candidates if t != title), "") or doc.metadata.get("title", "")
+    if not title:
+        title = doc.metadata.get("title", "").strip()
+        warnings.append(ParseWarning("no_title", "文本开头未找到报告标题（no title）"
+                                     + (f"，改用网页标题“{title}”" if title else "")))
+    doc_number = header.doc_number or _doc_number_from_source(doc)
+    sig_org, sig_date = _signature(doc, clean, body_end)
+    date = sig_date or _publication_date(doc)
+    org_raw = _org_from_title(title) or sig_org or _org_from_opening(text, header.body_start, body_end)
+    if not org_raw:
+        m = _SOURCE_LABEL.search(doc.text[:3000])
+        if m and re.search(rf"({ORG_SUFFIX})$", m.group(1)):
+            org_raw = m.group(1)
+    masked = bool(MASK.search(org_raw))
+    issuing_body = "" if masked else org_raw
+    region = "" if masked else region_of(org_raw)
+    if not org_raw and (place := _title_place(title)):
+        masked = bool(MASK.search(place))
+        region = "" if masked else place
+        org_raw = place  # for the level only: "北碚区2022年度…报告" is a district's report
+    if masked:
+        warnings.append(ParseWarning("masked_names", f"发布机关名称在原文中被遮蔽（“{org_raw}”）（masked names）"))
+    level = _level_of_org(org_raw, region) or _level_from_text(text[header.body_start : body_end])
+    year, evidence, year_warnings = _year_evidence(header, text, header.body_start, doc_number, date, page_title)
+    warnings.extend(year_warnings)
+    meta = ReportMeta(title=title, issuing_body=issuing_body, region=region, level=level, year=year,
+                      year_evidence=evidence, doc_number=doc_number, date=date)
+    return meta, warnings

@@ -1,0 +1,372 @@
+"""Hybrid retrieval: dense (FAISS) + sparse (BM25) fused by weighted reciprocal rank fusion.
+
+Report awareness: ``analyze_query`` recognises which report(s) a question is about (place name or
+its short form, issuing body, the year reported on, 文号) and which part of a report it asks for
+(problems, plans, responsibility, measures). ``Retriever.search`` restricts to or boosts the named
+reports (``settings.report_filter``), boosts chunks of the asked-about section role and removes
+chunks that mostly repeat a better-ranked one.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from rag.core.config import RetrievalSettings
+from rag.core.errors import BadQueryError
+from rag.core.types import Chunk, Hit, ReportInfo
+
+log = logging.getLogger(__name__)
+
+MAX_QUERY_CHARS = 500  # longer questions are cut: embedders truncate anyway, BM25 drowns in noise
+REPORT_BOOST = 1.0  # report_filter="boost": named reports' fused scores are multiplied by 1 + this
+YEAR_ONLY_BOOST = 0.2  # a year alone does not name a report; it only nudges reports of that year
+DUPLICATE_OVERLAP = 0.5  # a chunk overlapping a better hit by more than this share of itself is dropped
+
+_BRACKETS = str.maketrans({"[": "〔", "［": "〔", "【": "〔", "(": "〔", "（": "〔",
+                           "]": "〕", "］": "〕", "】": "〕", ")": "〕", "）": "〕"})
+_DOC_NUMBER = re.compile(r"([\u4e00-\u9fa5]{1,12})\s*[〔\[［【（(]\s*((?:19|20)\d{2})\s*[〕\]］】）)]\s*(\d{1,4})\s*号")
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年(度)?")
+# 州 ends a place only when no 市/区/县 follows (广州市, 杭州市 are cities, 阿坝州 is a prefecture).
+_PLACE = re.compile(r"[\u4e00-\u9fa5A-Za-z]{1,8}?(?:自治区|自治州|特别行政区|省|市|区|县|州(?![市区县])|旗|盟|镇|乡|街道)")
+_ISSUER_WORDS = re.compile(r"(?:人民)?政府办公[厅室]|人民政府")
+_ORG_TAIL = re.compile(r"人民政府|政府|办公厅|办公室|党委|委员会|司法局|关于|\d")
+_GENERIC_PLACES = {"全市", "全区", "全县", "本市", "本区", "我市", "我区", "该区", "该市", "市区", "城区", "街道"}
+_CONTENT_YEAR = re.compile(r"(?:以来|以前|之前|以后|底|初|同期|上半年|下半年)")
+# "2019年度全省政务公开第三方评估": a yearly ranking or assessment carries its own year, not the report's
+_ASSESSMENT_AFTER_NIANDU = re.compile(r"(?:全省|全国|全市)?[^，,。？?]{0,8}(?:考核|评估|评比|排名|评议)")
+_PLAN_WORDS = re.compile(r"工作安排|主要安排|安排|计划|打算|思路|下一步|下步|明年|下一年|来年|今后|改进措施|整改措施")
+
+# Section intent: (role, pattern). Checked in order; a question may ask for several parts.
+_ROLE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("problems", re.compile(r"不足|短板|差距|薄弱|欠缺|(?:哪些|什么|存在的?|主要)问题|问题(?:有哪些|是什么)"
+                            r"|(?i:\b(?:problems?|shortcomings?|weakness(?:es)?|deficienc(?:y|ies)|gaps?)\b)")),
+    ("plans", re.compile(r"下一步|下步|计划|安排|打算|明年|下一年|来年|今后|思路|改进措施|整改措施"
+                         r"|(?i:\b(?:plans?|planned|next year|arrangements?)\b)")),
+    ("responsibility", re.compile(r"第一责任人|主要负责人|一把手|述法|(?i:\b(?:first responsib\w*|principal leaders?)\b)")),
+    ("measures", re.compile(r"举措|成效|做法|(?<!改进)(?<!整改)措施|采取了|开展了哪些|工作情况|怎么开展|如何开展"
+                            r"|(?i:\b(?:measures|achievements)\b)")),
+]
+
+
+@dataclass(frozen=True)
+class QueryIntent:
+    """What a question says about *which* report and *which part* of it it is about."""
+
+    query: str  # the (possibly truncated) question
+    report_ids: tuple[str, ...] = ()  # reports the question names; () = none named
+    roles: tuple[str, ...] = ()  # asked-about section roles, e.g. ("problems",)
+    years: tuple[int, ...] = ()  # the year(s) reported on, as the question says it
+    plan_year: int | None = None  # a year that the question's plans are *for* ("2021年工作安排")
+    doc_number: str = ""
+    matched: tuple[str, ...] = ()  # the query substrings that named the report (place, 文号, year)
+    reasons: tuple[str, ...] = ()  # human-readable, for --explain / debugging
+    year_only: bool = False  # only a year was recognised: boost, never restrict
+
+    @property
+    def topic(self) -> str:
+        """The question without the words that only name the report (they say nothing inside it)."""
+        text = self.query
+        for part in sorted(self.matched, key=len, reverse=True):
+            text = text.replace(part, " ")
+        text = _ISSUER_WORDS.sub(" ", text)
+        text = re.sub(r"(?:的)?(?:法治政府建设)?(?:年度|情况|工作)*(?:的)?报告(?:中|里|说|提到|列出)?", " ", text)
+        text = re.sub(r"\s+", " ", text).strip(" ，,、：:")
+        return text if len(re.findall(r"[\u4e00-\u9fa5A-Za-z0-9]", text)) >= 2 else self.query
+
+
+def normalize_doc_number(text: str) -> str:
+    return re.sub(r"\s+", "", text).translate(_BRACKETS)
+
+
+@lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=8192)  # ReportInfo is frozen; this runs for every report on every query
+def _names_for(info: ReportInfo) -> tuple[frozenset[str], frozenset[str]]:
+    """(specific names, parent names) of the place a report is about: 潼南区/潼南, 重庆市."""
+    specific: set[str] = set()
+    parents: set[str] = set()
+    title_head = re.split(r"(?:19|20)\d{2}|关于|法治政府", info.title or "")[0]
+    for source in (info.region, info.issuing_body, title_head):
+        head = _ORG_TAIL.split(source or "")[0].strip()
+        places = [p for p in _PLACE.findall(head) if p not in _GENERIC_PLACES]
+        if not places:
+            continue
+        *upper, last = places
+        parents.update(upper)
+        specific.add(last)
+        stem = re.sub(r"(?:自治区|自治州|特别行政区|省|市|区|县|州|旗|盟|镇|乡|街道)$", "", last)
+        if len(stem) >= 2 and stem[0] not in "市区县省":  # 市中区 -> "市中" would match 市中心
+            specific.add(stem)
+    return frozenset(specific), frozenset(parents - specific)
+
+
+@functools.lru_cache(maxsize=4096)
+def _pinyin(name: str) -> str:
+    """Toneless pinyin of a place name ("广州" -> "guangzhou"), for questions asked in English."""
+    try:
+        from pypinyin import lazy_pinyin
+    except ImportError:  # pragma: no cover - declared dependency
+        return ""
+    return "".join(lazy_pinyin(name)).lower()
+
+
+def _latin_hits(names: frozenset[str], words: tuple[str, ...]) -> list[str]:
+    """Names whose pinyin equals a word of the question, or two adjacent words ("Tong Nan").
+
+    Whole words only: joining all letters made "Shanghai and" match 海安 (hai + an).
+    """
+    candidates = set(words) | {a + b for a, b in itertools.pairwise(words)}
+    return [n for n in names if len(n) >= 2 and len(p := _pinyin(n)) >= 5 and p in candidates]
+
+
+def _year_mentions(query: str) -> tuple[list[int], list[int], int | None, list[str]]:
+    """(strong report years, weak years, plan year, matched strings) of the years in a question.
+
+    Strong: "2020年度" or "2020年…报告". Plan: a year followed closely by 安排/计划/打算… (the plans
+    for that year stand in the report on the year before). Weak: any other year.
+    """
+    strong: list[int] = []
+    weak: list[int] = []
+    plan_year: int | None = None
+    matched: list[str] = []
+    for m in _YEAR.finditer(query):
+        year, after = int(m.group(1)), query[m.end() : m.end() + 12]
+        if _CONTENT_YEAR.match(after) or (m.group(2) and _ASSESSMENT_AFTER_NIANDU.match(after)):
+            continue  # "2018年以来", "2019年度全省政务公开评估": a year in the content, not the report's
+        if m.group(2) or re.match(r"[^，,。？?]{0,10}报告", after):
+            strong.append(year)
+            matched.append(m.group(0))
+        elif _PLAN_WORDS.match(after.lstrip("的")) or re.match(r"[^，,。？?]{0,8}(?:工作安排|主要安排|工作计划|工作思路)", after):
+            plan_year = plan_year or year
+        else:
+            weak.append(year)
+            matched.append(m.group(0))
+    if not (strong or weak or plan_year) and re.search(r"[A-Za-z]{3}", query):
+        # English questions ("…in 2020?"): a bare year is the year reported on.
+        for m in re.finditer(r"(?<!\d)((?:19|20)\d{2})(?!\d)", query):
+            strong.append(int(m.group(1)))
+            matched.append(m.group(1))
+    return strong, weak, plan_year, matched
+
+
+def analyze_query(query: str, reports: list[ReportInfo]) -> QueryIntent:
+    """Recognise the report(s) and the section a question is about. Never raises on odd input."""
+    text = query.strip()
+    roles = tuple(role for role, pattern in _ROLE_PATTERNS if pattern.search(text))
+    reasons: list[str] = []
+    matched: list[str] = []
+
+    # 1. 文号: an exact number names one report; its prefix (台政办字) names an issuer.
+    doc_number = ""
+    scores: dict[str, int] = {}
+    for m in _DOC_NUMBER.finditer(text):
+        doc_number = normalize_doc_number(m.group(0))
+    text_wo_docs = _DOC_NUMBER.sub(" ", text)
+    flat_docs = normalize_doc_number(text)
+    for info in reports:
+        own = normalize_doc_number(info.doc_number or "")
+        if own and own in flat_docs:
+            scores[info.report_id] = 10
+            matched.append(info.doc_number)
+            continue
+        prefix = own.split("〔")[0]
+        if len(prefix) >= 2 and prefix in flat_docs:
+            scores[info.report_id] = 3
+            matched.append(prefix)
+    if any(s == 10 for s in scores.values()):
+        ids = tuple(r for r, s in scores.items() if s == 10)
+        return QueryIntent(text, ids, roles, doc_number=doc_number, matched=tuple(matched),
+                           reasons=(f"文号 {doc_number}",))
+
+    # 2. Place names (specific beats parent) and the full title.
+    flat = re.sub(r"\s+", "", text_wo_docs)
+    latin = tuple(re.findall(r"[a-z]+", text_wo_docs.lower()))  # "Guangzhou", "Tong Nan" -> pinyin match
+    for info in reports:
+        specific, parents = _names_for(info)
+        hit_specific = [n for n in specific if n in flat]
+        hit_parent = [n for n in parents if n in flat]
+        if latin and not hit_specific:
+            hit_specific = _latin_hits(specific, latin)
+            hit_parent = hit_parent or _latin_hits(parents, latin)
+        score = scores.get(info.report_id, 0)
+        if info.title and len(info.title) >= 8 and re.sub(r"\s+", "", info.title) in flat:
+            score = max(score, 4)
+            matched.append(info.title.strip())
+        if hit_specific:
+            score = max(score, 3)
+            matched.extend(hit_specific)
+        elif hit_parent:
+            score = max(score, 1)
+            matched.extend(hit_parent)
+        if score:
+            scores[info.report_id] = score
+    best = max(scores.values(), default=0)
+    named = [r for r, s in scores.items() if s == best] if best else []
+    if named:
+        reasons.append("place/issuer: " + "、".join(sorted(set(matched))))
+
+    # 3. Years: the year reported on narrows the named reports; alone it only nudges.
+    strong, weak, plan_year, year_strings = _year_mentions(text_wo_docs)
+    matched.extend(year_strings)
+    if strong and any(y > max(strong) for y in weak) and "plans" not in roles:
+        roles = (*roles, "plans")  # "2020年度报告中，2021年重点抓好…": the year after is planned work
+        reasons.append("a year after the reported one → plans")
+    wanted = strong or weak
+    if not wanted and plan_year is not None:
+        wanted = [plan_year - 1]
+        reasons.append(f"plans for {plan_year} → report on {plan_year - 1}")
+    elif weak and not strong and "plans" in roles:
+        # "广州市2021年有什么安排": plans for 2021 are in the 2020 report, unless there is none.
+        wanted = [y - 1 for y in weak] + weak
+        reasons.append(f"plans for {weak[0]} → report on {weak[0] - 1} preferred")
+    by_id = {info.report_id: info for info in reports}
+    year_only = False
+    if wanted:
+        pool = named or ([] if best else list(by_id))
+        for year in wanted:  # first wanted year that some candidate report has wins
+            same_year = [r for r in pool if by_id[r].year == year]
+            if same_year:
+                named = same_year
+                year_only = not best
+                reasons.append(f"year {year}")
+                break
+    return QueryIntent(
+        query=text,
+        report_ids=tuple(named),
+        roles=roles,
+        years=tuple(wanted),
+        plan_year=plan_year,
+        doc_number=doc_number,
+        matched=tuple(dict.fromkeys(m for m in matched if m)),
+        reasons=tuple(reasons),
+        year_only=year_only,
+    )
+
+
+def prepare_query(query: Any) -> str:
+    """Validate and tidy a question: empty → BadQueryError; overlong → cut (logged)."""
+    if not isinstance(query, str):
+        raise BadQueryError("问题必须是文字（the question must be text）。请输入要在报告中查找的内容。")
+    text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", query).strip()
+    if not text:
+        raise BadQueryError(
+            "问题为空（empty question）。请输入要在报告中查找的内容，例如：2020年收到多少件行政复议申请？"
+        )
+    if not re.search(r"[\u4e00-\u9fa5A-Za-z0-9]", text):
+        raise BadQueryError(
+            "问题中没有可检索的文字或数字（no words or figures to search for）。请用中文写出要查找的内容。"
+        )
+    if len(text) > MAX_QUERY_CHARS:
+        log.warning("Question is %d characters long; searching with its first %d.", len(text), MAX_QUERY_CHARS)
+        cut = text[:MAX_QUERY_CHARS]
+        # prefer to cut at a sentence end when one is near the limit
+        end = max(cut.rfind(p) for p in "。？！?!；;\n")
+        text = cut[: end + 1] if end > MAX_QUERY_CHARS // 2 else cut
+    return text
+
+
+def rows_for_reports(store: Any, report_ids: set[str]) -> list[int]:
+    """Index rows of the given reports' chunks."""
+    return [int(r) for r in store.rows_for_reports(sorted(report_ids))]
+
+
+def _overlap(a: Chunk, b: Chunk) -> float:
+    if a.report_id != b.report_id:
+        return 0.0
+    inter = min(a.span[1], b.span[1]) - max(a.span[0], b.span[0])
+    return max(0, inter) / max(1, a.span[1] - a.span[0])
+
+
+class Retriever:
+    """Hybrid search over an IndexStore; cheap to build (the service builds one per query)."""
+
+    def __init__(self, store: Any, embedder: Any, settings: RetrievalSettings) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.settings = settings
+
+    def search(self, query: str, k: int | None = None, report_ids: list[str] | None = None) -> list[Hit]:
+        text = prepare_query(query)
+        k = max(1, int(k or self.settings.k))
+        reports = self.store.reports()
+        intent = analyze_query(text, reports)
+        restrict: set[str] | None = None
+        boost: set[str] = set()
+        if report_ids:
+            restrict = {self.store.resolve(ref).report_id for ref in report_ids}
+        elif intent.report_ids and self.settings.report_filter != "off":
+            if self.settings.report_filter == "restrict" and not intent.year_only:
+                restrict = set(intent.report_ids)
+            else:
+                boost = set(intent.report_ids)
+        log.debug("query intent: %s", intent)
+        named = bool(restrict and not report_ids) or bool(boost and not intent.year_only)
+        search_text = intent.topic if named else text  # place words say nothing inside the named reports
+        fused = self._fuse(search_text, restrict, boost)
+        return self._rank(fused, intent, boost, k, {info.report_id: info for info in reports})
+
+    def _candidates(self, text: str, rows: list[int] | None,
+                    extra_rows: list[int] | None = None) -> list[tuple[list[tuple[int, float]], float]]:
+        """(ranked rows, weight) per retriever; ``extra_rows`` adds a restricted search's candidates
+        to the global list (same score scale), so boosted reports compete even when the global list
+        missed them."""
+        n = self.settings.candidates
+        out = []
+        searches = []
+        if self.settings.dense_weight > 0:
+            qvec = self.embedder.embed_query(text)
+            searches.append((lambda allowed: self.store.search_dense(qvec, n, allowed_rows=allowed),
+                             self.settings.dense_weight))
+        if self.settings.sparse_weight > 0:
+            searches.append((lambda allowed: self.store.search_sparse(text, n, allowed_rows=allowed),
+                             self.settings.sparse_weight))
+        for run, weight in searches:
+            ranked = run(rows)
+            if extra_rows:
+                best = dict(ranked)
+                for row, score in run(extra_rows):
+                    best[row] = max(score, best.get(row, score))
+                ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))
+            out.append((ranked, weight))
+        return out
+
+    def _fuse(self, text: str, restrict: set[str] | None, boost: set[str]) -> dict[int, float]:
+        """Weighted reciprocal rank fusion: score(row) = sum of weight / (rrf_k + rank)."""
+        rows = rows_for_reports(self.store, restrict) if restrict is not None else None
+        if rows is not None and not rows:
+            return {}
+        extra = rows_for_reports(self.store, boost) if boost else None
+        fused: dict[int, float] = {}
+        for ranked, weight in self._candidates(text, rows, extra):
+            for rank, (row, _score) in enumerate(ranked, 1):
+                fused[row] = fused.get(row, 0.0) + weight / (self.settings.rrf_k + rank)
+        return fused
+
+    def _rank(self, fused: dict[int, float], intent: QueryIntent, boost: set[str], k: int,
+              infos: dict[str, ReportInfo]) -> list[Hit]:
+        scored: list[tuple[float, int, Chunk, ReportInfo]] = []
+        chunks = self.store.chunks_by_rows(list(fused))
+        for row, score in fused.items():
+            chunk = chunks.get(row)
+            if chunk is None:  # the index changed under us; skip what is gone
+                continue
+            info = infos.get(chunk.report_id) or self.store.report_for_row(row)
+            if intent.roles and chunk.role in intent.roles:
+                score *= 1.0 + self.settings.role_boost
+            if chunk.report_id in boost:
+                score *= 1.0 + (YEAR_ONLY_BOOST if intent.year_only else REPORT_BOOST)
+            scored.append((score, row, chunk, info))
+        scored.sort(key=lambda item: (-item[0], item[1]))
+        kept: list[tuple[float, Chunk, ReportInfo]] = []
+        for score, _row, chunk, info in scored:
+            if any(_overlap(chunk, other) > DUPLICATE_OVERLAP for _s, other, _i in kept):
+                continue
+            kept.append((score, chunk, info))
+            if len(kept) == k:
+                break
+        return [Hit(rank=i, score=s, chunk=c, report=r) for i, (s, c, r) in enumerate(kept, 1)]

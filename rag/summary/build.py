@@ -1,0 +1,216 @@
+"""The extractive one-page summary builder (domain-notes §5).
+
+The extractive builder is deterministic and offline: it reads the parsed structure and quotes the
+text verbatim, so every figure it shows exists in the report. ``build_summary(report, generator)``
+hands the map/reduce LLM pass to ``rag.summary.llm`` when a generator is given; whatever the LLM
+produces is verified there and replaced by the extractive version when it cannot be checked.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rag.core.types import Item, Report, Section, Span
+from rag.report.themes import classify_problem, link_plans, reason_given, specificity
+from rag.summary.flags import quality_flags
+from rag.summary.llm import refine_with_llm
+from rag.summary.model import (
+    ELEMENTS,
+    FOLDED_RESPONSIBILITY_RE,
+    MEASURE_SENTENCES_PER_GROUP,
+    MISSING_NOTE,
+    OTHER_HEADING_RE,
+    RESPONSIBILITY_ACTS,
+    SUMMARY_SCHEMA_VERSION,
+    BasicInfo,
+    ElementStatus,
+    MeasureGroup,
+    PlanEntry,
+    ProblemEntry,
+    Summary,
+    SummaryItem,
+    body_span,
+    cite,
+    clip_quote,
+    element_heading,
+    heading_path,
+    real_figures,
+    salience,
+    sentences,
+    short_heading,
+)
+from rag.summary.render import fit_to_page
+
+
+def basic_info(report: Report) -> BasicInfo:
+    meta = report.meta
+    on_time = None
+    m = re.match(r"(\d{4})-(\d{2})(?:-(\d{2}))?", meta.date or "")
+    copied = any(w.code == "template_or_fanwen" for w in report.warnings)  # the date is a re-post's
+    if m and meta.year and not copied:
+        year, month = int(m.group(1)), int(m.group(2))
+        on_time = (year == meta.year + 1 and month <= 3) or year == meta.year
+    return BasicInfo(meta.title, meta.issuing_body, meta.level, meta.region, meta.year, meta.doc_number,
+                     meta.date, report.source.name, on_time)
+
+
+def five_elements(report: Report) -> list[ElementStatus]:
+    out = []
+    for key, label in ELEMENTS:
+        secs = report.sections_with_role(key)
+        if key == "other":
+            secs = [s for s in secs if OTHER_HEADING_RE.search(s.heading)]
+        if secs:
+            start, end = _heading_span(report, secs[0])
+            out.append(ElementStatus(key, label, "present", element_heading(secs), [cite(report, start, end)]))
+            continue
+        folded = _folded_evidence(report, key)
+        if folded:
+            start, end, _ = folded[0]
+            out.append(ElementStatus(key, label, "folded", heading_path(report, start) or "（无标题段落）",
+                                     [cite(report, s, e) for s, e, _ in folded[:2]]))
+        else:
+            out.append(ElementStatus(key, label, "missing"))
+    return out
+
+
+def _heading_span(report: Report, section: Section) -> Span:
+    """The heading's span; for the second part of a split merged section, the merged heading's."""
+    start, end = section.heading_span
+    if end > start or not section.split_from:
+        return start, end
+    at = report.text.rfind(section.split_from, 0, section.span[0] + 1)
+    return (at, at + len(section.split_from)) if at >= 0 else (start, end)
+
+
+def _folded_evidence(report: Report, key: str) -> list[tuple[int, int, str]]:
+    """Sentences outside a dedicated section that carry a required part."""
+    scope = [s for s in report.sections if s.role not in ("plans",)]
+    found = []
+    for section in scope:
+        for start, end, text in sentences(report.text[section.span[0] : section.span[1]], section.span[0]):
+            if key == "responsibility" and FOLDED_RESPONSIBILITY_RE.search(text):
+                found.append((start, end, text))
+            elif key == "problems" and report.problems and not found:
+                item = report.problems[0]
+                found.append((item.span[0], item.span[1], item.text))
+            elif key == "other" and "其他需要报告" in text:
+                found.append((start, end, text))
+    return found
+
+
+def measure_groups(report: Report) -> list[MeasureGroup]:
+    groups = []
+    for top in report.sections_with_role("measures"):
+        subs = [c for c in top.children if c.level == 2] or [top]
+        for sub in subs:
+            start, end = body_span(sub)
+            ranked = []
+            for s, _e, text in sentences(report.text[start:end], start):
+                if real_figures(text):
+                    quote = clip_quote(text)
+                    qs = report.text.find(quote, s)
+                    ranked.append((salience(quote), qs, qs + len(quote), quote))
+            ranked.sort(key=lambda r: (-r[0], r[1]))
+            items = [
+                SummaryItem(q, [cite(report, s, e, q)], "extractive", real_figures(q), round(sc, 3))
+                for sc, s, e, q in sorted(ranked[:MEASURE_SENTENCES_PER_GROUP], key=lambda r: r[1])
+            ]
+            hs, he = sub.heading_span
+            groups.append(MeasureGroup(short_heading(sub.heading), items, cite(report, hs, he)))
+    return groups
+
+
+def responsibility_items(report: Report, elements: list[ElementStatus]) -> tuple[list[SummaryItem], str]:
+    status = next(e for e in elements if e.key == "responsibility")
+    if status.status == "missing":
+        return [], "报告未单列'第一责任人'部分，正文也未见相关表述"
+    if status.status == "folded":
+        items = [SummaryItem(clip_quote(c.quote, 120), [c], "extractive", real_figures(c.quote), 1.0)
+                 for c in status.citations]
+        return items, f"报告未单列'第一责任人'部分，仅在“{status.heading}”中提及"
+    ranked = []
+    for section in report.sections_with_role("responsibility"):
+        start, end = body_span(section)
+        for s, _e, text in sentences(report.text[start:end], start):
+            acts = sum(act in text for act in RESPONSIBILITY_ACTS)
+            if acts:
+                quote = clip_quote(text, 100)
+                qs = report.text.find(quote, s)
+                ranked.append((acts + salience(quote), qs, qs + len(quote), quote))
+    ranked.sort(key=lambda r: (-r[0], r[1]))
+    items = [SummaryItem(q, [cite(report, s, e, q)], "extractive", real_figures(q), round(sc, 3))
+             for sc, s, e, q in sorted(ranked[:3], key=lambda r: r[1])]
+    return items, "" if items else "第一责任人部分未写明具体履职行为（专题会议、述法、学法、批示、督办）"
+
+
+def item_statement(item: Item, limit: int = 70) -> str:
+    """Short form of an item from verbatim pieces: run-in title + first sentence, clipped with "…"."""
+    parts = [p.strip() for p in re.split(r"(?<=[。；;])", item.text.strip()) if p.strip()]
+    first = re.sub(r"^[（(][一二三四五六七八九十\d]+[）)]|^[一二三四五六七八九十]+是", "", parts[0] if parts else "")
+    title = re.sub(r"^[（(][一二三四五六七八九十\d]+[）)]", "", item.heading).strip().rstrip("。")
+    if title and first.rstrip("。").endswith(title) and len(parts) > 1:
+        first = parts[1]
+    text = f"{title}：{first}" if title and title not in first else first
+    text = text.rstrip("；;，,、：:")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def problem_items(report: Report) -> tuple[list[Item], str]:
+    """The parser's problem items; a problems section without items is split into sentences."""
+    if report.problems:
+        return list(report.problems), ""
+    secs = report.sections_with_role("problems")
+    if not secs:
+        return [], MISSING_NOTE["problems"]
+    items = []
+    for section in secs:
+        start, end = body_span(section)
+        for s, e, text in sentences(report.text[start:end], start):
+            items.append(Item(text, "", (s, e), report.clean.source_span(s, e)))
+    note = "" if items else "'存在的不足'部分没有内容"
+    return items, note
+
+
+def problems_and_plans(report: Report) -> tuple[list[ProblemEntry], str, list[PlanEntry], str]:
+    items, p_note = problem_items(report)
+    plans = list(report.plans)
+    links, _ = link_plans([i.text for i in items], [p.text for p in plans])
+    problems = []
+    for item, link in zip(items, links, strict=True):
+        theme = classify_problem(item.text)
+        short = item_statement(item)
+        entry = SummaryItem(short, [cite(report, item.span[0], item.span[1], item.text)], "extractive",
+                            real_figures(item.text), 1.0)
+        problems.append(ProblemEntry(entry, theme.code, theme.label, specificity(item.text),
+                                     reason_given(item.text), [link] if link is not None else []))
+    plan_entries = []
+    for j, plan in enumerate(plans):
+        answers = [i for i, link in enumerate(links) if link == j]
+        entry = SummaryItem(item_statement(plan, 40), [cite(report, plan.span[0], plan.span[1], plan.text)],
+                            "extractive", real_figures(plan.text), 1.0)
+        plan_entries.append(PlanEntry(entry, answers))
+    plan_note = "" if plans else MISSING_NOTE["plans"]
+    return problems, p_note, plan_entries, plan_note
+
+
+# ----------------------------------------------------------------------------- builder
+def build_summary(report: Report, generator: Any = None) -> Summary:
+    """The one-page summary: extractive always; the LLM pass refines it when a generator is given."""
+
+    elements = five_elements(report)
+    resp, resp_note = responsibility_items(report, elements)
+    problems, p_note, plans, plan_note = problems_and_plans(report)
+    summary = Summary(
+        SUMMARY_SCHEMA_VERSION, report.report_id, basic_info(report), elements, measure_groups(report),
+        resp, resp_note, problems, p_note, plans, plan_note, [],
+        builders={"basic": "extractive", "elements": "extractive", "measures": "extractive",
+                  "responsibility": "extractive", "problems": "extractive", "plans": "extractive",
+                  "flags": "extractive"},
+    )
+    summary.flags = quality_flags(report, summary)
+    if generator is not None:
+
+        summary = refine_with_llm(report, summary, generator)
+    return fit_to_page(summary)

@@ -1,0 +1,238 @@
+"""LLM pass over the whole report (map per top-level section, reduce to one page), verified.
+
+Map: one constrained-JSON call per top-level section (long sections in several windows), asking for
+points, each with a verbatim quote and its figures. A point survives only when its quote is verbatim
+in that section and every figure in it (and in its ``figures`` list) is found in that section.
+Surviving points replace the extractive items of their part; a part with no surviving point keeps
+the extractive version. Reduce: when the measures do not fit the page, the model picks which points
+to keep (by index, so nothing new can enter); otherwise salience trimming does it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from rag.core.templates import render
+from rag.core.types import Report, Section
+from rag.lang.figures import find_figures, is_supported
+from rag.summary.model import MeasureGroup, Summary, SummaryItem, cite, real_figures, salience, sentences, short_heading
+from rag.summary.render import fits_page
+
+MAP_MAX_TOKENS = 600
+PROMPT_OVERHEAD = 400  # tokens of system prompt, instructions and chat template around the text
+MAX_POINTS = 6
+MIN_PREAMBLE_CHARS = 80  # an opening paragraph this long may carry results; a title line does not
+TASKS = {
+    "measures": "概括本部分的主要举措和成效，优先保留带数字的成效。",
+    "responsibility": "列出主要负责人履行第一责任人职责的具体行为（专题会议、述法、会前学法、批示、督办等）。",
+    "problems": "逐条列出本部分写到的每一个问题，不要遗漏，也不要合并。",
+    "plans": "逐条列出下一年度的每一项工作安排。",
+    "other": "概括本部分内容。",
+}
+ROLE_NAMES = {"measures": "主要举措和成效", "responsibility": "第一责任人履职", "problems": "存在的不足",
+              "plans": "下一年度安排", "other": "其他"}
+
+
+def map_schema(max_points: int = MAX_POINTS) -> dict[str, Any]:
+    point = {
+        "type": "object",
+        "properties": {
+            "text": {"type": "string", "maxLength": 120},
+            "quote": {"type": "string", "maxLength": 240},
+            "figures": {"type": "array", "items": {"type": "string"}, "maxItems": 8},
+        },
+        "required": ["text", "quote", "figures"],
+    }
+    return {"type": "object", "properties": {"points": {"type": "array", "items": point, "maxItems": max_points}},
+            "required": ["points"]}
+
+
+REDUCE_SCHEMA = {"type": "object", "properties": {"keep": {"type": "array", "items": {"type": "integer"}}},
+                 "required": ["keep"]}
+
+
+@dataclass
+class Point:
+    text: str
+    quote: str
+    span: tuple[int, int]  # cleaned-text span of the quote
+    figures: list[str]
+
+
+def _windows(report: Report, section: Section, budget_tokens: int, count_tokens: Any) -> list[tuple[int, int]]:
+    """Split a section into runs of whole sentences that each fit ``budget_tokens``."""
+    start, end = section.span
+    out: list[tuple[int, int]] = []
+    w_start = w_end = start
+    for s, e, _ in sentences(report.text[start:end], start):
+        if w_end > w_start and count_tokens(report.text[w_start:e]) > budget_tokens:
+            out.append((w_start, w_end))
+            w_start = s
+        w_end = e
+    if w_end > w_start:
+        out.append((w_start, w_end))
+    return out or [(start, end)]
+
+
+def _find_quote(text: str, quote: str) -> tuple[int, int] | None:
+    """Where ``quote`` stands verbatim in ``text`` (whitespace and line breaks ignored)."""
+    quote = quote.strip().strip("“”\"「」")
+    if len(quote) < 4:
+        return None
+    at = text.find(quote)
+    if at >= 0:
+        return at, at + len(quote)
+    squeezed = "".join(ch for ch in quote if not ch.isspace())
+    kept = [i for i, ch in enumerate(text) if not ch.isspace()]
+    compact = "".join(text[i] for i in kept)
+    at = compact.find(squeezed)
+    if at < 0:
+        return None
+    return kept[at], kept[at + len(squeezed) - 1] + 1
+
+
+def verify_points(raw: str, report: Report, window: tuple[int, int], scope: Section) -> tuple[list[Point], list[str]]:
+    """Parse one map answer and keep the points whose quote and figures check out against ``scope``."""
+    notes: list[str] = []
+    try:
+        data = json.loads(raw)
+        points = data["points"] if isinstance(data, dict) else []
+    except (json.JSONDecodeError, KeyError, TypeError):
+        return [], [f"模型对“{short_heading(scope.heading)}”的输出不是有效 JSON，已改用抽取式摘要"]
+    section_text = report.text[scope.span[0] : scope.span[1]]
+    evidence = find_figures(section_text)
+    kept: list[Point] = []
+    for p in points if isinstance(points, list) else []:
+        if not isinstance(p, dict):
+            continue
+        text, quote = str(p.get("text", "")).strip(), str(p.get("quote", "")).strip()
+        figures = [str(f) for f in p.get("figures", []) if str(f).strip()] if isinstance(p.get("figures"), list) else []
+        where = _find_quote(section_text, quote)
+        claimed = find_figures(text) + [f for x in figures for f in find_figures(x)]
+        bad = [f.text for f in claimed if not is_supported(f, evidence)]
+        bad += [x for x in figures if not find_figures(x) and x not in section_text]
+        if not text or where is None or bad:
+            why = "引文不在原文中" if where is None else f"数字{'、'.join(bad)}不在该部分原文中" if bad else "空要点"
+            notes.append(f"已删除未通过核验的要点：“{text[:40]}”（{why}）")
+            continue
+        start = scope.span[0] + where[0]
+        kept.append(Point(text, report.text[start : scope.span[0] + where[1]], (start, scope.span[0] + where[1]),
+                          real_figures(text)))
+    return kept, notes
+
+
+def map_section(report: Report, section: Section, generator: Any) -> tuple[list[Point], list[str]]:
+    budget = max(200, generator.context_size - MAP_MAX_TOKENS - PROMPT_OVERHEAD)
+    points: list[Point] = []
+    notes: list[str] = []
+    for w_start, w_end in _windows(report, section, budget, generator.count_tokens):
+        messages = [
+            {"role": "system", "content": render("summary_map_system")},
+            {"role": "user", "content": render(
+                "summary_map_user", title=report.meta.title or report.source.name, heading=short_heading(section.heading, 60),
+                role=ROLE_NAMES.get(section.role, section.role), task=TASKS.get(section.role, TASKS["other"]),
+                text=report.text[w_start:w_end], max_points=MAX_POINTS)},
+        ]
+        try:
+            raw = generator.complete(messages, max_tokens=MAP_MAX_TOKENS, temperature=0.0, json_schema=map_schema(MAX_POINTS))
+        except Exception as exc:  # a failing model must not cost the user the extractive summary
+            notes.append(f"模型处理“{short_heading(section.heading)}”失败（{exc}），已改用抽取式摘要")
+            continue
+        kept, why = verify_points(raw, report, (w_start, w_end), section)
+        points.extend(kept)
+        notes.extend(why)
+    return points, notes
+
+
+def _item(report: Report, p: Point) -> SummaryItem:
+    return SummaryItem(p.text, [cite(report, p.span[0], p.span[1], p.quote)], "llm", p.figures,
+                       round(salience(p.quote) + 0.5, 3))
+
+
+def refine_with_llm(report: Report, summary: Summary, generator: Any) -> Summary:
+    """Replace extractive parts by verified LLM points, section by section; record who built what."""
+    llm_groups: dict[str, list[MeasureGroup]] = {}
+    resp_points: list[Point] = []
+    for section in report.sections:
+        body = report.text[section.heading_span[1] : section.span[1]].strip()
+        if len(body) < (MIN_PREAMBLE_CHARS if section.role == "preamble" else 1):
+            continue
+        points, notes = map_section(report, section, generator)
+        summary.notes.extend(notes)
+        if section.role == "measures" and points:
+            hs, he = section.heading_span
+            group = MeasureGroup(short_heading(section.heading), [_item(report, p) for p in points], cite(report, hs, he), "llm")
+            llm_groups[section.heading] = [group]
+        elif section.role == "responsibility":
+            resp_points.extend(points)
+        elif section.role in ("problems", "plans"):
+            _attach(report, summary, points, section.role)
+    if llm_groups:
+        by_top = {top.heading: top for top in report.sections_with_role("measures")}
+        merged: list[MeasureGroup] = []
+        for heading, top in by_top.items():
+            if heading in llm_groups:
+                merged.extend(llm_groups[heading])
+            else:
+                merged.extend(g for g in summary.measures if top.span[0] <= g.citation.span[0] < top.span[1])
+        summary.measures = _reduce(merged, generator, summary)
+    if resp_points and summary.element("responsibility").status == "present":
+        summary.responsibility = [_item(report, p) for p in resp_points[:3]]
+    summary.builders.update(_builders(summary, bool(resp_points)))
+    return summary
+
+
+def _attach(report: Report, summary: Summary, points: list[Point], role: str) -> None:
+    """Use a verified point as the short statement of the problem/plan item its quote lies in."""
+    entries = [(p.item) for p in summary.problems] if role == "problems" else [p.item for p in summary.plans]
+    for item in entries:
+        span = item.citations[0].span
+        match = next((p for p in points if span[0] <= p.span[0] and p.span[1] <= span[1]), None)
+        if match is not None:
+            item.text, item.builder, item.figures = match.text, "llm", match.figures
+
+
+def _reduce(groups: list[MeasureGroup], generator: Any, summary: Summary) -> list[MeasureGroup]:
+    """Ask the model which LLM points to keep when there are more than a page holds."""
+
+
+    summary.measures = groups
+    if fits_page(summary):
+        return groups
+    flat = [(gi, ii, item) for gi, g in enumerate(groups) if g.builder == "llm" for ii, item in enumerate(g.items)]
+    if len(flat) <= 3:
+        return groups
+    listing = "\n".join(f"{n}. {item.text}" for n, (_, _, item) in enumerate(flat))
+    keep_n = max(3, len(flat) // 2)
+    messages = [{"role": "system", "content": render("summary_map_system")},
+                {"role": "user", "content": render("summary_reduce_user", keep=keep_n, points=listing)}]
+    try:
+        keep = json.loads(generator.complete(messages, max_tokens=120, temperature=0.0, json_schema=REDUCE_SCHEMA))["keep"]
+        chosen = {int(k) for k in keep if isinstance(k, int) and 0 <= k < len(flat)}
+    except Exception:
+        summary.notes.append("模型未能完成要点筛选，按显著性裁剪")
+        return groups
+    if not chosen:
+        return groups
+    drop = {(gi, ii) for n, (gi, ii, _) in enumerate(flat) if n not in chosen}
+    for gi, g in enumerate(groups):
+        g.items = [item for ii, item in enumerate(g.items) if (gi, ii) not in drop]
+    summary.notes.append(f"模型从{len(flat)}条举措要点中选留{len(chosen)}条")
+    return groups
+
+
+def _builders(summary: Summary, responsibility_llm: bool) -> dict[str, str]:
+    def mix(items: list[SummaryItem]) -> str:
+        kinds = {i.builder for i in items}
+        return "mixed" if len(kinds) > 1 else (kinds.pop() if kinds else "extractive")
+
+    return {
+        "measures": mix([i for g in summary.measures for i in g.items]),
+        "responsibility": "llm" if responsibility_llm and summary.responsibility and
+        all(i.builder == "llm" for i in summary.responsibility) else "extractive",
+        "problems": mix([p.item for p in summary.problems]),
+        "plans": mix([p.item for p in summary.plans]),
+    }
+
