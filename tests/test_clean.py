@@ -470,3 +470,28 @@ def test_brand_learned_from_an_advert_line() -> None:
     text = "某某文库\n关于2020年度法治政府建设情况的报告\n某某文库整理，获得完整版资料咨询唯一指定QQ123456789\n正文，依法行政。\n某某文库"
     clean = clean_text(_doc(text))
     assert clean.text == "关于2020年度法治政府建设情况的报告\n正文，依法行政。"
+
+
+# ----------------------------------------------------------------------------- page lines kept as metadata (issue 11)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["来源：某区人民政府办公室 发布时间：2024-03-28", "发布日期：2018-04-03 16:13", "信息来源：某县司法局", "2021-01-11"],
+)
+def test_publication_and_source_lines_leave_the_text_as_page_info(line: str) -> None:
+    from rag.ingest.clean import PAGE_INFO
+
+    doc = _doc(f"某区2023年法治政府建设情况报告\n{line}\n2023年，我区依法全面履行政府职能，推进严格规范公正文明执法。\n")
+    clean = clean_text(doc)
+    assert line not in clean.text
+    removed = [doc.text[slice(*r.source_span)] for r in clean.removals if r.reason == PAGE_INFO]
+    assert removed == [line]
+
+
+def test_traditional_text_is_cleaned_by_the_simplified_rules_and_stays_traditional() -> None:
+    pytest.importorskip("opencc")
+    doc = _doc("下面是小編為大家整理的2021年度法治政府建設情況報告，供大家參考。\n2021年，我區依法全面履行政府職能，推進嚴格規範公正文明執法。\n")
+    clean = clean_text(doc)
+    assert clean.text == "2021年，我區依法全面履行政府職能，推進嚴格規範公正文明執法。"
+    assert all(doc.text[o] == ch for o, ch in zip(clean.offsets, clean.text, strict=True))

@@ -88,8 +88,11 @@ def test_registry_parses_and_every_entry_is_complete() -> None:
         assert entry.filename.endswith(".gguf"), entry.name
         assert entry.n_ctx >= 512 and entry.memory_gb > 0 and entry.license and entry.notes
         if entry.source == "hub":
-            assert re.fullmatch(r"[0-9a-f]{40}", entry.revision), f"{entry.name}: pin a commit, not a branch"
-            assert entry.url == f"https://huggingface.co/{entry.repo_id}/resolve/{entry.revision}/{entry.filename}"
+            if entry.revision:
+                assert re.fullmatch(r"[0-9a-f]{40}", entry.revision), f"{entry.name}: pin a commit, not a branch"
+            else:  # an unpinned branch is only acceptable when the content itself is pinned
+                assert entry.sha256 and entry.size_bytes, f"{entry.name}: no revision, so sha256 and size are required"
+            assert entry.url == f"https://huggingface.co/{entry.repo_id}/resolve/{entry.revision or 'main'}/{entry.filename}"
             assert entry.checksum_source.startswith("https://huggingface.co/"), entry.name
         assert entry.sha256 == "" or re.fullmatch(r"[0-9a-f]{64}", entry.sha256)
         if entry.size_bytes:

@@ -111,8 +111,8 @@ def test_publication_date_from_chrome_line(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("title", "body_name", "region", "level"),
     [
-        ("重庆市潼南区人民政府办公室 关于2020年度法治政府建设情况的报告", "重庆市潼南区人民政府办公室", "重庆市潼南区", "区县级"),
-        ("广州市人民政府办公厅2020年法治政府建设年度报告", "广州市人民政府办公厅", "广州市", "市级"),
+        ("重庆市潼南区人民政府办公室 关于2020年度法治政府建设情况的报告", "重庆市潼南区人民政府办公室", "重庆市潼南区", "部门"),
+        ("广州市人民政府办公厅2020年法治政府建设年度报告", "广州市人民政府办公厅", "广州市", "部门"),
         ("淮安市人民政府关于2017年度法治政府建设情况的报告", "淮安市人民政府", "淮安市", "市级"),
         ("武汉市市场监管局2022年法治政府建设年度报告", "武汉市市场监管局", "武汉市", "部门"),
         ("湖北省人民政府关于2020年法治政府建设情况的报告", "湖北省人民政府", "湖北省", "省级"),
@@ -140,8 +140,8 @@ def test_never_guesses_issuer_from_place_names(tmp_path: Path) -> None:
     ("opening", "issuer", "level"),
     [
         ("2021年，区政府办公室紧紧围绕区委、区政府重点工作部署，现将区政府办公室2021年度法治政府建设情况汇报如下。",
-         "区政府办公室", "区县级"),
-        ("为全面总结工作，现将市政府办公厅2020年度法治政府建设情况报告如下。", "市政府办公厅", "市级"),
+         "区政府办公室", "部门"),
+        ("为全面总结工作，现将市政府办公厅2020年度法治政府建设情况报告如下。", "市政府办公厅", "部门"),
         ("2021年，在县委、县政府的坚强领导下，县司法局坚持依法行政，推进法治建设。", "县司法局", "部门"),
         ("今年以来，某某街道办事处深入推进依法行政，法治建设取得成效。", "某某街道办事处", "乡镇街道"),
         ("2021年，区法治政府建设领导小组办公室紧紧围绕中心工作，推进法治建设。", "区法治政府建设领导小组办公室", None),
@@ -223,3 +223,47 @@ def test_region_of() -> None:
     assert region_of("重庆市潼南区人民政府办公室") == "重庆市潼南区"
     assert region_of("广州市人民政府办公厅") == "广州市"
     assert region_of("新疆维吾尔自治区人民政府") == "新疆维吾尔自治区"
+
+
+# ----------------------------------------------------------------------------- page lines (issue 11)
+
+
+def test_publication_and_source_lines_are_kept_as_metadata_with_spans(tmp_path: Path) -> None:
+    from rag.report.parse import load_report
+
+    text = ("当前位置：首页 > 政务公开\n某区2023年法治政府建设情况报告\n来源：某区人民政府办公室　发布时间：2024-03-28 09:18\n"
+            + body() + "\n一、工作情况\n" + body() + "\n")
+    path = tmp_path / "r.txt"
+    path.write_text(text, encoding="utf-8")
+    r = load_report(path, 1_000_000)
+    assert "来源" not in r.text and "发布时间" not in r.text  # still out of the body
+    assert r.meta.source == "某区人民政府办公室" and r.meta.pub_date == "2024-03-28"
+    assert r.meta.source_span and text[slice(*r.meta.source_span)] == "某区人民政府办公室"
+    assert r.meta.pub_date_span and text[slice(*r.meta.pub_date_span)] == "2024-03-28"
+    from rag.report.parse import report_from_dict, report_to_dict
+
+    assert report_from_dict(report_to_dict(r)) == r  # the index stores parsed reports this way
+
+
+@pytest.mark.parametrize(
+    ("line", "iso"),
+    [("发布日期：2018年04月03日", "2018-04-03"), ("更新时间：2021/03/29 11:30:01", "2021-03-29"),
+     ("时间：2018-05-03", "2018-05-03"), ("2021-01-11", "2021-01-11")],
+)
+def test_publication_line_forms(tmp_path: Path, line: str, iso: str) -> None:
+    from rag.report.parse import load_report
+
+    text = f"某市2020年法治政府建设年度报告\n{line}\n" + body() + "\n一、工作情况\n" + body() + "\n"
+    path = tmp_path / "r.txt"
+    path.write_text(text, encoding="utf-8")
+    r = load_report(path, 1_000_000)
+    assert r.meta.pub_date == iso and r.meta.source == ""
+
+
+def test_official_date_cell_is_not_the_publication_date(tmp_path: Path) -> None:
+    from rag.report.parse import load_report
+
+    text = "某市2020年法治政府建设年度报告\n成文日期：2021-01-22\n" + body() + "\n一、工作情况\n" + body() + "\n"
+    path = tmp_path / "r.txt"
+    path.write_text(text, encoding="utf-8")
+    assert load_report(path, 1_000_000).meta.pub_date == ""

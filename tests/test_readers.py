@@ -554,3 +554,34 @@ def test_docx_report_inside_a_one_cell_table_and_a_content_control(tmp_path: Pat
         "我办坚持依法行政，成效明显。",
         "二、存在问题",
     ]
+
+
+# ----------------------------------------------------------------------------- heading hints (issue 11)
+
+
+def test_docx_heading_styles_are_marked_without_changing_the_text(tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("关于2021年度法治政府建设情况的报告", style="Title")
+    document.add_paragraph("主要举措和成效", style="Heading 1")
+    document.add_paragraph("全年办理行政复议案件120件，完成规范性文件审查35件。")
+    document.add_paragraph("存在的不足", style="Heading 1")
+    document.add_paragraph("执法队伍建设有待加强。")
+    document.save(str(tmp_path / "h.docx"))
+    doc = read_file(tmp_path / "h.docx", MB)
+    assert doc.metadata["heading_lines"].split("\n") == ["主要举措和成效", "存在的不足"]
+    assert doc.text.split("\n")[1] == "主要举措和成效"  # the text itself is unchanged
+
+
+def test_html_headings_and_all_bold_blocks_are_marked(tmp_path: Path) -> None:
+    body = "全年办理行政复议案件120件，完成规范性文件审查35件，依法全面履行政府职能，推进严格规范公正文明执法。"
+    page = ("<html><head><meta charset='utf-8'><title>某县2021年法治政府建设情况报告</title></head><body><article>"
+            "<h1>某县2021年法治政府建设情况报告</h1>"
+            f"<h2>主要举措和成效</h2><p>{body}</p><p><strong>存在的不足</strong></p><p>执法队伍建设<b>有待</b>加强。{body}</p>"
+            "</article></body></html>")
+    path = _write(tmp_path / "h.html", page.encode("utf-8"))
+    doc = read_file(path, MB)
+    marked = doc.metadata["heading_lines"].split("\n")
+    assert "主要举措和成效" in marked and "存在的不足" in marked
+    assert not any("执法队伍" in line for line in marked)  # partly bold is not a heading

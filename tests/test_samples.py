@@ -181,7 +181,7 @@ def test_001_problems_and_plans(reports: dict[str, Report]) -> None:
 def test_002_metadata(reports: dict[str, Report]) -> None:
     m = reports["002"].meta
     assert m.title == "重庆市潼南区人民政府办公室 关于2020年度法治政府建设情况的报告"
-    assert (m.issuing_body, m.region, m.level) == ("重庆市潼南区人民政府办公室", "重庆市潼南区", "区县级")
+    assert (m.issuing_body, m.region, m.level) == ("重庆市潼南区人民政府办公室", "重庆市潼南区", "部门")
     assert (m.year, m.doc_number, m.date) == (2020, "潼南府办〔2021〕10号", "2021-02-05")
     assert "潼南委发〔2017〕2号" not in m.doc_number  # cited in the body, not this report's number
 
@@ -228,7 +228,7 @@ def test_003_metadata_and_sections(reports: dict[str, Report]) -> None:
     r = reports["003"]
     m = r.meta
     assert m.title == "广州市人民政府办公厅2020年法治政府建设年度报告"
-    assert (m.issuing_body, m.region, m.level) == ("广州市人民政府办公厅", "广州市", "市级")
+    assert (m.issuing_body, m.region, m.level) == ("广州市人民政府办公厅", "广州市", "部门")
     assert (m.year, m.doc_number, m.date) == (2020, "", "2021-01-11")  # date from the removed chrome line
     assert _top(r) == [
         ("preamble", ""),
@@ -262,7 +262,7 @@ def test_004_metadata_and_sections(reports: dict[str, Report]) -> None:
     m = r.meta
     assert m.title == "关于2021年度法治政府建设情况的报告"
     # the opening names the body ("2021年，区政府办公室紧紧围绕…"); no place is named, so no region
-    assert (m.issuing_body, m.region, m.level) == ("区政府办公室", "", "区县级")
+    assert (m.issuing_body, m.region, m.level) == ("区政府办公室", "", "部门")  # a government office reporting on its own work
     assert (m.year, m.doc_number, m.date) == (2021, "台政办字〔2022〕1号", "")
     assert _top(r) == [("preamble", ""), ("measures", "一、工作情况"), ("problems", "二、存在问题"), ("plans", "三、改进措施")]
     assert not r.sections_with_role("responsibility")

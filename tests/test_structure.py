@@ -12,7 +12,8 @@ from rag.core.errors import NotAReportError, ReaderError
 from rag.core.types import CleanText, Report, SourceDocument
 from rag.report.headings import cn_to_int, find_runins, match_heading
 from rag.report.parse import load_report
-from rag.report.roles import assign_roles, heading_role
+from rag.report.role_scoring import assign_roles
+from rag.report.roles import heading_role
 from rag.report.structure import body_bounds, parse_report
 
 FILLER = "认真贯彻落实上级关于法治政府建设的各项决策部署，依法全面履行政府职能，持续推进严格规范公正文明执法。"
@@ -335,3 +336,165 @@ def test_structure_warnings_are_chinese_without_offsets(tmp_path: Path) -> None:
     for message in by_code.values():
         assert re.search(r"[\u4e00-\u9fff]{4}", message)
         assert not re.search(r"offset|span|\(\d+, \d+\)|masked figures \(e\.g", message)
+
+
+# ----------------------------------------------------------------------------------------------
+# roles from body evidence, confidences and part status (issue 11)
+
+from rag.report.parts import part_status, part_statuses  # noqa: E402
+from rag.report.role_scoring import CONFIDENT, body_cues, score_roles  # noqa: E402
+
+_DEFICITS = ["执法人员素质参差不齐，业务能力有待提高。", "行政复议工作还不够规范，办案力量薄弱。",
+             "普法宣传方式欠缺创新，针对性不强。"]
+_INTENTS = ["我们将进一步加强执法队伍建设，持续开展业务培训。", "要加快推进数字政府建设，力争实现全程网办。",
+            "继续深化“放管服”改革，不断优化营商环境。"]
+
+
+def _report(heads: list[str], bodies: list[str]) -> str:
+    out = ["2021年某县法治政府建设情况报告", "2021年，我县" + para()]
+    for head, body in zip(heads, bodies, strict=True):
+        out += [head, body]
+    return "\n".join(out) + "\n"
+
+
+def test_body_cues_separate_deficits_intents_and_results() -> None:
+    problems, plans = body_cues("".join(_DEFICITS)), body_cues("".join(_INTENTS))
+    measures = body_cues("全年办理行政复议案件120件，完成规范性文件审查35件。举办培训班6期，培训1200人次。")
+    assert problems.deficit == 1.0 and plans.deficit == 0.0 and measures.deficit == 0.0
+    assert plans.future >= 0.66 and problems.future == 0.0
+    assert measures.past == 1.0 and plans.past == 0.0
+
+
+def test_headings_outside_the_lexicon_get_roles_from_their_bodies(tmp_path: Path) -> None:
+    heads = ["一、坚持依法行政，夯实工作基础", "二、值得关注的几个方面", "三、抓好几项重点"]
+    assert heading_role(heads[1]) is None and heading_role(heads[2]) is None
+    r = parse_text(tmp_path, _report(heads, [para() + "全年办理案件120件。", "".join(_DEFICITS), "".join(_INTENTS)]))
+    roles = {s.heading: (s.role, s.role_confidence) for s in r.sections}
+    assert roles[heads[1]][0] == "problems" and roles[heads[1]][1] >= CONFIDENT
+    assert roles[heads[2]][0] == "plans" and roles[heads[2]][1] >= CONFIDENT
+    assert part_status(r, "problems") == "present" and part_status(r, "plans") == "present"
+    assert r.problems and r.problems[0].text.startswith("执法人员素质参差不齐，业务能力有待提高")
+
+
+def test_lexicon_headings_are_most_confident() -> None:
+    guesses = score_roles(["一、主要举措和成效", "二、存在的问题", "三、下一步工作打算"],
+                          ["全年办理案件120件。", "".join(_DEFICITS), "".join(_INTENTS)])
+    assert [g.role for g in guesses] == ["measures", "problems", "plans"]
+    assert all(g.confidence >= 0.9 for g in guesses)
+
+
+def test_one_deficit_sentence_in_a_measures_section_is_not_a_problems_part(tmp_path: Path) -> None:
+    heads = ["一、主要工作", "二、加强执法监督", "三、强化组织保障"]
+    bodies = [para(), para() + "但也要看到，我县执法队伍建设仍有不足，执法人员素质有待提高。", para()]
+    r = parse_text(tmp_path, _report(heads, bodies))
+    assert not r.sections_with_role("problems")
+    assert part_status(r, "problems") == "folded"  # found only inline
+    assert {"no_problems_section", "problems_inline_only"} <= {w.code for w in r.warnings}
+    # a section after the measures that merely sounds forward-looking is at most a guess
+    plans = r.sections_with_role("plans")
+    assert all(s.role_confidence < CONFIDENT for s in plans)
+    assert part_status(r, "plans") == "undetermined"
+    assert any(w.code == "plans_undetermined" and "未能确定" in w.message for w in r.warnings)
+
+
+def test_report_without_headings_says_parts_are_undetermined(tmp_path: Path) -> None:
+    text = "2021年法治政府建设情况报告\n" + "\n".join("2021年，我县" + para() for _ in range(4)) + "\n"
+    r = parse_text(tmp_path, text)
+    assert part_statuses(r) == {"measures": "undetermined", "responsibility": "undetermined",
+                                "problems": "undetermined", "plans": "undetermined"}
+    messages = " ".join(w.message for w in r.warnings)
+    assert "未能确定" in messages and "未见" not in messages
+
+
+def test_problems_heading_that_also_holds_plans_is_split_by_its_body(tmp_path: Path) -> None:
+    heads = ["一、主要举措和成效", "二、不足之处和努力方向"]
+    body = "".join(_DEFICITS) + "\n下一步，" + "".join(_INTENTS)
+    r = parse_text(tmp_path, _report(heads, [para() + "全年办理案件120件。", body]))
+    assert [s.role for s in r.sections][-2:] == ["problems", "plans"]
+    assert r.sections[-1].split_from == heads[1]
+    assert any(w.code == "merged_section_split" for w in r.warnings)
+
+
+def test_unnumbered_top_level_headings_by_line_shape(tmp_path: Path) -> None:
+    text = ("2021年某县法治政府建设情况报告\n2021年，我县" + para() + "\n主要举措和成效\n（一）依法全面履行政府职能\n"
+            + para() + "全年办理案件120件。\n（二）推进严格规范公正文明执法\n" + para() + "\n存在的不足和原因\n"
+            + "".join(_DEFICITS) + "\n下一年度工作安排\n" + "".join(_INTENTS) + "\n")
+    r = parse_text(tmp_path, text)
+    top = [(s.heading, s.role) for s in r.sections if s.role != "preamble"]
+    assert top == [("主要举措和成效", "measures"), ("存在的不足和原因", "problems"), ("下一年度工作安排", "plans")]
+    assert [c.heading for c in r.sections[1].children][:2] == ["（一）依法全面履行政府职能", "（二）推进严格规范公正文明执法"]
+    assert r.sections[1].number == ""
+
+
+def test_short_lines_are_not_headings_when_the_report_has_top_numbering(tmp_path: Path) -> None:
+    text = ("2021年某县法治政府建设情况报告\n一、主要举措和成效\n" + para() + "\n依法行政示范创建\n" + para()
+            + "\n二、存在的问题\n" + "".join(_DEFICITS) + "\n")
+    r = parse_text(tmp_path, text)
+    assert [s.heading for s in r.sections] == ["一、主要举措和成效", "二、存在的问题"]
+
+
+def test_two_reports_on_one_page_parse_the_first_and_say_so(tmp_path: Path) -> None:
+    one = ("甲县人民政府关于2020年度法治政府建设情况的报告\n一、主要举措和成效\n" + para() + "\n二、存在的不足\n"
+           + "".join(_DEFICITS) + "\n三、下一步工作安排\n" + "".join(_INTENTS) + "\n")
+    two = one.replace("甲县", "乙县").replace("2020", "2019")
+    r = parse_text(tmp_path, one + two.replace(FILLER, "依法全面履行政府职能。"))
+    assert r.meta.issuing_body == "甲县人民政府" and r.meta.year == 2020
+    assert [s.role for s in r.sections] == ["measures", "problems", "plans"]
+    assert "乙县" not in r.text[r.sections[0].span[0] : r.sections[-1].span[1]]
+    assert any(w.code == "multiple_reports" and "只解析了第一份" in w.message for w in r.warnings)
+
+
+def test_embedder_is_optional_evidence(tmp_path: Path) -> None:
+    from rag.index.embed import HashEmbedder
+
+    heads = ["一、坚持依法行政，夯实工作基础", "二、值得关注的几个方面", "三、抓好几项重点"]
+    bodies = [para() + "全年办理案件120件。", "".join(_DEFICITS), "".join(_INTENTS)]
+    path = tmp_path / "r.txt"
+    path.write_text(_report(heads, bodies), encoding="utf-8")
+    from rag.ingest.clean import clean_text
+    from rag.ingest.readers import read_file
+
+    doc = read_file(path, 1_000_000)
+    with_embedder = parse_report(doc, clean_text(doc), "r", embedder=HashEmbedder())
+    without = parse_report(doc, clean_text(doc), "r")
+    assert [s.role for s in with_embedder.sections] == [s.role for s in without.sections]
+
+
+def test_traditional_report_is_parsed_on_a_shadow_and_shows_the_original(tmp_path: Path) -> None:
+    opencc = pytest.importorskip("opencc")
+    to_traditional = opencc.OpenCC("s2t").convert
+    heads = ["一、主要舉措和成效", "二、存在的不足", "三、下一步工作安排"]
+    text = to_traditional(_report(["一、主要举措和成效", "二、存在的不足", "三、下一步工作安排"],
+                                  [para() + "全年办理案件120件。", "".join(_DEFICITS), "".join(_INTENTS)]))
+    r = parse_text(tmp_path, text)
+    assert [s.heading for s in r.sections if s.heading] == heads  # the original characters
+    assert [s.role for s in r.sections if s.heading] == ["measures", "problems", "plans"]
+    assert r.meta.title == "2021年某縣法治政府建設情況報告" and r.meta.year == 2021
+    assert r.problems and r.problems[0].text == r.text[slice(*r.problems[0].span)]
+    assert "執法人員" in r.problems[0].text
+    assert any(w.code == "traditional_characters" for w in r.warnings)
+
+
+@pytest.mark.slow
+def test_real_embedder_as_role_evidence(tmp_path: Path) -> None:
+    from rag.index.embed import USEEmbedder
+
+    heads = ["一、坚持依法行政，夯实工作基础", "二、值得关注的几个方面", "三、抓好几项重点"]
+    path = tmp_path / "r.txt"
+    path.write_text(_report(heads, [para() + "全年办理案件120件。", "".join(_DEFICITS), "".join(_INTENTS)]),
+                    encoding="utf-8")
+    from rag.ingest.clean import clean_text
+    from rag.ingest.readers import read_file
+
+    doc = read_file(path, 1_000_000)
+    r = parse_report(doc, clean_text(doc), "r", embedder=USEEmbedder())
+    assert [s.role for s in r.sections if s.heading] == ["measures", "problems", "plans"]
+
+
+def test_bold_line_inside_a_numbered_html_report_is_not_a_top_heading(tmp_path: Path) -> None:
+    page = ("<html><head><meta charset='utf-8'></head><body><article><h1>2021年某县法治政府建设情况报告</h1>"
+            f"<p><strong>一、主要举措和成效</strong></p><p>{para()}</p><p><strong>典型经验做法</strong></p><p>{para()}</p>"
+            f"<p><strong>二、存在的问题</strong></p><p>{''.join(_DEFICITS)}</p>"
+            f"<p><strong>三、下一步工作安排</strong></p><p>{''.join(_INTENTS)}</p></article></body></html>")
+    r = parse_text(tmp_path, page, "r.html")
+    assert [s.heading for s in r.sections if s.heading] == ["一、主要举措和成效", "二、存在的问题", "三、下一步工作安排"]

@@ -161,8 +161,8 @@ def test_every_parse_warning_code_has_a_chinese_label() -> None:
 
     root = Path(__file__).resolve().parent.parent / "rag"
     codes = set()
-    for name in ("structure.py", "metadata.py"):
-        codes |= set(re.findall(r'ParseWarning\(\s*"([a-z_]+)"', (root / name).read_text(encoding="utf-8")))
+    for path in sorted(root.rglob("*.py")):  # every stage that can warn about a parse
+        codes |= set(re.findall(r'ParseWarning\(\s*"([a-z_]+)"', path.read_text(encoding="utf-8")))
     assert {"masked_figures", "year_conflict", "template_or_fanwen", "merged_section_split"} <= codes
     for code in codes:
         label = render.warning_label(code)

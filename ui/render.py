@@ -40,6 +40,8 @@ WARNING_LABELS: dict[str, str] = {
     "problems_inline_only": "问题仅在正文中提及",
     "merged_section_split": "问题与安排合并成节（已拆分）",
     "merged_section_unsplit": "问题与安排合并成节（未能拆分）",
+    "traditional_characters": "原文为繁体字（按简体对照分析）",
+    "multiple_reports": "一页含多份报告",
 }
 
 SNIPPET_CHARS = 80

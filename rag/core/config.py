@@ -94,6 +94,14 @@ class UISettings(_Strict):
     max_upload_mb: float = Field(50.0, gt=0)
 
 
+class StoreSettings(_Strict):
+    backend: Literal["faiss", "postgres"] = Field(
+        "faiss", description="faiss = index directory (FAISS + SQLite + BM25); postgres = PostgreSQL + pgvector."
+    )
+    dsn: str = Field("", description="PostgreSQL connection string, e.g. postgresql://user:pw@host:5432/reportqa.")
+    ray_address: str = Field("", description="Ray cluster for distributed ingestion; empty = a local Ray.")
+
+
 class Settings(_Strict):
     data_dir: Path = Field(default_factory=lambda: default_data_dir())
     index_dir: Path | None = Field(None, description="Default: <data_dir>/index.")
@@ -104,6 +112,7 @@ class Settings(_Strict):
     generator: GeneratorSettings = Field(default_factory=GeneratorSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
     ui: UISettings = Field(default_factory=UISettings)
+    store: StoreSettings = Field(default_factory=StoreSettings)
 
     @property
     def index_path(self) -> Path:

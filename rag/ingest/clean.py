@@ -45,6 +45,9 @@ _RUNNING_PUNCT = re.compile(r"[，,、；;。！？!?：:]")
 # (。！？) is treated as report content and kept.
 
 
+PAGE_INFO = "page_info"  # removal reason of publication-date and 来源 lines (kept as metadata)
+
+
 @dataclass(frozen=True)
 class LineRule:
     reason: str
@@ -87,14 +90,17 @@ LINE_RULES: tuple[LineRule, ...] = (
         r"^(当前|您的|你的|您所在的|你所在的|您现在的|你现在的)?(位置|所在位置)\s*[:：]|首页\s*(>|＞|»|›)|首页\s+/\s+|>>\s*正文",
         150,
     ),
+    # Publication and source lines leave the body text but not the report: the parser reads them
+    # back from these removals (rag.report.page_lines) as ReportMeta.pub_date / source, with spans.
+    _rule(PAGE_INFO, r"(发布|更新|发表|成文)(时间|日期)\s*([:：]|[\]】］]\s*(19|20)\d\d)|^(文章|信息|稿件|新闻|内容)?来源\s*[:：]|^(日期|时间)\s*[:：]\s*(19|20)\d\d", 120),
     _rule(
         "page_meta",
-        r"投稿(作者|人)|^点击\s*[:：]|点击(数|量|次数)?\s*[:：]\s*\d*$|(发布|更新|发表|录入)(时间|日期)\s*[:：]|"
-        r"^(文章|信息|稿件|新闻|内容)?来源\s*[:：]|浏览(次数|量)?\s*[:：]|阅读(次数|量)?\s*[:：]\s*\d*|"
+        r"投稿(作者|人)|^点击\s*[:：]|点击(数|量|次数)?\s*[:：]\s*\d*$|(录入)(时间|日期)\s*[:：]|"
+        r"浏览(次数|量)?\s*[:：]|阅读(次数|量)?\s*[:：]\s*\d*|"
         r"^(作者|责任编辑|编辑|审核|校对|供稿)\s*[:：]|^(【[^】]{0,8}】\s*)*【?责任编辑|^.{0,20}责任编辑\s*[:：].{0,12}$|【?纠错】",
         120,
     ),
-    _rule("page_date", r"^\d{4}([-/.])\d{1,2}\1\d{1,2}(\s+\d{1,2}:\d{2}(:\d{2})?)?$", 30),
+    _rule(PAGE_INFO, r"^\d{4}([-/.])\d{1,2}\1\d{1,2}(\s+\d{1,2}:\d{2}(:\d{2})?)?$", 30),
     _rule(
         "widget",
         r"^今天是\s*[:：]?\s*(\d{4}年|显示时间|.{0,20}星期)|您的\s*IP|Processed in|Powered by|404 Not Found|^关注\s*[·•:：]|"
@@ -406,13 +412,45 @@ STEPS: tuple[tuple[str, Callable[[_Tracked], None]], ...] = (
 )
 
 
+def _converter() -> Callable[[str], str] | None:
+    """rag.lang's traditional->simplified shadow; until it exists, OpenCC's t2s table directly."""
+    try:
+        from rag.lang import simplified_shadow  # type: ignore[attr-defined]
+
+        return simplified_shadow  # type: ignore[no-any-return]
+    except ImportError:
+        pass
+    try:
+        import opencc  # type: ignore[import-untyped]
+    except ImportError:  # without a converter a traditional text is cleaned as it stands
+        return None
+    return opencc.OpenCC("t2s").convert  # type: ignore[no-any-return]
+
+
+def simplified_shadow(text: str) -> str:
+    """Same-length simplified copy of a traditional-character text ("" when unavailable or unchanged)."""
+    convert = _converter()
+    if convert is None:
+        return ""
+    shadow = convert(text)
+    return shadow if len(shadow) == len(text) and shadow != text else ""
+
+
 def clean_text(doc: SourceDocument) -> CleanText:
-    """Clean ``doc.text``: remove boilerplate, join broken sentences, one paragraph per line."""
+    """Clean ``doc.text``: remove boilerplate, join broken sentences, one paragraph per line.
+
+    A text in traditional characters is cleaned on its simplified shadow (the rules are written in
+    simplified characters); as the cleaner only deletes, the kept characters are then read back
+    from the original through the offsets.
+    """
     text = doc.text
-    tracked = _Tracked(text, list(range(len(text))), fmt=doc.format)
+    shadow = simplified_shadow(text)
+    tracked = _Tracked(shadow or text, list(range(len(text))), fmt=doc.format)
     for _name, step in STEPS:
         step(tracked)
     removals = tuple(sorted(tracked.removals, key=lambda r: r.source_span))
+    if shadow:
+        tracked.text = "".join(text[i] for i in tracked.offsets)
     return CleanText(
         text=tracked.text,
         offsets=tuple(tracked.offsets),

@@ -32,8 +32,11 @@ def read_docx(raw: bytes, where: str) -> tuple[str, dict[str, str]]:
             f"Word 文件已损坏，无法打开（corrupt .docx: {type(exc).__name__}）。请用 Word 或 WPS 重新另存为 .docx。",
         ) from exc
     lines: list[str] = []
-    _blocks(document.element.body, document, _Numbering(document), lines)
+    headings: list[str] = []
+    _blocks(document.element.body, document, _Numbering(document), lines, headings)
     metadata: dict[str, str] = {}
+    if headings:  # a hint for the structure parser (unnumbered headings); the text is unchanged
+        metadata["heading_lines"] = "\n".join(headings)
     props = document.core_properties
     for key in ("title", "author", "subject"):
         value = getattr(props, key, None)
@@ -138,8 +141,10 @@ class _Numbering:
         return None
 
 
-def _blocks(parent, document, numbering: _Numbering, lines: list[str]) -> None:  # type: ignore[no-untyped-def]
-    """Paragraphs and tables in document order, also inside content controls (w:sdt)."""
+def _blocks(parent, document, numbering: _Numbering, lines: list[str],  # type: ignore[no-untyped-def]
+            headings: list[str] | None = None) -> None:
+    """Paragraphs and tables in document order, also inside content controls (w:sdt); the lines of
+    paragraphs in a heading style (Heading 1-3 / 标题 1-3, or an outline level 1-3) go to ``headings``."""
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
@@ -148,12 +153,29 @@ def _blocks(parent, document, numbering: _Numbering, lines: list[str]) -> None: 
         if tag == "p":
             paragraph = Paragraph(child, document)
             lines.append(numbering.label(paragraph) + paragraph.text)
+            if headings is not None and paragraph.text.strip() and _is_heading_style(paragraph):
+                headings.append(lines[-1].strip())
         elif tag == "tbl":
             _table_lines(Table(child, document), document, numbering, lines)
         elif tag == "sdt":
             content = child.find(_W + "sdtContent")
             if content is not None:
-                _blocks(content, document, numbering, lines)
+                _blocks(content, document, numbering, lines, headings)
+
+
+_HEADING_STYLE = re.compile(r"^(heading|标题)\s*[1-3]$", re.I)
+
+
+def _is_heading_style(paragraph) -> bool:  # type: ignore[no-untyped-def]
+    """A heading by its style name or outline level (Word's navigation-pane headings)."""
+    style = paragraph.style
+    while style is not None:
+        if _HEADING_STYLE.match(style.name or ""):
+            return True
+        style = style.base_style
+    p_pr = paragraph._p.pPr
+    level = p_pr.find(_W + "outlineLvl") if p_pr is not None else None
+    return level is not None and level.get(_W + "val", "9") in ("0", "1", "2")
 
 
 def _table_lines(table, document, numbering: _Numbering, lines: list[str]) -> None:  # type: ignore[no-untyped-def]

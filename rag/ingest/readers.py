@@ -299,9 +299,52 @@ def _read_html(raw: bytes, where: str) -> tuple[str, str, dict[str, str]]:
         metadata["extractor"] = "lxml"
     if "title" not in metadata and "html_title" in metadata:
         metadata["title"] = metadata["html_title"]
+    info_lines = _page_info_lines(tree, text) if tree is not None else []
+    if info_lines:  # the extractor dropped them; they carry the publication date and 来源
+        text = "\n".join(info_lines) + "\n" + text
+        metadata["page_info_lines"] = str(len(info_lines))
+    headings = _html_heading_lines(tree, text) if tree is not None else []
+    if headings:  # a hint for the structure parser (unnumbered headings); the text is unchanged
+        metadata["heading_lines"] = "\n".join(headings)
     if not text.strip():
         raise ReaderError(where, "网页中没有找到正文（no main text found in the page）。请确认页面包含报告全文。")
     return text, encoding, metadata
+
+
+_PAGE_INFO_LABEL = re.compile(r"(发布|更新|发表)(时间|日期)\s*[:：]|(文章|信息|稿件|新闻|内容)?来源\s*[:：]")
+
+
+def _page_info_lines(tree, text: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """Publication-date and 来源 lines of the page (innermost short element holding the label) that
+    the main-text extractor left out; the cleaner later takes them out of the body as page info."""
+    squeezed = "".join(text.split())
+    out: list[str] = []
+    for el in tree.iter():
+        if not isinstance(el.tag, str) or el.tag in _CHROME_TAGS:
+            continue
+        line = " ".join(el.text_content().split())
+        if not line or len(line) > 150 or not _PAGE_INFO_LABEL.search(line):
+            continue
+        if any(isinstance(c.tag, str) and _PAGE_INFO_LABEL.search(c.text_content()) for c in el.iterdescendants()):
+            continue  # a child holds the label: take the innermost element
+        if "".join(line.split()) not in squeezed and line not in out:
+            out.append(line)
+    return out[:3]
+
+
+def _html_heading_lines(tree, text: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """Lines of the extracted ``text`` that the page marks as headings: <h1>-<h6>, or a block whose
+    whole text is bold (<p><strong>…</strong></p>). Compared without spaces, as extractors re-space."""
+    marked: set[str] = set()
+    for el in tree.xpath("//h1 | //h2 | //h3 | //h4 | //h5 | //h6 | //p[strong or b] | //div[strong or b]"):
+        whole = "".join(el.text_content().split())
+        if el.tag in ("p", "div"):
+            bold = "".join("".join(b.text_content().split()) for b in el.xpath("./strong | ./b"))
+            if bold != whole:
+                continue
+        if 2 <= len(whole) <= 60:
+            marked.add(whole)
+    return [line.strip() for line in text.splitlines() if line.strip() and "".join(line.split()) in marked]
 
 
 def _parse_html(html: str):  # type: ignore[no-untyped-def]

@@ -257,8 +257,10 @@ def region_of(org: str) -> str:
 def _level_of_org(org: str, region: str) -> str:
     if not org:
         return ""
-    government = re.search(r"(人民政府|政府|办事处|街道|镇|乡)(办公室|办公厅)?$", org)
-    if not government and re.search(r"(局|委员会|委|厅)$", org):
+    # A government's 办公室/办公厅 reporting under its own name reports on its own work, as any
+    # department does (「在区委、区政府的领导下，区政府办公室…」); a 街道办事处 is a township government.
+    government = re.search(r"(人民政府|政府|办事处|街道|镇|乡)$", org)
+    if not government and re.search(r"(局|委员会|委|厅|办公室|办公厅|办)$", org):
         return "部门"
     place = region or re.sub(rf"({ORG_SUFFIX})+$", "", org)
     if re.search(r"(街道|镇|乡)$", place) or "街道" in org:
@@ -273,8 +275,9 @@ def _level_of_org(org: str, region: str) -> str:
 
 
 _SELF_REF = (
-    ("区县级", re.compile(r"我区|全区|我县|全县|区政府办公室|县政府办公室|我旗")),
-    ("市级", re.compile(r"我市|市政府办公厅|市政府办公室")),
+    ("区县级", re.compile(r"我区|全区|我县|全县|我旗")),
+    ("市级", re.compile(r"我市|全市")),
+    ("部门", re.compile(r"(?:区|县|市|省|州|旗)政府办(?:公室|公厅)|我局|本局|我委|本委|我厅|本厅|本部门|本单位")),
     ("乡镇街道", re.compile(r"我镇|全镇|我乡|全乡|我街道|本街道|街道办事处")),
     ("省级", re.compile(r"我省|省政府办公厅")),
 )
@@ -347,6 +350,11 @@ def _year_evidence(header: Header, text: str, body_start: int, doc_number: str, 
     return year, evidence, warnings
 
 
+def _is_government_of(org: str, place: str) -> bool:
+    """Whether ``org`` is the government (not an office or department) of ``place``."""
+    return bool(re.search(r"(人民政府|政府|办事处)$", org)) and place in org
+
+
 def extract_meta(doc: SourceDocument, clean: CleanText) -> tuple[ReportMeta, list[ParseWarning]]:
     text = clean.text
     header = locate_header(text)
@@ -366,6 +374,11 @@ def extract_meta(doc: SourceDocument, clean: CleanText) -> tuple[ReportMeta, lis
         m = _SOURCE_LABEL.search(doc.text[:3000])
         if m and re.search(rf"({ORG_SUFFIX})$", m.group(1)):
             org_raw = m.group(1)
+    title_place = "" if _org_from_title(title) else _title_place(title)
+    if title_place and org_raw and not _is_government_of(org_raw, title_place):
+        # 「宝坻区2020年度法治政府建设情况报告」 is the district's own report: a 来源 or signature
+        # naming its 政府办公室 or 司法局 names the office that drafted or posted it, not the issuer.
+        org_raw = title_place + ("办事处" if title_place.endswith("街道") else "人民政府")
     masked = bool(MASK.search(org_raw))
     issuing_body = "" if masked else org_raw
     region = "" if masked else region_of(org_raw)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.core.types import CleanText, Item, ParseWarning, Removal, Report, ReportMeta, Section, SourceDocument
+from rag.report.parts import part_statuses
 
 SCHEMA_VERSION = 1
 _UNSAFE = re.compile(r"[^0-9A-Za-z\u4e00-\u9fff._-]+")
@@ -63,6 +64,8 @@ def _section_to_dict(s: Section) -> dict[str, Any]:
         "heading_span": list(s.heading_span),
         "source_span": list(s.source_span),
         "split_from": s.split_from,
+        "role_confidence": s.role_confidence,
+        "role_evidence": s.role_evidence,
         "children": [_section_to_dict(c) for c in s.children],
     }
 
@@ -78,6 +81,8 @@ def _section_from_dict(d: dict[str, Any]) -> Section:
         source_span=_span(d["source_span"]),
         children=[_section_from_dict(c) for c in d["children"]],
         split_from=d.get("split_from"),
+        role_confidence=float(d.get("role_confidence", 1.0)),
+        role_evidence=d.get("role_evidence", ""),
     )
 
 
@@ -88,6 +93,14 @@ def _item_to_dict(item: Item) -> dict[str, Any]:
 
 def _item_from_dict(d: dict[str, Any]) -> Item:
     return Item(d["text"], d["marker"], _span(d["span"]), _span(d["source_span"]), d.get("heading", ""))
+
+
+def _meta_from_dict(d: dict[str, Any]) -> ReportMeta:
+    fields: dict[str, Any] = dict(d)
+    for key in ("pub_date_span", "source_span"):  # JSON lists back to span tuples
+        if fields.get(key) is not None:
+            fields[key] = _span(fields[key])
+    return ReportMeta(**fields)
 
 
 def _span(v: list[int]) -> tuple[int, int]:
@@ -118,6 +131,8 @@ def report_to_dict(report: Report, include_text: bool = True) -> dict[str, Any]:
         "sections": [_section_to_dict(s) for s in report.sections],
         "problems": [_item_to_dict(i) for i in report.problems],
         "plans": [_item_to_dict(i) for i in report.plans],
+        # required parts: "present" | "folded" | "undetermined" (rag.report.parts); derived, not restored
+        "parts": part_statuses(report),
         "source": source,
         "clean": clean,
     }
@@ -145,7 +160,7 @@ def report_from_dict(d: dict[str, Any]) -> Report:
         report_id=d["report_id"],
         source=source,
         clean=clean,
-        meta=ReportMeta(**d["meta"]),
+        meta=_meta_from_dict(d["meta"]),
         sections=[_section_from_dict(s) for s in d["sections"]],
         problems=[_item_from_dict(i) for i in d["problems"]],
         plans=[_item_from_dict(i) for i in d["plans"]],

@@ -3,14 +3,13 @@
 The lexicons follow domain-notes §1 (the five parts), §3.2 (skeletons) and §3.3 (problem and plan
 heading variants). Headings that name none of the parts (slogan-style headings such as
 "一、充分发挥中枢协调作用…") are classified by position: before the first problems/plans section
-they describe the year's work (``measures``), after it they are ``other``.
+they describe the year's work (``measures``), after it they are ``other``. Roles from all the
+evidence (wording, body, position) with confidences: ``rag.report.role_scoring``.
 """
 
 from __future__ import annotations
 
 import re
-
-from rag.report.items import HEDGE_END
 
 _NUMBER = re.compile(r"^\s*(第[一二三四五六七八九十]+部分|[一二三四五六七八九十]+[、．.]|[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、])\s*")
 
@@ -56,34 +55,6 @@ def heading_role(heading: str) -> str | None:
     if MEASURES.search(title):
         return "measures"
     return None
-
-
-def assign_roles(headings: list[str], bodies: list[str] | None = None) -> list[str]:
-    """Roles for the top-level headings of one report, in order ("merged" kept for the caller).
-
-    Headings that name no part are classified from what they say and where they stand: a heading
-    that is itself a deficit statement ("依法行政还需要扎实推进", "领导认识有差距") is problems; after
-    the problems section, an unnamed section whose text turns to the future is plans; otherwise
-    unnamed sections are measures before the problems/plans sections and other after them.
-    """
-    bodies = bodies if bodies is not None else [""] * len(headings)
-    named = [heading_role(h) for h in headings]
-    for i, (heading, role) in enumerate(zip(headings, named, strict=True)):
-        if role is None and HEDGE_END.search(heading_title(heading)):
-            named[i] = "problems"
-    first_late = next((i for i, r in enumerate(named) if r in ("problems", "plans", "merged")), len(named))
-    roles: list[str] = []
-    for i, role in enumerate(named):
-        if role is None:
-            opening = bodies[i].strip()[:60]
-            if i < first_late:
-                role = "measures"
-            elif PLAN_TURN.match(opening) or "将" in opening:
-                role = "plans"
-            else:
-                role = "other"
-        roles.append(role)
-    return roles
 
 
 # Where a merged "problems and plans" section turns to next year (a paragraph or sentence start).

@@ -23,14 +23,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from rag.core.errors import NotAReportError
 from rag.core.types import CleanText, Item, ParseWarning, Report, Section, SourceDocument
 from rag.ingest.clean import MASK
+from rag.report.bare_headings import bare_headings, hinted_texts
 from rag.report.headings import HeadingMatch, Line, find_runins, match_heading, runin_title_end, split_lines
 from rag.report.items import plain_items, section_items
 from rag.report.metadata import extract_meta, locate_header, locate_trailer
-from rag.report.roles import INLINE_PROBLEMS, assign_roles, find_plan_turn, heading_role
+from rag.report.page_lines import page_info
+from rag.report.parts import STATUS_LABELS, part_status
+from rag.report.role_scoring import body_cues, score_roles
+from rag.report.roles import INLINE_PROBLEMS, find_plan_turn, heading_role
+from rag.report.shadow import restore_original, shadow_inputs
 
 _REPORT_VOCAB = re.compile(r"法治|依法|法制")
 _WORK_VOCAB = re.compile(r"政府|行政|工作|建设|执法|推进")
@@ -72,12 +78,16 @@ def _check_is_report(doc: SourceDocument, text: str) -> None:
         )
 
 
-def _build_tree(text: str, lines: list[Line], body_end: int) -> list[_Node]:
+def _build_tree(text: str, lines: list[Line], body_end: int, hinted: frozenset[str] = frozenset()) -> list[_Node]:
     found: list[tuple[Line, HeadingMatch]] = [(ln, m) for ln in lines if (m := match_heading(ln.text))]
+    has_top_numbering = any(m.style in ("part", "cn") for _, m in found)
+    bare = bare_headings(lines, set(hinted), has_top_numbering)
+    if bare:
+        found = sorted([*found, *bare], key=lambda pair: pair[0].start)
     if not found:
         return []
-    # 第一部分 sits above 一、 when a report uses both
-    ranks = [0 if m.style == "part" else m.rank for _, m in found]
+    # 第一部分 (and an unnumbered heading) sits above 一、 when a report uses both
+    ranks = [0 if m.style in ("part", "bare") else m.rank for _, m in found]
     top_rank = min(ranks)
     first_top = ranks.index(top_rank)
     root = _Node(-1, 0, "", 0, (0, 0), level=0)
@@ -130,10 +140,14 @@ def _to_section(text: str, clean: CleanText, node: _Node) -> Section:
     )
 
 
-def _set_role(section: Section, role: str) -> None:
+def _set_role(section: Section, role: str, confidence: float | None = None, evidence: str | None = None) -> None:
     section.role = role  # type: ignore[assignment]
+    if confidence is not None:
+        section.role_confidence = round(confidence, 3)
+    if evidence is not None:
+        section.role_evidence = evidence
     for child in section.children:
-        _set_role(child, role)
+        _set_role(child, role, confidence, evidence)
 
 
 def _clip(section: Section, end: int, clean: CleanText) -> Section:
@@ -156,6 +170,29 @@ def _split_merged(text: str, clean: CleanText, sec: Section) -> list[Section] | 
                     clean.source_span(split, sec.span[1]),
                     [c for c in sec.children if c.span[0] >= split], split_from=sec.heading)
     return [problems, plans]
+
+
+_REPORT_TITLE = re.compile(r"(法治|依法行政|法制)[^。，,；;！？]{0,40}(报告|总结)\s*$")
+
+
+def _second_report_start(text: str, body_start: int, body_end: int) -> int | None:
+    """Start of a second report's title inside the body: a title line followed by numbering that
+    starts again at 一、 (a page carrying two reports)."""
+    lines = split_lines(text, body_start, body_end)
+    for i, line in enumerate(lines):
+        if i == 0 or len(line.text) > 80 or not _REPORT_TITLE.search(line.text) or match_heading(line.text):
+            continue
+        following = (match_heading(ln.text) for ln in lines[i + 1 : i + 4])
+        if any(m is not None and m.style in ("cn", "part") and m.number == 1 for m in following):
+            return line.start
+    return None
+
+
+def _turns_to_plans(text: str, parts: list[Section]) -> bool:
+    """Whether a split problems section really turns to plans: deficits before, intents after."""
+    before = body_cues(text[parts[0].heading_span[1] : parts[0].span[1]])
+    after = body_cues(text[parts[1].span[0] : parts[1].span[1]])
+    return before.deficit >= 0.3 and after.future >= 0.2 and after.deficit < 0.3 and after.sentences >= 2
 
 
 def _inline_problems(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -203,13 +240,36 @@ def body_bounds(text: str) -> tuple[int, int]:
     return header.body_start, max(header.body_start, locate_trailer(text, header.body_start))
 
 
-def parse_report(doc: SourceDocument, clean: CleanText, report_id: str) -> Report:
-    """Section tree, roles, problem/plan items and warnings of one cleaned report."""
+def parse_report(doc: SourceDocument, clean: CleanText, report_id: str, embedder: Any = None) -> Report:
+    """Section tree, roles (with confidences), problem/plan items and warnings of one cleaned report.
+
+    ``embedder`` (an ``rag.index.embed.Embedder``, optional) adds similarity to role exemplars to
+    the evidence for sections whose heading names no part; the parser works without one. A report in
+    traditional characters is parsed on a simplified shadow of the same length (rag.report.shadow);
+    the Report keeps the original text and shows it.
+    """
+    shadow = shadow_inputs(doc, clean)
+    if shadow is not None:
+        return restore_original(_parse(shadow[0], shadow[1], report_id, embedder), doc, clean)
+    return _parse(doc, clean, report_id, embedder)
+
+
+def _parse(doc: SourceDocument, clean: CleanText, report_id: str, embedder: Any) -> Report:
     text = clean.text
     _check_is_report(doc, text)
     meta, warnings = extract_meta(doc, clean)
+    info = page_info(doc, clean)
+    meta.pub_date, meta.pub_date_span, meta.source, meta.source_span = (
+        info.pub_date, info.pub_date_span, info.source, info.source_span)
     body_start, body_end = body_bounds(text)
-    nodes = _build_tree(text, split_lines(text, body_start, body_end), body_end)
+    second = _second_report_start(text, body_start, body_end)
+    if second is not None:
+        warnings.append(ParseWarning("multiple_reports",
+                                     f"页面中还有另一份报告（从“{_snippet(text, second, 40)}”开始），只解析了第一份；"
+                                     "请把每份报告存为单独的文件（two reports on one page）"))
+        body_end = second
+    hinted = frozenset(hinted_texts(doc.metadata))
+    nodes = _build_tree(text, split_lines(text, body_start, body_end), body_end, hinted)
     for node in nodes:
         _add_runins(text, node)
     sections: list[Section] = []
@@ -224,10 +284,21 @@ def parse_report(doc: SourceDocument, clean: CleanText, report_id: str) -> Repor
                                     clean.source_span(body_start, nodes[0].start)))
         top = [_to_section(text, clean, n) for n in nodes]
         bodies = [text[s.heading_span[1] : s.span[1]] for s in top]
-        for sec, role in zip(top, assign_roles([s.heading for s in top], bodies), strict=True):
+        guesses = score_roles([s.heading for s in top], bodies, embedder)
+        for i, (sec, guess) in enumerate(zip(top, guesses, strict=True)):
+            role = guess.role
+            _set_role(sec, sec.role, guess.confidence, guess.evidence)
+            if role == "problems" and not any(g.role in ("plans", "merged", "problems") for g in guesses[i + 1 :]):
+                # the last problems section, with no plans after it: a merged section whose heading
+                # names only the problems ("不足之处和改进方向") when its body turns to next year
+                parts = _split_merged(text, clean, sec)
+                if parts and _turns_to_plans(text, parts):
+                    role = "merged"
             if role == "merged":
                 parts = _split_merged(text, clean, sec)
                 if parts:
+                    for part in parts:
+                        _set_role(part, part.role, guess.confidence, guess.evidence)
                     sections.extend(parts)
                     turn = _snippet(text, parts[1].span[0], 16)
                     warnings.append(ParseWarning("merged_section_split",
@@ -260,8 +331,27 @@ def parse_report(doc: SourceDocument, clean: CleanText, report_id: str) -> Repor
                                          f"问题未单列成节，只在正文中顺带提及：“{_snippet(text, inline[0], 80, inline[1])}”"
                                          "（problems inline only）"))
     warnings.extend(_mask_warnings(doc, text, body_start, body_end))
-    return Report(report_id=report_id, source=doc, clean=clean, meta=meta, sections=sections,
-                  problems=problems, plans=plans, warnings=_dedupe(warnings))
+    report = Report(report_id=report_id, source=doc, clean=clean, meta=meta, sections=sections,
+                    problems=problems, plans=plans, warnings=warnings)
+    report.warnings = _dedupe(warnings + _part_warnings(report))
+    return report
+
+
+_PART_NAMES = {"problems": "存在的不足和原因", "plans": "下一年度工作安排"}
+
+
+def _part_warnings(report: Report) -> list[ParseWarning]:
+    """Say which required parts could not be determined, and which roles are guesses."""
+    out = []
+    for role, name in _PART_NAMES.items():
+        status = part_status(report, role)
+        if status == "undetermined":
+            guesses = report.sections_with_role(role)
+            detail = (f"；“{guesses[0].heading or '（无标题）'}”可能是这一部分（把握度{guesses[0].role_confidence:.0%}）"
+                      if guesses else "")
+            out.append(ParseWarning(f"{role}_undetermined",
+                                    f"“{name}”部分{STATUS_LABELS[status]}{detail}（part not determined: {role}）"))
+    return out
 
 
 def _snippet(text: str, start: int, limit: int, end: int | None = None) -> str:

@@ -1,0 +1,58 @@
+"""Publication date and 来源 of a web page, from the page lines the cleaner took out of the body.
+
+Lines such as 「来源：XX区人民政府办公室　发布时间：2024-03-28 09:18」 are page furniture, not
+report text, so the cleaner removes them (reason ``PAGE_INFO``) — but they say who published the
+page and when. They are read back here from ``CleanText.removals`` with their source spans, so an
+answer can cite the line. The 来源 value is often the drafting office (司法局, 政府办公室), so it is
+kept apart from the issuing body; a signature date is a 成文 date and is not used here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.core.types import CleanText, SourceDocument, Span
+from rag.ingest.clean import PAGE_INFO
+
+_SOURCE = re.compile(r"(?:文章|信息|稿件|新闻|内容)?来源\s*[:：]\s*([^\s|｜:：]{2,40}?)(?=\s|[|｜]|发布|更新|日期|时间|作者|浏览|$)")
+# 「发布日期：」, 「[ 发布日期 ] 」 (gov.cn metadata tables), or a bare 「时间：」 that is not 成文时间.
+_PUB = re.compile(r"(?:发布|更新|发表)(?:时间|日期)\s*[\]】］]?\s*[:：]?\s*|(?<!成文)(?:时间|日期)\s*[:：]\s*")
+_DATE = re.compile(
+    r"((?:19|20)\d{2})\s*(?:[-/.]|年)\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})\s*日?"
+)
+_BARE_DATE = re.compile(r"^\s*[•·\-\s]*((?:19|20)\d{2})[-/.](\d{1,2})[-/.](\d{1,2})(\s+\d{1,2}:\d{2}(:\d{2})?)?\s*$")
+_SEARCH_CHARS = 4000  # publication lines stand at the top of a page
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    pub_date: str = ""  # ISO YYYY-MM-DD
+    pub_date_span: Span | None = None  # source span of the date as written
+    source: str = ""
+    source_span: Span | None = None
+
+
+def _iso(m: re.Match[str]) -> str:
+    year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    return f"{year:04d}-{month:02d}-{day:02d}" if 1 <= month <= 12 and 1 <= day <= 31 else ""
+
+
+def page_info(doc: SourceDocument, clean: CleanText) -> PageInfo:
+    """The page's publication date and 来源 (first of each near the top), with source spans."""
+    pub_date, pub_span, source, source_span = "", None, "", None
+    for removal in clean.removals:
+        if removal.reason != PAGE_INFO or removal.source_span[0] > _SEARCH_CHARS:
+            continue
+        start, end = removal.source_span
+        line = doc.text[start:end]
+        if not source and (m := _SOURCE.search(line)):
+            source, source_span = m.group(1).strip("，,。"), (start + m.start(1), start + m.end(1))
+        if pub_date:
+            continue
+        # a 成文 (signature) date on the same line is skipped: only a date right after its label counts
+        labelled = (_DATE.match(line, label.end()) for label in _PUB.finditer(line))
+        m = next((d for d in labelled if d), None) or _BARE_DATE.match(line)
+        if m and (iso := _iso(m)):
+            pub_date, pub_span = iso, (start + m.start(1), start + m.end(3) + (1 if line[m.end(3):m.end(3) + 1] == "日" else 0))
+    return PageInfo(pub_date, pub_span, source, source_span)
