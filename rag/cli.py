@@ -14,9 +14,12 @@ import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rag.core.errors import ReportQAError
+
+if TYPE_CHECKING:  # the service imports every stage; loaded by whoever builds it
+    from rag.service import ReportQA
 
 EXIT_USER_ERROR = 2
 EXIT_PARTIAL = 1
@@ -81,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("reindex", parents=[common], help="rebuild the index with the current settings")
 
+    p = sub.add_parser("migrate", parents=[common], help="copy the index directory into a PostgreSQL store")
+    p.add_argument("--to", required=True, metavar="DSN", help="postgresql://user:password@host:5432/dbname")
+
     p = sub.add_parser("status", parents=[common], help="embedder, generator and index figures")
     p.add_argument("--json", action="store_true")
 
@@ -112,7 +118,7 @@ def _lines(path: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def cmd_inspect(service: Any, args: argparse.Namespace) -> int:
+def cmd_inspect(service: ReportQA, args: argparse.Namespace) -> int:
     from rag.report.parse import report_to_dict
 
     report = service.inspect_file(args.file)
@@ -140,7 +146,7 @@ def cmd_inspect(service: Any, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_ingest(service: Any, args: argparse.Namespace) -> int:
+def cmd_ingest(service: ReportQA, args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     bar = tqdm(total=100, unit="%", disable=args.json or not sys.stderr.isatty(), file=sys.stderr)
@@ -183,7 +189,7 @@ def _report_json(info: Any) -> dict[str, Any]:
     }
 
 
-def cmd_reports(service: Any, args: argparse.Namespace) -> int:
+def cmd_reports(service: ReportQA, args: argparse.Namespace) -> int:
     reports = service.reports()
     if args.json:
         _print_json([_report_json(r) for r in reports])
@@ -203,7 +209,7 @@ def _queries(args: argparse.Namespace, single: str | None) -> Iterable[str]:
     return [single]
 
 
-def cmd_search(service: Any, args: argparse.Namespace) -> int:
+def cmd_search(service: ReportQA, args: argparse.Namespace) -> int:
     for query in _queries(args, args.query):
         hits = service.search(query, args.k, args.report)
         if args.json or args.queries:
@@ -215,7 +221,7 @@ def cmd_search(service: Any, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_ask(service: Any, args: argparse.Namespace) -> int:
+def cmd_ask(service: ReportQA, args: argparse.Namespace) -> int:
     from rag.core.types import Answer
 
     for question in _queries(args, args.question):
@@ -223,12 +229,13 @@ def cmd_ask(service: Any, args: argparse.Namespace) -> int:
             _print_json(service.ask(question, args.report).to_json())
             continue
         final = None
-        drafted = service.settings.generator.backend != "none"
+        drafted = service.generator() is not None
         streamed = ""
-        if drafted:
-            print("草稿（模型生成，未核验 / unverified draft）：", flush=True)
         for piece in service.ask_stream(question, args.report):
-            if isinstance(piece, Answer):
+            if isinstance(piece, Answer) and piece.provisional:
+                print(f"摘录（即时 / extractive, shown at once）：\n{piece.answer}\n", flush=True)
+                print("草稿（模型生成，核验中 / unverified draft）：", flush=True)
+            elif isinstance(piece, Answer):
                 final = piece
             else:
                 streamed += piece
@@ -246,8 +253,8 @@ def cmd_ask(service: Any, args: argparse.Namespace) -> int:
                 print(f"    {c.text[:160]}")
             for note in final.notes:
                 print(f"注：{note}")
-            if service.settings.generator.backend == "none":
-                print("提示：当前为摘录模式（未配置模型）。添加本地模型：python scripts/download_models.py --list，"
+            if not drafted:
+                print("提示：当前为摘录模式（未使用模型）。添加本地模型：reportqa models fetch（`reportqa models list` 列出全部），"
                       "详见 reportqa status 或 README“Adding a real model”。", file=sys.stderr)
     return 0
 
@@ -260,7 +267,7 @@ def _write_or_print(text: str, output: str | None) -> None:
         print(text)
 
 
-def cmd_summarize(service: Any, args: argparse.Namespace) -> int:
+def cmd_summarize(service: ReportQA, args: argparse.Namespace) -> int:
     from rag.summary.render import summary_to_dict, summary_to_docx, summary_to_markdown
 
     summary = service.summarize(args.report)
@@ -275,7 +282,7 @@ def cmd_summarize(service: Any, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_compare(service: Any, args: argparse.Namespace) -> int:
+def cmd_compare(service: ReportQA, args: argparse.Namespace) -> int:
     from rag.compare.render import comparison_to_dict, comparison_to_html, comparison_to_markdown
 
     comparison = service.compare(args.report_a, args.report_b)
@@ -289,13 +296,13 @@ def cmd_compare(service: Any, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_remove(service: Any, args: argparse.Namespace) -> int:
+def cmd_remove(service: ReportQA, args: argparse.Namespace) -> int:
     info = service.remove(args.report)
     print(f"已删除 {info.report_id}（{info.title}）")
     return 0
 
 
-def cmd_reindex(service: Any, args: argparse.Namespace) -> int:
+def cmd_reindex(service: ReportQA, args: argparse.Namespace) -> int:
     outcomes = service.reindex()
     failed = [o for o in outcomes if o.status == "failed"]
     print(f"已重建索引：{len(outcomes) - len(failed)} 份报告" + (f"，{len(failed)} 份失败" if failed else ""))
@@ -304,7 +311,17 @@ def cmd_reindex(service: Any, args: argparse.Namespace) -> int:
     return EXIT_PARTIAL if failed else 0
 
 
-def cmd_status(service: Any, args: argparse.Namespace) -> int:
+def cmd_migrate(service: ReportQA, args: argparse.Namespace) -> int:
+    from rag.index.migrate import migrate_index
+
+    result = migrate_index(service.settings.index_path, args.to)
+    print(f"已迁移到 {result.target}：复制 {result.copied} 份报告（{result.chunks} 个片段），"
+          f"跳过未改动的 {result.skipped} 份；目标库现有 {result.total_reports} 份报告。")
+    print("以后使用该库：设置 REPORTQA_STORE__BACKEND=postgres 和 REPORTQA_STORE__DSN。")
+    return 0
+
+
+def cmd_status(service: ReportQA, args: argparse.Namespace) -> int:
     info = service.status()
     if args.json:
         _print_json(info)
@@ -314,7 +331,7 @@ def cmd_status(service: Any, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_serve(service: Any, args: argparse.Namespace) -> int:
+def cmd_serve(service: ReportQA, args: argparse.Namespace) -> int:
     ui = service.settings.ui
     host = args.host or ui.host
     port = args.port or ui.port
@@ -340,6 +357,7 @@ COMMANDS = {
     "compare": cmd_compare,
     "remove": cmd_remove,
     "reindex": cmd_reindex,
+    "migrate": cmd_migrate,
     "status": cmd_status,
     "serve": cmd_serve,
 }

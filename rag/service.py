@@ -10,7 +10,8 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,13 +23,12 @@ from rag.core.errors import (
     ReportQAError,
     UnknownReportError,
 )
+from rag.core.protocols import Embedder, Generator
 from rag.core.types import Answer, Hit, IngestOutcome, Report, ReportInfo
 
 if TYPE_CHECKING:
     from rag.compare.align import Comparison
-    from rag.generate.factory import Generator
-    from rag.index.embed import Embedder
-    from rag.index.store import IndexStore
+    from rag.index.store_base import ReportStore
     from rag.summary.model import Summary
 
 logger = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ class ReportQA:
         self._generator: Generator | None = None
         self._generator_error: str = ""
         self._generator_loaded = False
-        self._store: IndexStore | None = None
+        self._store: ReportStore | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ReportQA:
@@ -90,28 +90,24 @@ class ReportQA:
                     logger.warning("generator unavailable, answering extractively: %s", exc)
             return self._generator
 
-    def _open_store(self, create: bool = False) -> IndexStore:
+    def _open_store(self, create: bool = False) -> ReportStore:
         with self._lock:
             if self._store is not None:
                 return self._store
-            from rag.index.store import IndexStore
+            from rag.index.stores import open_store
 
             embedder = self.embedder()
             try:
-                store = IndexStore.open(
-                    self.index_dir,
-                    embedder_name=embedder.name,
-                    dim=embedder.dim,
-                    chunking=self.settings.chunking,
-                    faiss_kind=self.settings.retrieval.faiss_index,
-                    create=create,
-                )
+                # store.backend chooses the index directory (FAISS) or a shared PostgreSQL database
+                store = open_store(self.settings, embedder.name, embedder.dim, create=create)
             except IndexNotFoundError as exc:
+                if self.settings.store.backend == "postgres":
+                    raise  # its message already names the database and what to run
                 raise IndexNotFoundError(NO_INDEX_HINT.format(path=self.index_dir)) from exc
             self._store = store
             return store
 
-    def store(self) -> IndexStore:
+    def store(self) -> ReportStore:
         return self._open_store(create=False)
 
     def close(self) -> None:
@@ -122,7 +118,7 @@ class ReportQA:
 
     # ----------------------------------------------------------------- ingestion
     def ingest(
-        self, paths: list[str | Path], progress: Progress | None = None, replace_same_name: bool = False
+        self, paths: Sequence[str | Path], progress: Progress | None = None, replace_same_name: bool = False
     ) -> list[IngestOutcome]:
         """Parse, chunk, embed and index files and folders; one bad file never stops the batch.
 
@@ -157,7 +153,7 @@ class ReportQA:
         return outcomes
 
     def _ingest_one(
-        self, store: IndexStore, path: Path, progress: Progress | None, i: int, n: int, replace_same_name: bool,
+        self, store: ReportStore, path: Path, progress: Progress | None, i: int, n: int, replace_same_name: bool,
         claimed: dict[str, str],
     ) -> IngestOutcome:
         from rag.index.staging import stage_report
@@ -197,14 +193,14 @@ class ReportQA:
                                  message=f"内部错误（internal error: {type(exc).__name__}），此文件未导入；加 --debug 查看详情。")
 
     @staticmethod
-    def _known(store: IndexStore, report_id: str) -> bool:
+    def _known(store: ReportStore, report_id: str) -> bool:
         try:
             store.resolve(report_id)
             return True
         except UnknownReportError:
             return False
 
-    def _id_for_path(self, store: IndexStore, path: Path) -> str:
+    def _id_for_path(self, store: ReportStore, path: Path) -> str:
         resolved = str(path.resolve())
         for info in store.reports():
             if info.source_path == resolved:
@@ -212,7 +208,7 @@ class ReportQA:
         return ""
 
     def _unique_report_id(
-        self, store: IndexStore, wanted: str, path: Path, replace_same_name: bool, claimed: dict[str, str]
+        self, store: ReportStore, wanted: str, path: Path, replace_same_name: bool, claimed: dict[str, str]
     ) -> str:
         """The file stem, unless another file with the same stem is already indexed or in this batch."""
         resolved = str(path.resolve())
@@ -244,6 +240,11 @@ class ReportQA:
         """Rebuild the whole index with the current settings from the stored source texts."""
         from rag.index.reindex import rebuild_index
 
+        if self.settings.store.backend == "postgres":
+            raise ReportQAError(
+                "PostgreSQL 索引不支持 reindex（reindex rebuilds an index directory only）。请用新的嵌入设置建一个新数据库："
+                "reportqa migrate --to 新的DSN（从索引文件夹），或重新 reportqa ingest。"
+            )
         with self._write_lock:
             outcomes = rebuild_index(self.settings, self.embedder(), progress)
             with self._lock:  # the old store's files were swapped away: reopen on next use
@@ -283,11 +284,14 @@ class ReportQA:
         return retriever.search(query, k or self.settings.retrieval.k, report_ids or None)
 
     def ask_stream(self, question: str, report_ids: list[str] | None = None) -> Iterator[str | Answer]:
-        """Yield the answer's text as it is produced, then the final, verified ``Answer``."""
+        """Yield the answer's text as it is produced, then the final, verified ``Answer``.
+
+        With a model, a ``provisional`` extractive Answer comes first (at once), then the model's
+        draft as text, then the final Answer (the verified model answer, or the extractive one)."""
         from rag.answer.compose import stream_answer
 
         started = time.perf_counter()
-        hits = self.search(question, None, report_ids)
+        hits = self._search_every_part(question, report_ids)
         retrieval = time.perf_counter() - started
         generator = self.generator()
         final: Answer | None = None
@@ -295,10 +299,10 @@ class ReportQA:
         pieces = stream_answer(question, hits, generator, self.settings, retrieval_seconds=retrieval,
                                source_text=store.source_text)
         for piece in pieces:
-            if isinstance(piece, Answer):
+            if isinstance(piece, Answer) and not piece.provisional:
                 final = piece
             else:
-                yield piece
+                yield piece  # text, or the extractive answer shown while the model writes
         if final is None:  # pragma: no cover - stream_answer always ends with an Answer
             raise ReportQAError("内部错误：回答没有结束（the answer stream ended without a result）")
         final.timings["retrieval"] = retrieval
@@ -307,10 +311,28 @@ class ReportQA:
             final.notes.append(f"模型不可用，已使用摘录模式：{self._generator_error}")
         yield final
 
+    def _search_every_part(self, question: str, report_ids: list[str] | None) -> list[Hit]:
+        """Hits for the question; for a compound one, the best hits of each part too, interleaved,
+        so that no part is left without its passage (「…多少条？…多少件？」)."""
+        from rag.question.compound import sub_questions
+
+        hits = self.search(question, None, report_ids)
+        parts = sub_questions(question)
+        if len(parts) == 1:
+            return hits
+        k = self.settings.retrieval.k
+        per_part = [self.search(p, k, report_ids) for p in parts]
+        merged: dict[str, Hit] = {}
+        for rank in range(k):
+            for ranked in [*per_part, hits]:
+                if rank < len(ranked):
+                    merged.setdefault(ranked[rank].chunk.chunk_id, ranked[rank])
+        return [replace(h, rank=i) for i, h in enumerate(list(merged.values())[: k + len(parts)])]
+
     def ask(self, question: str, report_ids: list[str] | None = None) -> Answer:
         answer: Answer | None = None
         for piece in self.ask_stream(question, report_ids):
-            if isinstance(piece, Answer):
+            if isinstance(piece, Answer) and not piece.provisional:
                 answer = piece
         assert answer is not None
         return answer
@@ -345,12 +367,11 @@ class ReportQA:
             "reports": 0,
             "chunks": 0,
             "index_bytes": 0,
-            "add_model_hint": (
-                "python scripts/download_models.py qwen2.5-3b-instruct-q4km && "
-                "REPORTQA_GENERATOR__BACKEND=llama-cpp "
-                "REPORTQA_GENERATOR__MODEL_PATH=qwen2.5-3b-instruct-q4km reportqa serve"
-            ),
+            "add_model_hint": "reportqa models fetch（默认模型；`reportqa models list` 列出全部），然后重新启动",
         }
+        if gen.backend == "auto":
+            self.generator()  # cheap: checks the file; the weights load on the first question
+            info["generator_detail"] = self._generator_label()
         try:
             store = self.store()
             reports = store.reports()
@@ -369,8 +390,9 @@ class ReportQA:
         gen = self.settings.generator
         if gen.backend == "none":
             return "摘录模式（extractive only）：未配置模型"
-        if gen.backend == "llama-cpp":
-            return f"llama-cpp: {gen.model_path or '(未设置 model_path)'}" + (
+        if gen.backend in ("llama-cpp", "auto"):
+            loaded = self._generator.name if self._generator is not None else ""
+            return f"llama-cpp: {loaded or gen.model_path or '(默认模型)'}" + (
                 f" — 不可用：{self._generator_error}" if self._generator_error else ""
             )
         if gen.backend == "openai":

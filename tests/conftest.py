@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["conftest_pg"]  # pg_server / pg_dsn: a real PostgreSQL for the PostgreSQL-store tests
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES_DIR = ROOT / "data" / "samples"
 DISTRACTORS_DIR = ROOT / "data" / "distractors"

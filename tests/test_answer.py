@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,12 +47,17 @@ def settings() -> Settings:
     return load_settings(environ={}, overrides={"generator": {"backend": "fake", "max_tokens": 256}})
 
 
-def run(question: str, hits: list[Hit], generator: FakeGenerator | None, settings: Settings) -> tuple[list[str], Answer]:
+def run(question: str, hits: list[Hit], generator: Any, settings: Settings) -> tuple[list[str], Answer]:
     items = list(stream_answer(question, hits, generator, settings, retrieval_seconds=0.5))
     *pieces, final = items
-    assert isinstance(final, Answer)
+    assert isinstance(final, Answer) and not final.provisional
+    early = [p for p in pieces if isinstance(p, Answer)]
+    assert all(p.provisional and p.mode == "extractive" for p in early) and len(early) <= 1
+    if early:  # the extractive answer comes at once, before any model text
+        assert pieces[0] is early[0]
+    pieces = [p for p in pieces if isinstance(p, str)]
     assert all(isinstance(p, str) for p in pieces)
-    assert set(final.timings) == {"retrieval", "first_token", "total"}
+    assert set(final.timings) == {"retrieval", "first_token", "first_useful", "total"}
     assert final.timings["retrieval"] == 0.5
     assert 0 <= final.timings["first_token"] <= final.timings["total"]
     return pieces, final
@@ -263,3 +269,15 @@ def test_true_answer_from_another_report_falls_back(hits: list[Hit], settings: S
 def test_echo_fragments_fall_back(hits: list[Hit], settings: Settings, reply: str) -> None:
     _, final = run(QUESTION, hits, FakeGenerator([reply]), settings)
     assert final.mode == "extractive" and "5件" in final.answer
+
+
+def test_the_extractive_answer_is_shown_before_the_model_writes(hits: list[Hit], settings: Settings) -> None:
+    generator = FakeGenerator()
+    generator.queue("潼南区2020年共收到依申请公开5件。[1]")
+    items = list(stream_answer(QUESTION, hits, generator, settings))
+    first = items[0]
+    assert isinstance(first, Answer) and first.provisional and first.mode == "extractive" and "5件" in first.answer
+    assert first.timings["first_useful"] < 2.0  # target: a useful answer within 2 s
+    final = items[-1]
+    assert isinstance(final, Answer) and final.mode == "llm" and final.verified and not final.provisional
+    assert final.timings["first_useful"] == first.timings["first_useful"]

@@ -3,6 +3,7 @@ from __future__ import annotations
 import random
 import re
 from itertools import pairwise
+from pathlib import Path
 
 import pytest
 from index_helpers import SAMPLE, build_report
@@ -250,3 +251,16 @@ def test_invariants_on_random_reports(seed: int) -> None:
     report = build_report(random_report_text(rng), offset_shift=rng.randint(0, 3))
     for size, overlap in ((50, 20), (120, 30), (400, 0)):
         check_invariants(report, chunk_report(report, size, overlap), size, min(overlap, size // 2))
+
+
+def test_metadata_chunk_states_what_the_page_says_about_the_report() -> None:
+    from rag.index.chunk import METADATA_ROLE, metadata_chunk
+    from rag.report.parse import load_report
+
+    path = sorted((Path(__file__).resolve().parent.parent / "data" / "samples").glob("003_*.txt"))[0]
+    report = load_report(path, 50 * 2**20)
+    chunk = metadata_chunk(report, 7)
+    assert chunk is not None and chunk.role == METADATA_ROLE and chunk.chunk_id.endswith(":7")
+    assert "发布日期：2021-01-11。" in chunk.text and "来源：广州市人民政府办公厅。" in chunk.text
+    a, b = chunk.source_span
+    assert "2021-01-11" in report.source.text[a:b] and "来源" in report.source.text[a:b]

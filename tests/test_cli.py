@@ -252,6 +252,6 @@ def test_cli_prints_the_verified_answer_not_only_the_draft(
     monkeypatch.setenv("REPORTQA_GENERATOR__BACKEND", "fake")
     assert main(["ask", "潼南区2020年依申请公开收到几件？", "--index", str(index)]) == 0
     out = capsys.readouterr().out
-    assert "未核验" in out.split("99999")[0]  # the streamed draft is labelled as unverified
+    assert "核验中" in out.split("99999")[0] and "摘录（即时" in out  # extractive first, then the labelled draft
     final = out.split("最终答案（核验后")[1]
     assert "5件" in final and "99999" not in final

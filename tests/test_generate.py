@@ -118,6 +118,39 @@ def test_make_generator_selects_the_backend(gemma_path: Path) -> None:
         assert isinstance(by_name, LlamaCppGenerator) and by_name.path == gemma_path
 
 
+def test_auto_without_a_downloaded_model_says_how_to_fetch_it() -> None:
+    # conftest points XDG_DATA_HOME at an empty folder: no model is downloaded there
+    with pytest.raises(ModelError) as err:
+        make_generator(GeneratorSettings(backend="auto"))
+    assert "reportqa models fetch" in str(err.value) and "BACKEND=none" in str(err.value)
+
+
+def test_auto_takes_the_registry_default_once_it_is_in_the_models_cache(
+    gemma_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("llama_cpp")
+    from rag.generate.registry import load_registry, models_cache_dir
+
+    default = load_registry().models[load_registry().default]
+    cache = models_cache_dir()
+    cache.mkdir(parents=True, exist_ok=True)
+    (cache / default.filename).symlink_to(gemma_path)  # any valid GGUF under the default's name
+    monkeypatch.setattr("rag.generate.llama.check_memory", lambda *a, **k: None)
+    gen = make_generator(GeneratorSettings(backend="auto"))
+    assert isinstance(gen, LlamaCppGenerator) and gen.path == cache / default.filename
+    assert gen._llama is None  # nothing is loaded before the first question
+    explicit = make_generator(GeneratorSettings(backend="auto", model_path=str(gemma_path)))
+    assert isinstance(explicit, LlamaCppGenerator) and explicit.path == gemma_path
+
+
+def test_service_in_auto_mode_without_a_model_answers_extractively_and_says_why(fast_settings) -> None:  # type: ignore[no-untyped-def]
+    from rag.service import ReportQA
+
+    service = ReportQA(fast_settings.model_copy(update={"generator": GeneratorSettings(backend="auto")}))
+    assert service.generator() is None
+    assert "reportqa models fetch" in service.status()["generator_detail"]
+
+
 # -- llama-cpp error paths ------------------------------------------------------------------------
 
 

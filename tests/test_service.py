@@ -169,3 +169,34 @@ def test_reindex_then_ingest_is_visible_to_a_fresh_process(fast_settings, sample
     fresh = ReportQA.from_settings(fast_settings)
     assert {r.report_id for r in fresh.reports()} == {p.stem for p in sample_paths[:3]}
     assert not fast_settings.index_path.with_name(fast_settings.index_path.name + ".old").exists()
+
+
+def test_a_compound_question_retrieves_every_part(fast_settings, sample_paths) -> None:  # type: ignore[no-untyped-def]
+    from rag.service import ReportQA
+
+    service = ReportQA(fast_settings)
+    service.ingest(sample_paths)
+    answer = service.ask("潼南区主动公开政府信息多少条？劳动争议案件的立案结案率是多少？")
+    assert "1.1万余条" in answer.answer and "97%" in answer.answer, answer.answer
+    assert len({c.report_id for c in answer.citations}) == 2  # each part from its own report
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("广州市人民政府办公厅的年度报告是哪天发布的？", "2021-01-11"),
+        ("潼南区这份报告的文号是什么？", "潼南府办〔2021〕10号"),
+        ("广州市这份报告来源是哪里？", "广州市人民政府办公厅"),
+    ],
+)
+def test_who_and_when_are_answered_from_the_report_metadata(fast_settings, sample_paths, question, expected) -> None:  # type: ignore[no-untyped-def]
+    from rag.service import ReportQA
+
+    service = ReportQA(fast_settings)
+    service.ingest(sample_paths)
+    answer = service.ask(question)
+    assert expected in answer.answer and answer.citations, answer.answer
+    cited = answer.citations[0]
+    assert "报告信息" in cited.section_path and expected in cited.text
+    source = service.store().source_text(cited.report_id)
+    assert cited.source_span[1] > cited.source_span[0] and source[cited.source_span[0] : cited.source_span[1]].strip()

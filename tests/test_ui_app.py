@@ -87,9 +87,11 @@ def test_chat_streams_then_shows_answer_with_citation_and_passage() -> None:
     service, session = FakeService(), ChatSession()
     updates = _ask(service, "潼南区2020年依申请公开收到几件？", session)
     assert len(updates) > 3  # placeholder, streamed pieces, final
-    assert updates[1].history[-1]["content"].endswith("▍")  # a streamed, partial bubble
+    partial = updates[1].history[-1]["content"]
+    assert "草稿·核验中" in partial and "▍" in partial  # a streamed draft, labelled as not yet checked
     final = updates[-1]
     assert final.done
+    assert "草稿·核验中" not in final.history[1]["content"]  # the checked answer replaces the draft
     assert "rq-cite-1-1" in final.history[1]["content"] and "摘录" in final.history[1]["content"]
     assert final.citation_value == "1:1"
     assert [v for _, v in final.citation_choices or []] == ["1:1", "1:2"]

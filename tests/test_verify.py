@@ -114,17 +114,39 @@ def test_supported_answer_passes() -> None:
 
 
 @pytest.mark.parametrize(
+    ("answer", "kept"),
+    [
+        ("全年共办理依申请公开451件。[1]", "全年共办理依申请公开451件[2]。"),  # right figure, wrong citation
+        ("共收到依申请公开5件。[9]", "共收到依申请公开5件[1]。"),  # a citation that does not exist
+        ("共收到依申请公开5件。", "共收到依申请公开5件[1]。"),  # the model wrote no marker
+    ],
+)
+def test_a_supported_sentence_is_attributed_to_its_passage(answer: str, kept: str) -> None:
+    check = verify_answer(answer, PASSAGES)
+    assert check.ok and check.usable and check.text == kept
+    assert check.kept[0].attributed
+
+
+def test_attribution_never_rescues_a_figure_that_counts_something_else() -> None:
+    passages = {1: "全市共精简行政许可事项120项，保留行政许可事项86项。", 2: "全年办结复议案件120件。"}
+    assert verify_answer("全市保留行政许可事项86项。", passages).text == "全市保留行政许可事项86项[1]。"
+    for wrong in ("全市保留行政许可事项120项。", "全市保留行政许可事项120项。[1]", "全市精简行政许可事项86项。[1]"):
+        check = verify_answer(wrong, passages)
+        assert check.text == "" and not check.usable, wrong
+
+
+@pytest.mark.parametrize(
     ("answer", "reason"),
     [
         ("潼南区共收到依申请公开15件。[1]", "数字不在所引段落中"),  # 5件 -> 15件
         ("潼南区共收到依申请公开5项。[1]", "数字不在所引段落中"),  # unit changed
         ("建议提案满意和基本满意率为99.5%。[2]", "数字不在所引段落中"),  # 99.7% -> 99.5%
-        ("全年共办理依申请公开451件。[1]", "数字不在所引段落中"),  # right figure, wrong citation
-        ("共收到依申请公开5件。[9]", "不存在的段落"),  # citation that does not exist
-        ("共收到依申请公开5件。", "没有引用"),  # figure without citation
         ("潼南区“全面实现政务公开零投诉”。[1]", "引文不在所引段落中"),  # fabricated quote
         ("报告提到潼南区建立了政务公开考核问责机制并开展了第三方评估。[1]", "重合太少"),  # invented claim
         ("潼南区大力推进法治宣传教育，建成法治文化公园。", "没有引用"),  # uncited factual sentence
+        ("共收到依申请公开15件。", "没有引用"),  # uncited, and no passage supports it
+        ("共收到依申请公开15件。[9]", "不存在的段落"),  # citation that does not exist
+        ("潼南区保留依申请公开5件。[1]", "数字所指与所引段落不符"),  # the figure counts something else
         ("两地合计办理依申请公开456件。[1][2]", "数字不在所引段落中"),  # computed figure
     ],
 )
@@ -209,8 +231,8 @@ def test_property_no_mutated_figure_survives() -> None:
         ("共收到依申请公开五件。[1]", True, True),
         ("答复率百分之百。[1]", True, True),
         ("答复率百分之九十九。[1]", False, False),
-        ("共收到依申请公开5件。[1-2]", False, False),  # a range reaching a passage that does not exist
-        ("共收到依申请公开5件。[0]", False, False),
+        ("共收到依申请公开5件。[1-2]", True, True),  # a range reaching a missing passage: re-attributed
+        ("共收到依申请公开5件。[0]", True, True),
         ("[1]", True, False),  # a bare marker is nothing
         ("", True, False),
         ("Five requests were received.[1]", False, False),
@@ -230,8 +252,8 @@ def test_repeated_sentences_are_dropped() -> None:
 def test_marker_before_the_words_cites_nothing() -> None:
     check = verify_answer("[1] 《重庆市潼南区人民政府办公室关于2020年", PASSAGES)
     assert not check.usable
-    check = verify_answer("[1]共收到依申请公开5件。", PASSAGES)
-    assert not check.usable and "没有引用" in check.removed[0].reasons[0]
+    check = verify_answer("[1]共收到依申请公开5件。", PASSAGES)  # the marker cites nothing, the verifier finds [1]
+    assert check.usable and check.text == "共收到依申请公开5件[1]。"
 
 
 # ------------------------------------------------------------------------------ refusal inside a sentence
@@ -392,9 +414,9 @@ def test_notes_never_show_a_rejected_figure() -> None:
 
 
 def test_notes_mask_uncited_and_unverified_numerals() -> None:
-    check = verify_answer("共收到行政复议申请12件。潼南区在十一五期间共收到行政复议申请12件[1]。", {1: REVIEW})
+    check = verify_answer("共收到行政复议申请15件。潼南区在十一五期间共收到行政复议申请12件[1]。", {1: REVIEW})
     notes = "".join(check.notes())
-    assert len(check.removed) == 2 and "12件" not in notes.split("”")[0]
+    assert len(check.removed) == 2 and "15件" not in notes.split("”")[0]
     assert "十一五" not in notes and "没有引用" in notes and "数字字样不在所引段落中" in notes
 
 

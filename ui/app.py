@@ -12,12 +12,16 @@ import os
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: no telemetry, no version check
 
 import logging
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
 from rag.core.errors import ConfigError
+
+if TYPE_CHECKING:  # the service imports every stage; loaded by whoever builds it
+    from rag.service import ReportQA
 from ui import chat, handlers
 from ui.render import REPORT_COLUMNS, REPORT_DATATYPES
 from ui.uploads import UPLOAD_SUFFIXES
@@ -97,7 +101,7 @@ def _pickers_update(choices: list[tuple[str, str]], *current: Any) -> list[Any]:
     return out
 
 
-def build_app(service: Any) -> gr.Blocks:
+def build_app(service: ReportQA) -> gr.Blocks:
     """The whole page over ``service`` (a ``ReportQA`` or anything with the same methods)."""
     max_mb = float(service.settings.ui.max_upload_mb)
 
@@ -180,7 +184,7 @@ def build_app(service: Any) -> gr.Blocks:
             return [handlers.library_rows(service, gr.Warning), *refresh_pickers(*current)]
 
         # ---- 问答
-        def on_chat(text: str, selected: list[str] | None, state: chat.ChatSession):  # type: ignore[no-untyped-def]
+        def on_chat(text: str, selected: list[str] | None, state: chat.ChatSession) -> Iterator[tuple[Any, ...]]:
             for upd in chat.chat(service, text, selected, state, warn=gr.Warning):
                 choices = gr.update() if upd.citation_choices is None else gr.update(
                     choices=upd.citation_choices, value=upd.citation_value)
@@ -191,7 +195,8 @@ def build_app(service: Any) -> gr.Blocks:
         for trigger in (question.submit, send.click):
             trigger(on_chat, [question, qa_filter, session], chat_outputs, concurrency_id="ask")
 
-        def on_example(state: chat.ChatSession, selected: list[str] | None, evt: gr.SelectData):  # type: ignore[no-untyped-def]
+        def on_example(state: chat.ChatSession, selected: list[str] | None, evt: gr.SelectData
+                       ) -> Iterator[tuple[Any, ...]]:
             value = evt.value.get("text", "") if isinstance(evt.value, dict) else str(evt.value)
             yield from on_chat(value, selected, state)
 
@@ -232,7 +237,8 @@ def build_app(service: Any) -> gr.Blocks:
                       [cmp_view, cmp_file], concurrency_id="heavy")
 
         # ---- 文库
-        def on_ingest(files: list[str] | None, folder_files: list[str] | None, progress=gr.Progress()):  # type: ignore[no-untyped-def]  # noqa: B008
+        def on_ingest(files: list[str] | None, folder_files: list[str] | None,
+                      progress: gr.Progress = gr.Progress()) -> tuple[str, None, None]:  # noqa: B008
             paths = list(files or []) + list(folder_files or [])
             if folder_files:  # a folder brings along files of every kind: skip the others quietly
                 paths = list(files or []) + [p for p in folder_files if Path(p).suffix.lower() in UPLOAD_SUFFIXES]
@@ -253,7 +259,7 @@ def build_app(service: Any) -> gr.Blocks:
                           concurrency_id="index-write", concurrency_limit=1).then(
             refresh_library, pickers, [table, *pickers])
 
-        def on_reindex(progress=gr.Progress()):  # type: ignore[no-untyped-def]  # noqa: B008
+        def on_reindex(progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008
             return handlers.reindex(service, _progress_callback(progress), gr.Warning)
 
         reindex_btn.click(on_reindex, None, [lib_msg], concurrency_id="index-write", concurrency_limit=1).then(
@@ -284,7 +290,7 @@ def check_bind(host: str, username: str, password: str) -> tuple[str, str] | Non
     )
 
 
-def launch(service: Any, host: str = "127.0.0.1", port: int = 7860, username: str = "", password: str = "",
+def launch(service: ReportQA, host: str = "127.0.0.1", port: int = 7860, username: str = "", password: str = "",
            *, block: bool = True, concurrency: int = 2, quiet: bool = False) -> gr.Blocks:
     """Build and serve the app. ``block=False`` returns at once (tests); call ``.close()`` to stop."""
     auth = check_bind(host, username, password)

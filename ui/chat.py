@@ -11,10 +11,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rag.core.errors import UnknownReportError
 from rag.core.types import Answer, Citation, ReportInfo
+
+if TYPE_CHECKING:  # the service imports every stage; loaded by whoever builds it
+    from rag.service import ReportQA
 from ui import render
 from ui.handlers import Warn, friendly, list_reports, no_warn
 
@@ -106,7 +109,7 @@ def _citation_choices(session: ChatSession, index: int | None) -> list[tuple[str
     return [(render.citation_label(c), f"{index}:{c.n}") for c in session.citations.get(index, [])]
 
 
-def chat(service: Any, question: str, selected: list[str] | None, session: ChatSession,
+def chat(service: ReportQA, question: str, selected: list[str] | None, session: ChatSession,
          warn: Warn = no_warn) -> Iterator[ChatUpdate]:
     """Stream one question's answer into ``session.history``; the last update has ``done=True``."""
     question = (question or "").strip()
@@ -126,14 +129,20 @@ def chat(service: Any, question: str, selected: list[str] | None, session: ChatS
     previous = (None, None, None)
     yield ChatUpdate(list(session.history), *previous, scope=scope_text)
     text = ""
+    shown_first = ""  # the extractive answer shown while the model writes
     answer: Answer | None = None
     try:
         for piece in service.ask_stream(question, report_ids):
+            if isinstance(piece, Answer) and piece.provisional:
+                shown_first = render.provisional_html(piece, index)
+                session.history[index] = {"role": "assistant", "content": shown_first}
+                yield ChatUpdate(list(session.history), *previous, scope=scope_text)
+                continue
             if isinstance(piece, Answer):
                 answer = piece
                 break
             text += piece
-            session.history[index] = {"role": "assistant", "content": render.esc(text) + " ▍"}
+            session.history[index] = {"role": "assistant", "content": shown_first + render.draft_html(text)}
             yield ChatUpdate(list(session.history), *previous, scope=scope_text)
     except Exception as exc:
         message = friendly(exc)
@@ -165,7 +174,7 @@ def chat(service: Any, question: str, selected: list[str] | None, session: ChatS
                          scope_markdown(session, infos), done=True)
 
 
-def citation_passage(service: Any, session: ChatSession, value: str | None, warn: Warn = no_warn) -> str:
+def citation_passage(service: ReportQA, session: ChatSession, value: str | None, warn: Warn = no_warn) -> str:
     """The passage HTML for a picker value ``"<message index>:<n>"``."""
     if not value:
         return ""

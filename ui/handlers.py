@@ -17,10 +17,13 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rag.core.errors import IndexNotFoundError, ReportQAError
 from rag.core.types import ReportInfo
+
+if TYPE_CHECKING:  # the service imports every stage; loaded by whoever builds it
+    from rag.service import ReportQA
 from ui import render
 from ui.uploads import prepare_uploads, stage_files
 
@@ -45,7 +48,7 @@ def friendly(exc: BaseException) -> str:
 
 
 # --------------------------------------------------------------------------- reports and choices
-def list_reports(service: Any) -> list[ReportInfo]:
+def list_reports(service: ReportQA) -> list[ReportInfo]:
     """The indexed reports, or [] when there is no index yet."""
     try:
         return list(service.reports())
@@ -53,7 +56,7 @@ def list_reports(service: Any) -> list[ReportInfo]:
         return []
 
 
-def report_choices(service: Any, warn: Warn = no_warn) -> list[tuple[str, str]]:
+def report_choices(service: ReportQA, warn: Warn = no_warn) -> list[tuple[str, str]]:
     """(label, report_id) pairs for every report picker."""
     try:
         return [(render.report_label(r), r.report_id) for r in list_reports(service)]
@@ -114,7 +117,7 @@ def _save_failed(what: str, exc: OSError) -> str:
 
 
 # --------------------------------------------------------------------------- summary and comparison
-def summarize(service: Any, ref: str | None, out_dir: str | Path | None = None, warn: Warn = no_warn
+def summarize(service: ReportQA, ref: str | None, out_dir: str | Path | None = None, warn: Warn = no_warn
               ) -> tuple[str, str | None, str | None]:
     """(markdown to show, .md path, .docx path); paths are None when that file could not be made."""
     if not ref:
@@ -138,9 +141,10 @@ def summarize(service: Any, ref: str | None, out_dir: str | Path | None = None, 
         logger.warning("could not save the summary download: %s", exc)
         warn(_save_failed("摘要", exc))
         return markdown, None, None
-    docx_path: Path | None = folder / f"{stem}-摘要.docx"
+    docx_file = folder / f"{stem}-摘要.docx"
+    docx_path: Path | None = docx_file
     try:
-        summary_to_docx(summary, docx_path)
+        summary_to_docx(summary, docx_file)
     except OSError as exc:
         warn(f"Word 文件保存失败（could not save the .docx: {exc.strerror or exc}）。请检查临时文件夹的磁盘空间和权限后重试。")
         docx_path = None
@@ -154,7 +158,7 @@ def _safe_stem(ref: str) -> str:
     return re.sub(r"[^\w\u4e00-\u9fff.-]+", "_", Path(ref).stem)[:60] or "report"
 
 
-def compare(service: Any, ref_a: str | None, ref_b: str | None, out_dir: str | Path | None = None,
+def compare(service: ReportQA, ref_a: str | None, ref_b: str | None, out_dir: str | Path | None = None,
             warn: Warn = no_warn) -> tuple[str, str | None]:
     """(HTML of the comparison, .md download path)."""
     if not ref_a or not ref_b:
@@ -188,7 +192,7 @@ def compare(service: Any, ref_a: str | None, ref_b: str | None, out_dir: str | P
 _STATUS_ZH = {"added": "已导入", "updated": "已更新", "unchanged": "未改动", "failed": "失败", "removed": "已删除"}
 
 
-def ingest(service: Any, paths: list[str] | None, max_upload_mb: float, progress: Progress | None = None,
+def ingest(service: ReportQA, paths: list[str] | None, max_upload_mb: float, progress: Progress | None = None,
            warn: Warn = no_warn) -> str:
     """Check, unpack and ingest uploaded files; returns a Markdown report of what happened."""
     if not paths:
@@ -225,12 +229,12 @@ def ingest(service: Any, paths: list[str] | None, max_upload_mb: float, progress
     return "\n".join(lines) or "没有可导入的文件。"
 
 
-def uploads_dir(service: Any) -> Path:
+def uploads_dir(service: ReportQA) -> Path:
     """Where uploaded reports are kept: beside the user's data, so re-uploads and re-indexing find them."""
     return Path(service.settings.data_dir) / "uploads"
 
 
-def _forget_upload(service: Any, info: ReportInfo) -> None:
+def _forget_upload(service: ReportQA, info: ReportInfo) -> None:
     """Delete our staged copy of a removed report (never a file the user pointed at on disk)."""
     try:
         path = Path(info.source_path).resolve()
@@ -242,7 +246,7 @@ def _forget_upload(service: Any, info: ReportInfo) -> None:
         logger.warning("could not delete the uploaded copy of %s: %s", info.source, exc)
 
 
-def library_rows(service: Any, warn: Warn = no_warn) -> list[list[Any]]:
+def library_rows(service: ReportQA, warn: Warn = no_warn) -> list[list[Any]]:
     try:
         return render.report_rows(list_reports(service), html_warnings=True)
     except Exception as exc:
@@ -250,7 +254,7 @@ def library_rows(service: Any, warn: Warn = no_warn) -> list[list[Any]]:
         return []
 
 
-def report_detail(service: Any, ref: str | None, warn: Warn = no_warn) -> str:
+def report_detail(service: ReportQA, ref: str | None, warn: Warn = no_warn) -> str:
     if not ref:
         return render.notice_html("选择一份报告查看其章节结构与解析结果。")
     try:
@@ -261,7 +265,7 @@ def report_detail(service: Any, ref: str | None, warn: Warn = no_warn) -> str:
         return render.error_html(message)
 
 
-def remove(service: Any, ref: str | None, warn: Warn = no_warn) -> str:
+def remove(service: ReportQA, ref: str | None, warn: Warn = no_warn) -> str:
     if not ref:
         warn("请先选择要删除的报告。")
         return "请先选择要删除的报告。"
@@ -275,7 +279,7 @@ def remove(service: Any, ref: str | None, warn: Warn = no_warn) -> str:
     return f"✓ 已删除：{render.esc(render.report_label(info))}"
 
 
-def reindex(service: Any, progress: Progress | None = None, warn: Warn = no_warn) -> str:
+def reindex(service: ReportQA, progress: Progress | None = None, warn: Warn = no_warn) -> str:
     try:
         outcomes = service.reindex(progress=progress)
     except Exception as exc:
@@ -290,7 +294,7 @@ def reindex(service: Any, progress: Progress | None = None, warn: Warn = no_warn
 
 
 # --------------------------------------------------------------------------- status
-def status(service: Any, warn: Warn = no_warn) -> str:
+def status(service: ReportQA, warn: Warn = no_warn) -> str:
     try:
         return render.status_markdown(service.status()) + "\n\n" + render.settings_markdown(service.settings)
     except Exception as exc:
@@ -299,7 +303,7 @@ def status(service: Any, warn: Warn = no_warn) -> str:
         return f"✗ {render.esc(message)}"
 
 
-def check_server(service: Any, warn: Warn = no_warn) -> str:
+def check_server(service: ReportQA, warn: Warn = no_warn) -> str:
     try:
         ok, message = service.check_server()
     except Exception as exc:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
+from rag.core.config import Settings
 from rag.core.types import Answer, Citation, Report, ReportInfo, Section
 
 ROLE_LABELS: dict[str, str] = {
@@ -26,7 +27,10 @@ ROLE_LABELS: dict[str, str] = {
 REPORT_COLUMNS: list[str] = ["文件", "标题", "发布机关", "地区", "层级", "年度", "文号", "日期", "片段数", "解析提示"]
 # For gr.Dataframe(datatype=...) when rows come from ``report_rows(..., html_warnings=True)``: the
 # last column then holds escaped HTML (labels with the warning code as a tooltip).
-REPORT_DATATYPES: list[str] = ["str"] * 8 + ["number", "html"]
+# (the cell types gr.Dataframe accepts per column)
+ColumnType = Literal["str", "number", "bool", "date", "markdown", "html"]
+_TEXT_COLUMNS: list[ColumnType] = ["str"] * 8
+REPORT_DATATYPES: list[ColumnType] = [*_TEXT_COLUMNS, "number", "html"]
 
 # Parse-warning codes (rag/structure.py, rag/metadata.py) as short Chinese labels for tables.
 WARNING_LABELS: dict[str, str] = {
@@ -349,11 +353,12 @@ def status_markdown(status: Mapping[str, object]) -> str:
     return "\n".join(rows) + ("\n\n" + "\n\n".join(commands) if commands else "")
 
 
-def settings_markdown(settings: Any) -> str:
+def settings_markdown(settings: Settings) -> str:
     """The settings a user may want to know (never passwords or API keys), and how to change them."""
     gen, ui = settings.generator, settings.ui
     rows = [
-        ("回答方式", "摘录（不使用模型）" if gen.backend == "none" else f"模型生成后核验（{gen.backend}）"),
+        ("回答方式", "摘录（不使用模型）" if gen.backend == "none" else
+         "本地模型（已下载时）生成后核验，否则摘录" if gen.backend == "auto" else f"模型生成后核验（{gen.backend}）"),
         ("OpenAI 兼容服务地址", gen.openai_base_url if gen.backend == "openai" else "未使用"),
         ("本地模型文件", gen.model_path or "未设置"),
         ("每次检索片段数", settings.retrieval.k),
@@ -377,6 +382,18 @@ def server_check_markdown(ok: bool, message: str) -> str:
 
 def error_html(message: str) -> str:
     return f'<div class="rq-error"><b>出错了：</b>{esc(message)}</div>'
+
+
+def provisional_html(answer: Answer, index: int) -> str:
+    """The extractive answer shown at once, labelled as such, while the model's answer is checked."""
+    return (answer_markdown(answer, index)
+            + '<div class="rq-muted">模型正在作答；核验通过后将替换上面的摘录答案。</div>')
+
+
+def draft_html(text: str) -> str:
+    """The model's draft while it is being written: labelled, muted, never shown as the answer."""
+    return ('<div class="rq-draft"><span class="rq-badge rq-badge-draft">草稿·核验中</span>'
+            f'<div class="rq-draft-text">{esc(text)} ▍</div></div>')
 
 
 def notice_html(message: str) -> str:

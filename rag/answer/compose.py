@@ -13,9 +13,10 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from dataclasses import replace
 
-from rag.answer.extractive import answers_question, extractive_answer, out_of_scope, quote_source_span
+from rag.answer.extractive import answers_question, out_of_scope, quote_source_span
+from rag.answer.kinds import extractive_answer
 from rag.answer.prompts import build_qa_messages, passage_header, prompt_budget
 from rag.answer.verify import (
     MASKED_MARK,
@@ -29,10 +30,8 @@ from rag.answer.verify import (
 )
 from rag.core.config import Settings
 from rag.core.errors import ModelError
+from rag.core.protocols import Generator
 from rag.core.types import Answer, Citation, Hit
-
-if TYPE_CHECKING:
-    from rag.generate.factory import Generator
 
 _THINK = re.compile(r"<think>.*?(</think>|$)", re.S)
 _LEAD = re.compile(r"^\s*(?:答案|回答|答)\s*[:：]\s*")
@@ -72,8 +71,11 @@ def _fallback(
     settings: Settings,
     notes: list[str],
     source_text: Callable[[str], str] | None,
+    ready: Answer | None = None,
 ) -> Answer:
-    answer = extractive_answer(question, hits, settings.answer, source_text=source_text)
+    """The extractive answer (``ready`` when it was already computed) with ``notes`` first."""
+    answer = replace(ready, provisional=False, notes=list(ready.notes)) if ready else extractive_answer(
+        question, hits, settings.answer, source_text=source_text)
     answer.notes = [*notes, *answer.notes]
     return answer
 
@@ -114,7 +116,11 @@ def stream_answer(
             "first_token": first_token if first_token is not None else total,
             "total": total,
         }
+        # seconds until the user had a checked answer: the quick extractive one, else this one
+        answer.timings["first_useful"] = quick_seconds if quick_seconds is not None else total
         return answer
+
+    quick_seconds: float | None = None
 
     if generator is None:
         answer = extractive_answer(question, hits, settings.answer, source_text=source_text)
@@ -145,6 +151,10 @@ def stream_answer(
         yield finish(answer)
         return
 
+    # The extractive answer costs milliseconds: show it at once, the model's answer once verified.
+    quick = extractive_answer(question, hits, settings.answer, source_text=source_text)
+    quick_seconds = time.perf_counter() - started
+    yield replace(quick, provisional=True, timings={"retrieval": retrieval_seconds, "first_useful": quick_seconds})
     pieces: list[str] = []
     try:
         for piece in generator.stream(messages, max_tokens=gen.max_tokens, temperature=gen.temperature):
@@ -153,7 +163,7 @@ def stream_answer(
             pieces.append(piece)
             yield piece
     except ModelError as exc:
-        answer = _fallback(question, hits, settings, [f"模型出错，已改用摘录模式：{exc}"], source_text)
+        answer = _fallback(question, hits, settings, [f"模型出错，已改用摘录模式：{exc}"], source_text, quick)
         yield finish(answer)
         return
 
@@ -165,10 +175,10 @@ def stream_answer(
         return
     if check.usable:
         note = "模型的回答虽有原文依据，但没有回答所问的内容，已改用摘录模式。"
-        yield finish(_fallback(question, hits, settings, [note, *check.notes()], source_text))
+        yield finish(_fallback(question, hits, settings, [note, *check.notes()], source_text, quick))
         return
     if check.refused and not check.removed:
-        extractive = extractive_answer(question, hits, settings.answer, source_text=source_text)
+        extractive = replace(quick, provisional=False, notes=list(quick.notes))
         if extractive.refused:
             notes = ["模型与摘录模式都未在报告中找到答案。", *extractive.notes]
             yield finish(Answer(question, REFUSAL, "llm", False, True, [], {}, notes))
@@ -177,4 +187,4 @@ def stream_answer(
         yield finish(extractive)
         return
     why = "模型回答为空。" if not draft else "模型回答中没有能被所引段落证实的句子，已改用摘录模式。"
-    yield finish(_fallback(question, hits, settings, [why, *check.notes()], source_text))
+    yield finish(_fallback(question, hits, settings, [why, *check.notes()], source_text, quick))

@@ -28,6 +28,7 @@ NEGATION = re.compile(r"(未|没有|无|不|尚未|杜绝)[\u4e00-\u9fff]{0,3}$"
 MARKERS = re.compile(r"^\s*(?:[一二三四五六七八九十]+是|（[一二三四五六七八九十]+）|\([一二三四五六七八九十]+\)|\d+[.、．])")
 PROBLEM_CUES = re.compile(r"不到位|有待|不够|不足|欠缺|薄弱|滞后|不强|不高|不深入|不细致|不充分|不彻底|不一|短板|差距|还需|仍需|需要进一步|依然存在")
 LEAD_IN = re.compile(r"(存在|还有|仍有)(一些|以下|一定|如下)?的?(不足|问题|短板|差距)[。：:]?$")
+LIST_CUT = "（列表未全部列出，其余见所引原文。）"
 GENERIC_TERMS = {"问题", "不足", "短板", "差距", "原因", "下一步", "工作安排", "计划", "打算", "改进措施", "考核", "法治政府", "依法行政"}
 
 
@@ -233,31 +234,35 @@ def _refusal(question: str, started: float, *notes: str) -> Answer:
     return Answer(question, REFUSAL, "extractive", False, True, [], {"total": time.perf_counter() - started}, list(notes))
 
 
-def _select(info: QuestionInfo, cands: list[Candidate], settings: AnswerSettings) -> list[Candidate]:
+def _select(info: QuestionInfo, cands: list[Candidate], settings: AnswerSettings) -> tuple[list[Candidate], int]:
+    """The quotes that answer, and how many more list items there were than ``max_sentences`` allows."""
     cands.sort(key=lambda c: -c.score)
     best, limit = cands[0], settings.max_sentences
     if info.wants_figure or "yesno" in info.kinds:
-        return [best]
+        return [best], 0
     if not {"list", "problems", "plans"} & info.kinds:
-        return [c for c in cands if c.score >= 0.8 * best.score][: min(2, limit)]
+        return [c for c in cands if c.score >= 0.8 * best.score][: min(2, limit)], 0
     same: list[Candidate] = []
     for c in cands:  # best first; a quote overlapping one already taken adds nothing
         if c.hit is best.hit and c.score >= 0.6 * best.score and not any(c.start < o.end and o.start < c.end for o in same):
             same.append(c)
+    left_out = max(0, len(same) - limit)
     chosen = sorted(same[:limit], key=lambda c: c.start)
     text = best.hit.chunk.text
     if re.search(r"[一1]是|[:：]$", text[chosen[0].start : chosen[0].end].rstrip("。")):
         # A lead-in that opens an enumeration: the items that follow are the answer.
         items = [Candidate(best.hit, a, b, 0.0, best.evidence) for a, b in sentence_spans(text)
                  if a >= chosen[0].end and MARKERS.match(text[a:b])]
+        left_out = max(0, len(items) + 1 - limit)
         chosen = [chosen[0], *items][:limit]
-    return chosen
+    return chosen, left_out
 
 
-def extractive_answer(
+def quote_answer(
     question: str, hits: list[Hit], settings: AnswerSettings, *, source_text: Callable[[str], str] | None = None
 ) -> Answer:
-    """Answer by quoting the report sentences that best match ``question``, or refuse.
+    """Answer one simple question by quoting the report sentences that best match it, or refuse
+    (compound and comparison questions: ``rag.answer.kinds.extractive_answer``).
 
     ``source_text`` (report id -> source text, e.g. ``IndexStore.source_text``) makes each
     citation's ``quote_span`` exact; without it the span is estimated from the chunk's spans.
@@ -276,7 +281,7 @@ def extractive_answer(
     if not cands:
         why = "报告中没有与问题关键词相邻的数字。" if info.wants_figure else "没有与问题匹配的句子。"
         return _refusal(question, started, why, *([english_note] if info.english else []))
-    chosen = _select(info, cands, settings)
+    chosen, left_out = _select(info, cands, settings)
     confidence = max(c.evidence for c in chosen)
     if confidence < settings.min_confidence:
         return _refusal(question, started, f"证据不足（匹配度 {confidence:.2f} 低于阈值 {settings.min_confidence:.2f}）。")
@@ -310,5 +315,8 @@ def extractive_answer(
         quote_span = (min(s[0] for s in spans), max(s[1] for s in spans))
         citations.append(Citation(n, hit.chunk.report_id, hit.report.source, hit.report.title, hit.chunk.section_path,
                                   hit.chunk.text, hit.chunk.source_span, quote_span))
-    text = "\n".join(parts) if len(chosen) > 1 else "".join(parts)
+    if left_out:
+        parts.append(LIST_CUT)
+        notes.append(f"列表较长：只列出前{len(chosen)}条，其余见所引原文（可调 answer.max_sentences）。")
+    text = "\n".join(parts) if len(chosen) > 1 or left_out else "".join(parts)
     return Answer(question, text, "extractive", False, False, citations, {"total": time.perf_counter() - started}, notes)

@@ -11,7 +11,15 @@ right after the end mark belong to it):
 4. a sentence that states something (a figure, a quote, or any content beyond a short connective or
    a statement of absence) carries a citation;
 5. a cited sentence shares most of its wording with the cited passages (catches a citation pasted
-   onto an invented claim).
+   onto an invented claim);
+6. each figure counts the same thing as in the passage: when the words just before the figure name
+   an action or state (保留, 精简, 取消, 下放, 受理, 办结…), the passage has that word next to the
+   matching figure too (「保留行政许可事项120项」 is not supported by 「精简120项」).
+
+Attribution: a sentence the model wrote without a marker, or with a wrong one, is not dropped at
+once. It is checked against each given passage on its own, best wording overlap first, and kept
+with the marker of the first passage that supports it (``Sentence.attributed``). So an answer does
+not depend on the model writing citation markers, and every kept figure still has its passage.
 
 A sentence that is exactly the refusal (citations and punctuation aside) needs no checks; one that
 only contains it is checked like any other.
@@ -25,7 +33,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rag.lang.figures import Figure, find_figures, is_supported, loose_numerals, numeral_in
+from rag.lang.figures import Figure, figures_match, find_figures, is_supported, loose_numerals, numeral_in
 
 REFUSAL = "已收录的报告中未找到相关内容。"
 MASKED_MARK = "原文已遮蔽"
@@ -37,7 +45,8 @@ _END = "。！？!?"
 _CLOSERS = "”’」』）)》\"'"
 _QUOTES = re.compile(r"“([^”]{2,})”|「([^」]{2,})」|『([^』]{2,})』|《([^》]{2,})》|\"([^\"]{2,})\"")
 _META = re.compile(
-    r"未找到|未提及|没有提及|未提到|没有提到|未说明|未披露|未列出|无法确定|无法给出|无法回答|原文已遮蔽|已遮蔽|报告(中)?没有"
+    r"未找到|未提及|没有提及|未提到|没有提到|未说明|未披露|未列出|未全部列出|未能确定|无法确定|无法判断|无法给出|无法回答|"
+    r"原文已遮蔽|已遮蔽|报告(中)?没有"
 )
 _FILLER = re.compile(r"报告(中|里)?(提到|指出|显示|称|写道|表示)|根据(报告|材料|资料)|据(报告|材料)|其中|此外|另外|同时|主要|包括|方面")
 _CJK_OR_DIGIT = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
@@ -52,6 +61,7 @@ class Sentence:
     citations: tuple[int, ...]
     start: int
     end: int
+    attributed: bool = False  # the citation was found by the verifier, not written by the model
 
 
 @dataclass(frozen=True)
@@ -248,6 +258,10 @@ def _check(
     missing = [f for f in figures if not is_supported(f, evidence)]
     if missing:
         reasons.append("数字不在所引段落中：" + "、".join(f.text for f in missing))
+    miscounted = [f for f in figures if f not in missing and not _counts_the_same(sentence.body, f, cited, passages, figure_cache)]
+    if miscounted:
+        reasons.append("数字所指与所引段落不符：" + "、".join(f.text for f in miscounted))
+        missing = [*missing, *miscounted]
     unverified = [(a, b, run) for a, b, run in loose if not any(numeral_in(run, passages[n]) for n in cited)]
     if unverified:
         reasons.append("数字字样不在所引段落中：" + "、".join(run for _, _, run in unverified))
@@ -261,6 +275,68 @@ def _check(
     return reasons, [(f.start, f.end) for f in missing] + [(a, b) for a, b, _ in unverified]
 
 
+# What a figure counts, when the words right before it say so: these verbs/states turn the same
+# number into different facts (保留 120 项 vs 精简 120 项), so they must agree with the passage.
+_COUNTING_WORDS = re.compile(
+    r"保留|精简|取消|下放|承接|调整|新增|增加|减少|压缩|提高|提升|下降|增长|降低|受理|办结|结案|立案|收到|"
+    r"撤销|纠正|维持|败诉|胜诉|出庭|培训|审查|备案|清理|废止|修订|制定|出台|处罚|罚款|检查|整改|化解|调解"
+)  # not 公开/答复/办理: they are mostly part of the counted noun (依申请公开, 答复率)
+_CONTEXT_CHARS = 10
+
+
+def _counting_words(text: str, start: int) -> set[str]:
+    """The counting words in the few characters before ``start`` (within the same clause)."""
+    window = re.split(r"[，,。；;！？!?、]", text[max(0, start - _CONTEXT_CHARS) : start])[-1]
+    return set(_COUNTING_WORDS.findall(window))
+
+
+def _counts_the_same(body: str, figure: Figure, cited: list[int], passages: dict[int, str],
+                     figure_cache: dict[int, list[Figure]]) -> bool:
+    """Rule 6: some occurrence of the figure in a cited passage is preceded by the sentence's counting words."""
+    wanted = _counting_words(body, figure.start)
+    if not wanted or figure.masked:
+        return True
+    for n in cited:
+        text = passages[n]
+        for match in figure_cache.setdefault(n, find_figures(text)):
+            if figures_match(figure, match) and wanted & _counting_words_around(text, match):
+                return True
+    return False
+
+
+def _counting_words_around(text: str, figure: Figure) -> set[str]:
+    """Counting words of a passage figure: just before it, or just after (「精简…事项，共120项」 aside,
+    reports also write 「120项审批事项已下放」)."""
+    after = re.split(r"[，,。；;！？!?]", text[figure.end : figure.end + _CONTEXT_CHARS])[0]
+    return _counting_words(text, figure.start) | set(_COUNTING_WORDS.findall(after))
+
+
+def attribute(sentence: Sentence, passages: dict[int, str], figure_cache: dict[int, list[Figure]]) -> Sentence | None:
+    """``sentence`` cited to the one passage that supports it (best wording overlap first), or None."""
+    body = compact(claim_part(sentence.body))
+    if not body or not sentence.body.rstrip().rstrip(_CLOSERS).endswith(tuple(_END)):
+        return None  # a fragment (cut off, or an echo of a passage header) is no claim to attribute
+    ranked = sorted(passages, key=lambda n: overlap(body, compact(passages[n])), reverse=True)
+    for n in ranked[:_ATTRIBUTION_CANDIDATES]:
+        candidate = Sentence(f"{sentence.body.rstrip()}[{n}]", sentence.body, (n,), sentence.start, sentence.end,
+                             attributed=True)
+        if not _check(candidate, passages, figure_cache)[0]:
+            return candidate
+    return None
+
+
+_ATTRIBUTION_CANDIDATES = 4
+
+
+def _with_marker_before_end(sentence: Sentence) -> Sentence:
+    """「…120项。[2]」 reads as 「…120项[2]。」 when the marker was added by the verifier."""
+    body = sentence.body.rstrip()
+    end = len(body.rstrip(_END + _CLOSERS))
+    marks = "".join(f"[{n}]" for n in sentence.citations)
+    return Sentence(body[:end] + marks + body[end:], sentence.body, sentence.citations, sentence.start,
+                    sentence.end, attributed=True)
+
+
 def verify_answer(text: str, passages: dict[int, str]) -> Verification:
     """Keep the sentences of ``text`` that ``passages`` (number -> passage text) support."""
     kept: list[Sentence] = []
@@ -271,6 +347,8 @@ def verify_answer(text: str, passages: dict[int, str]) -> Verification:
         if not _CJK_OR_DIGIT.search(sentence.body):
             continue  # a stray marker or punctuation
         reasons, hidden = _check(sentence, passages, cache)
+        if reasons and not is_meta(claim_part(sentence.body)) and (found := attribute(sentence, passages, cache)):
+            sentence, reasons, hidden = _with_marker_before_end(found), [], []
         if sentence.body in seen:
             reasons.append("重复的句子")
         seen.add(sentence.body)

@@ -18,9 +18,10 @@ from typing import Any, Literal
 import numpy as np
 
 from rag.core.errors import ReportQAError
+from rag.core.protocols import Embedder, Generator
 from rag.core.types import Report
 from rag.lang.figures import find_figures, is_supported
-from rag.report.themes import CONCRETE_RE, FIGURE_RE, Embedder, ThemeLabel, tag_problems, text_similarity
+from rag.report.themes import CONCRETE_RE, FIGURE_RE, ThemeLabel, tag_problems, text_similarity
 from rag.summary.build import item_statement, problem_items
 from rag.summary.model import heading_path
 
@@ -111,7 +112,7 @@ class Comparison:
                 "only_a_themes": len(self.only_a), "only_b_themes": len(self.only_b)}
 
 
-def _side(report: Report, name: Literal["A", "B"], embedder: Embedder | None, judge: Any) -> ReportSide:
+def _side(report: Report, name: Literal["A", "B"], embedder: Embedder | None, judge: Generator | None) -> ReportSide:
     items, note = problem_items(report)
     plans = list(report.plans)
     tags = tag_problems([i.text for i in items], [p.text for p in plans], embedder, judge)
@@ -191,7 +192,7 @@ def _consecutive(a: Report, b: Report) -> bool:
         and mb.year is not None and abs(ma.year - mb.year) == 1
 
 
-def compare_reports(a: Report, b: Report, embedder: Embedder | None = None, generator: Any = None,
+def compare_reports(a: Report, b: Report, embedder: Embedder | None = None, generator: Generator | None = None,
                     judge_themes: bool = False) -> Comparison:
     """Align the two problems sections on themes; see the module docstring.
 
@@ -206,11 +207,13 @@ def compare_reports(a: Report, b: Report, embedder: Embedder | None = None, gene
     codes_a = {p.theme.code for p in side_a.problems}
     codes_b = {p.theme.code for p in side_b.problems}
     order = sorted(codes_a | codes_b)
-    shared, only_a, only_b = [], [], []
+    shared: list[ThemeRow] = []
+    only_a: list[ThemeRow] = []
+    only_b: list[ThemeRow] = []
     for code in order:
         ia = [p for p in side_a.problems if p.theme.code == code]
         ib = [p for p in side_b.problems if p.theme.code == code]
-        kind = "shared" if ia and ib else "only_a" if ia else "only_b"
+        kind: Literal["shared", "only_a", "only_b"] = "shared" if ia and ib else "only_a" if ia else "only_b"
         label = (ia or ib)[0].theme.label
         row = ThemeRow(code, label, kind, ia, ib, _pairs(ia, ib, embedder), verdict(kind, ia, ib))
         {"shared": shared, "only_a": only_a, "only_b": only_b}[kind].append(row)
@@ -255,7 +258,7 @@ NARRATIVE_SCHEMA = {"type": "object", "properties": {"narrative": {"type": "stri
                     "required": ["narrative"]}
 
 
-def _llm_narrative(c: Comparison, generator: Any) -> None:
+def _llm_narrative(c: Comparison, generator: Generator) -> None:
     from rag.core.templates import render
 
     table = "\n".join(

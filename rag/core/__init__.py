@@ -1,1 +1,2 @@
-"""Foundation shared by every stage: dataclasses passed between stages, errors, settings, prompt templates."""
+"""Foundation shared by every stage: dataclasses passed between stages, errors, settings, prompt templates,
+and the Embedder and Generator protocols (rag.core.protocols)."""

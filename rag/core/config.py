@@ -64,8 +64,10 @@ class RetrievalSettings(_Strict):
 
 
 class GeneratorSettings(_Strict):
-    backend: Literal["none", "llama-cpp", "openai", "fake"] = Field(
-        "none", description="none = extractive answers only (works offline with no model)."
+    backend: Literal["auto", "none", "llama-cpp", "openai", "fake"] = Field(
+        "auto",
+        description="auto = the local GGUF (model_path, or the registry's default) when it is downloaded, "
+        "else extractive answers saying why; none = extractive answers only (works offline with no model).",
     )
     model_path: str = Field("", description="GGUF file for llama-cpp (or a models/registry.toml name).")
     n_ctx: int = Field(4096, ge=256)

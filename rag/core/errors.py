@@ -6,6 +6,8 @@ Library code raises these; the CLI and the UI show ``str(error)`` without a trac
 
 from __future__ import annotations
 
+from types import ModuleType
+
 
 class ReportQAError(Exception):
     """Base class: the message is shown to the user as it is."""
@@ -60,7 +62,7 @@ class DependencyMissingError(ReportQAError):
         super().__init__(f"{purpose} needs the Python package {package!r}, which is not installed. Run: {hint}")
 
 
-def require(module: str, package: str, purpose: str):  # type: ignore[no-untyped-def]
+def require(module: str, package: str, purpose: str) -> ModuleType:
     """Import ``module`` lazily, turning ImportError into a DependencyMissingError."""
     import importlib
 

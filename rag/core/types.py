@@ -245,6 +245,8 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds: retrieval, first_token, total
     notes: list[str] = field(default_factory=list)  # what verification removed, fallbacks taken
+    # An extractive answer shown at once while the model writes; the final Answer follows it.
+    provisional: bool = False
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -256,6 +258,7 @@ class Answer:
             "citations": [c.to_json() for c in self.citations],
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
             "notes": list(self.notes),
+            "provisional": self.provisional,
         }
 
 

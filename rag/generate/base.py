@@ -1,40 +1,15 @@
-"""What every generator backend shares: the protocol, ``complete`` and a token estimate."""
+"""What every generator backend shares: ``complete`` from ``stream``, a token estimate, message checks."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
-Messages = list[dict[str, str]]
+# The protocol lives in core (earlier stages hold generators too); re-exported here for the backends.
+from rag.core.protocols import Generator, Messages
 
-
-@runtime_checkable
-class Generator(Protocol):
-    name: str
-    context_size: int
-
-    def count_tokens(self, text: str) -> int: ...
-
-    def stream(
-        self,
-        messages: Messages,
-        *,
-        max_tokens: int,
-        temperature: float,
-        stop: list[str] | None = None,
-        json_schema: dict[str, Any] | None = None,
-    ) -> Iterator[str]: ...
-
-    def complete(
-        self,
-        messages: Messages,
-        *,
-        max_tokens: int,
-        temperature: float,
-        stop: list[str] | None = None,
-        json_schema: dict[str, Any] | None = None,
-    ) -> str: ...
+__all__ = ["Generator", "Messages", "StreamingGenerator", "estimate_tokens", "validate_messages"]
 
 
 class StreamingGenerator:

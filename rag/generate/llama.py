@@ -100,6 +100,7 @@ class LlamaCppGenerator(StreamingGenerator):
         cache_bytes: int = 0,
         registry: Registry | None = None,
     ) -> None:
+        self._registry: Registry | None
         try:
             self._registry = registry or load_registry()
         except Exception:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 from urllib.parse import urlparse
 
@@ -168,7 +168,8 @@ class OpenAIGenerator(StreamingGenerator):
             yield from pieces
             return
 
-    def _post_stream(self, body: dict[str, Any], *, allow_schema_retry: bool) -> Iterator[Any]:
+    def _post_stream(self, body: dict[str, Any], *, allow_schema_retry: bool) -> Generator[Any, None, None]:
+        # Text pieces, or only the _RETRY sentinel; a generator, so that the caller can close() it on retry.
         url = f"{self.base_url}/chat/completions"
         try:
             with self._client.stream("POST", url, json=body) as response:

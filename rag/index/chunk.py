@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.core.types import Chunk, Report, Section
+from rag.core.types import Chunk, Report, Section, Span
 
 SENTENCE_ENDS = frozenset("。！？；!?;")
 CLOSERS = frozenset("”’」』）)】》\"'")
@@ -232,3 +232,50 @@ def chunk_report(report: Report, size: int, overlap: int) -> list[Chunk]:
                 )
             )
     return chunks
+
+
+METADATA_ROLE = "metadata"
+
+
+def metadata_chunk(report: Report, ordinal: int) -> Chunk | None:
+    """One passage that states what the page says about the report itself: title, issuing body,
+    place, year, 文号, dates and 来源, so that 「这份报告是谁、哪天发布的」 finds an answer to cite.
+
+    Unlike every other chunk it is not a stretch of the cleaned text (``span`` is empty): the
+    来源 and 发布时间 lines are page furniture the cleaner removed. Its values are written as the
+    source writes them where a source span is known, and ``source_span`` covers those lines.
+    """
+    meta, source = report.meta, report.source.text
+
+    def written(value: str, span: Span | None) -> str:
+        return source[span[0] : span[1]] if span else value
+
+    lines = [
+        ("报告标题", f"《{meta.title}》" if meta.title else ""),
+        ("发布机关", meta.issuing_body),
+        ("地区", meta.region),
+        ("行政层级", meta.level),
+        ("报告年度", f"{meta.year}年" if meta.year else ""),
+        ("文号", meta.doc_number),
+        ("成文日期", meta.date),
+        ("发布日期", written(meta.pub_date, meta.pub_date_span)),
+        ("来源", written(meta.source, meta.source_span)),
+    ]
+    body = "".join(f"{label}：{value}。" for label, value in lines if value)
+    if not meta.title and not meta.issuing_body:
+        return None  # nothing the page says about itself beyond its text
+    spans = [s for s in (meta.pub_date_span, meta.source_span) if s]
+    title_at = source.find(meta.title) if meta.title else -1
+    if title_at >= 0:
+        spans.append((title_at, title_at + len(meta.title)))
+    source_span = (min(s[0] for s in spans), max(s[1] for s in spans)) if spans else (0, 0)
+    return Chunk(
+        chunk_id=f"{report.report_id}:{ordinal}",
+        report_id=report.report_id,
+        ordinal=ordinal,
+        text=body,
+        section_path=f"{report_label(report)} > 报告信息",
+        role=METADATA_ROLE,
+        span=(0, 0),
+        source_span=source_span,
+    )

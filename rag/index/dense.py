@@ -74,6 +74,8 @@ class DenseIndex:
     def _vectors(self) -> np.ndarray:
         """A zero-copy view of the stored vectors (flat storage for both kinds)."""
         flat = self.index if self.kind == "flat" else faiss.downcast_index(self.index.storage)
+        if not isinstance(flat, faiss.IndexFlat):  # faiss types downcast_index() as the base Index
+            raise TypeError(f"the dense index stores its vectors in a {type(flat).__name__}, not a flat index")
         n = self.index.ntotal
         return faiss.rev_swig_ptr(flat.get_xb(), n * self.dim).reshape(n, self.dim)
 
@@ -97,7 +99,8 @@ class DenseIndex:
             top = _top_k(scores, k)
             where = top if keep is None else keep[top]
             return [(int(self.rows[p]), float(scores[i])) for p, i in zip(where, top, strict=True)]
-        params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, 4 * k))
+        # faiss's __init__.pyi omits SearchParametersHNSW, which swigfaiss defines.
+        params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, 4 * k))  # type: ignore[attr-defined]
         if keep is not None:
             params.sel = faiss.IDSelectorBatch(keep)
         scores, found = self.index.search(query, min(k, n if keep is None else len(keep)), params=params)
@@ -115,9 +118,11 @@ class DenseIndex:
 
 def build_dense(matrix: np.ndarray, rows: np.ndarray, kind: str, stamp: str) -> DenseIndex:
     dim = int(matrix.shape[1])
+    index: faiss.Index
     if kind == "hnsw":
-        index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        hnsw = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        hnsw.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        index = hnsw
     else:
         index = faiss.IndexFlatIP(dim)
     if len(matrix):

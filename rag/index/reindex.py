@@ -17,11 +17,12 @@ import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from rag.core.config import Settings
 from rag.core.errors import IndexNotFoundError, ReportQAError
+from rag.core.protocols import Embedder
 from rag.core.types import IngestOutcome, Report, ReportInfo, SourceDocument
+from rag.index.store_base import ReportStore
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ def _swap_in(new_dir: Path, target: Path) -> None:
     shutil.rmtree(backup, ignore_errors=True)
 
 
-def _stored_source(old: Any, info: ReportInfo) -> SourceDocument:
+def _stored_source(old: ReportStore, info: ReportInfo) -> SourceDocument:
     """The source document as stored in the index (when the stored parse is from an older schema)."""
     text = old.source_text(info.report_id)
     return SourceDocument(
@@ -51,7 +52,7 @@ def _stored_source(old: Any, info: ReportInfo) -> SourceDocument:
     )
 
 
-def _read_old(old: Any) -> list[tuple[ReportInfo, Report | None, SourceDocument | None]]:
+def _read_old(old: ReportStore) -> list[tuple[ReportInfo, Report | None, SourceDocument | None]]:
     out: list[tuple[ReportInfo, Report | None, SourceDocument | None]] = []
     for info in old.reports():
         try:
@@ -65,7 +66,7 @@ def _read_old(old: Any) -> list[tuple[ReportInfo, Report | None, SourceDocument 
     return out
 
 
-def rebuild_index(settings: Settings, embedder: Any, progress: Callable[[str, float], None] | None = None
+def rebuild_index(settings: Settings, embedder: Embedder, progress: Callable[[str, float], None] | None = None
                   ) -> list[IngestOutcome]:
     from rag.index.staging import stage_report
     from rag.index.store import IndexStore

@@ -40,7 +40,11 @@ class CommittedState:
     _pending: bool
     _snap: db.Snapshot | None
     _chunk_cache: dict[int, Chunk]
-    manifest: dict[str, Any]  # a property of IndexStore
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        """Read-only, computed by ``IndexStore`` (what built the index, and its counts)."""
+        raise NotImplementedError
 
     def _connect_reader(self) -> sqlite3.Connection:
         return sqlite3.connect(f"{(self.path / DB).as_uri()}?mode=ro", uri=True, check_same_thread=False, timeout=30)

@@ -15,6 +15,7 @@ import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -33,11 +34,11 @@ STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _REWRITES = (("双随机、一公开", "双随机一公开"), ("双随机,一公开", "双随机一公开"), ("互联网 + ", "互联网+"))
 _HAS_WORD = re.compile(r"\w")
 
-_tokenizer = None
+_tokenizer: Any = None  # a jieba.Tokenizer; jieba ships no type information
 _tokenizer_lock = threading.Lock()
 
 
-def jieba_tokenizer():  # type: ignore[no-untyped-def]
+def jieba_tokenizer() -> Any:
     """jieba's default tokenizer with the domain dictionary, initialised once and quietly.
 
     The default one (``jieba.dt``) rather than a private ``jieba.Tokenizer()``: question analysis

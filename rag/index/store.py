@@ -41,6 +41,7 @@ from rag.core.types import Chunk, Report, ReportInfo
 from rag.index import store_db as db
 from rag.index.dense import temp_path
 from rag.index.snapshot import CommittedState
+from rag.index.store_base import unit_vectors
 from rag.index.store_db import DB, DENSE, MANIFEST, SPARSE
 
 log = logging.getLogger(__name__)
@@ -262,16 +263,7 @@ class IndexStore(CommittedState):
     def put_report(self, report: Report, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         """Stage a report with its chunks and their vectors, replacing any older version of the same
         report id or source file. Visible to searches after commit()."""
-        matrix = np.ascontiguousarray(vectors, dtype=np.float32)
-        dim = self._settings["dim"]
-        if matrix.shape != (len(chunks), dim):
-            raise ValueError(f"expected vectors of shape ({len(chunks)}, {dim}), got {matrix.shape}")
-        if not np.isfinite(matrix).all():
-            raise ValueError("vectors contain NaN or infinity")
-        if any(c.report_id != report.report_id for c in chunks):
-            raise ValueError("every chunk must belong to the report being stored")
-        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-        matrix = np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
+        matrix = unit_vectors(report, chunks, vectors, self._settings["dim"])
         source_path = db.norm_path(report.source.path)
         report_row = db.report_record(report, source_path, db.now())
         chunk_rows = db.chunk_records(chunks, matrix, report.meta.title)

@@ -17,11 +17,12 @@ from typing import Any
 import faiss
 import numpy as np
 
-from rag.core.errors import IndexCorruptError, IndexMismatchError, UnknownReportError
+from rag.core.errors import IndexCorruptError, IndexMismatchError
 from rag.core.types import Chunk, Report, ReportInfo
 from rag.index.chunk import embedding_text
 from rag.index.dense import DenseIndex, atomic_write_json, build_dense, positions_of
 from rag.index.sparse import SparseIndex, tokenize
+from rag.index.store_base import resolve_report
 
 FORMAT = "reportqa-index"
 SCHEMA_VERSION = 1
@@ -261,20 +262,4 @@ class Snapshot:
         ref = (ref or "").strip()
         if ref in self.by_id:
             return self.infos[self.by_id[ref]]
-        for matches in (
-            [i for i in self.infos if ref and (i.source == ref or i.source_path in (ref, norm_path(ref)))],
-            [i for i in self.infos if i.source.lower() == ref.lower() or Path(i.source).stem.lower() == ref.lower()],
-        ):
-            if len(matches) == 1:
-                return matches[0]
-            if len(matches) > 1:
-                ids = ", ".join(m.report_id for m in matches)
-                raise UnknownReportError(
-                    f"“{ref}”对应多份报告：{ids}（matches several reports）。请改用报告编号（report id）指定。"
-                )
-        known = "、".join(i.report_id for i in self.infos[:5]) or "（暂无）"
-        more = " 等" if len(self.infos) > 5 else ""
-        raise UnknownReportError(
-            f"索引中没有这份报告：“{ref}”（unknown report）。已导入的报告编号：{known}{more}；"
-            "运行 `reportqa reports` 查看全部。"
-        )
+        return resolve_report(self.infos, ref)

@@ -417,14 +417,14 @@ def _converter() -> Callable[[str], str] | None:
     try:
         from rag.lang import simplified_shadow  # type: ignore[attr-defined]
 
-        return simplified_shadow  # type: ignore[no-any-return]
+        return simplified_shadow
     except ImportError:
         pass
     try:
-        import opencc  # type: ignore[import-untyped]
+        import opencc
     except ImportError:  # without a converter a traditional text is cleaned as it stands
         return None
-    return opencc.OpenCC("t2s").convert  # type: ignore[no-any-return]
+    return opencc.OpenCC("t2s").convert
 
 
 def simplified_shadow(text: str) -> str:

@@ -8,8 +8,16 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from rag.core.errors import ReaderError
+
+if TYPE_CHECKING:  # python-docx is imported when a .docx is read, not with the module
+    from docx.document import Document
+    from docx.oxml.xmlchemy import BaseOxmlElement
+    from docx.table import Table, _Cell
+    from docx.text.paragraph import Paragraph
 
 
 def read_docx(raw: bytes, where: str) -> tuple[str, dict[str, str]]:
@@ -60,7 +68,7 @@ def _chinese_number(n: int) -> str:
     return str(n)
 
 
-_NUM_FORMATS = {
+_NUM_FORMATS: dict[str, Callable[[int], str]] = {
     "decimal": str,
     "decimalZero": lambda n: f"{n:02d}",
     "chineseCounting": _chinese_number,
@@ -79,7 +87,7 @@ class _Numbering:
     """Word's automatic list numbers ("一、", "（一）", "1.") are not in ``paragraph.text``;
     rebuild them from numbering.xml so numbered headings keep their numbers."""
 
-    def __init__(self, document) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, document: Document) -> None:
         self.levels: dict[str, dict[int, tuple[str, str, int]]] = {}
         self.counters: dict[str, list[int]] = {}
         try:
@@ -102,7 +110,7 @@ class _Numbering:
             if ref is not None:
                 self.levels[num.get(_W + "numId", "")] = abstract.get(ref.get(_W + "val", ""), {})
 
-    def label(self, paragraph) -> str:  # type: ignore[no-untyped-def]
+    def label(self, paragraph: Paragraph) -> str:
         num_pr = self._num_pr(paragraph)
         if num_pr is None:
             return ""
@@ -128,7 +136,7 @@ class _Numbering:
         return re.sub(r"%(\d)", render, text)
 
     @staticmethod
-    def _num_pr(paragraph):  # type: ignore[no-untyped-def]
+    def _num_pr(paragraph: Paragraph) -> BaseOxmlElement | None:
         p_pr = paragraph._p.pPr
         if p_pr is not None and p_pr.find(_W + "numPr") is not None:
             return p_pr.find(_W + "numPr")
@@ -141,7 +149,7 @@ class _Numbering:
         return None
 
 
-def _blocks(parent, document, numbering: _Numbering, lines: list[str],  # type: ignore[no-untyped-def]
+def _blocks(parent: BaseOxmlElement, document: Document, numbering: _Numbering, lines: list[str],
             headings: list[str] | None = None) -> None:
     """Paragraphs and tables in document order, also inside content controls (w:sdt); the lines of
     paragraphs in a heading style (Heading 1-3 / 标题 1-3, or an outline level 1-3) go to ``headings``."""
@@ -166,7 +174,7 @@ def _blocks(parent, document, numbering: _Numbering, lines: list[str],  # type: 
 _HEADING_STYLE = re.compile(r"^(heading|标题)\s*[1-3]$", re.I)
 
 
-def _is_heading_style(paragraph) -> bool:  # type: ignore[no-untyped-def]
+def _is_heading_style(paragraph: Paragraph) -> bool:
     """A heading by its style name or outline level (Word's navigation-pane headings)."""
     style = paragraph.style
     while style is not None:
@@ -178,11 +186,11 @@ def _is_heading_style(paragraph) -> bool:  # type: ignore[no-untyped-def]
     return level is not None and level.get(_W + "val", "9") in ("0", "1", "2")
 
 
-def _table_lines(table, document, numbering: _Numbering, lines: list[str]) -> None:  # type: ignore[no-untyped-def]
+def _table_lines(table: Table, document: Document, numbering: _Numbering, lines: list[str]) -> None:
     """One line per row, cells joined by " | "; a row that is a single cell (a report laid out
     inside a one-cell table, a title row) keeps its paragraphs as lines."""
     for row in table.rows:
-        cells = []
+        cells: list[_Cell] = []
         for cell in row.cells:
             if not cells or cell._tc is not cells[-1]._tc:  # a merged cell repeats across its columns
                 cells.append(cell)

@@ -13,11 +13,15 @@ import hashlib
 import io
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from rag.core.errors import ReaderError
 from rag.core.types import SourceDocument
+
+if TYPE_CHECKING:  # lxml ships no types (no stubs installed): HtmlElement is Any to mypy, a name to the reader
+    from lxml.html import HtmlElement
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".pdf")
 _FORMATS = {".txt": "txt", ".md": "md", ".html": "html", ".htm": "html", ".docx": "docx", ".pdf": "pdf"}
@@ -265,6 +269,7 @@ def decode_html_bytes(raw: bytes, where: str = "") -> tuple[str, str]:
 
 def _read_html(raw: bytes, where: str) -> tuple[str, str, dict[str, str]]:
     import trafilatura
+    from trafilatura.settings import Document
 
     html, encoding = decode_html_bytes(raw, where)
     html = _XML_DECL.sub("", html, count=1)
@@ -287,7 +292,7 @@ def _read_html(raw: bytes, where: str) -> tuple[str, str, dict[str, str]]:
         )
     except Exception:  # trafilatura fails on some malformed pages; the lxml fallback covers them
         doc = None
-    if doc is not None:
+    if isinstance(doc, Document):  # a dict only with as_dict=True, which is not asked for
         text = doc.text or ""
         for key in ("title", "date", "sitename", "author"):
             value = getattr(doc, key, None)
@@ -314,7 +319,7 @@ def _read_html(raw: bytes, where: str) -> tuple[str, str, dict[str, str]]:
 _PAGE_INFO_LABEL = re.compile(r"(发布|更新|发表)(时间|日期)\s*[:：]|(文章|信息|稿件|新闻|内容)?来源\s*[:：]")
 
 
-def _page_info_lines(tree, text: str) -> list[str]:  # type: ignore[no-untyped-def]
+def _page_info_lines(tree: HtmlElement, text: str) -> list[str]:
     """Publication-date and 来源 lines of the page (innermost short element holding the label) that
     the main-text extractor left out; the cleaner later takes them out of the body as page info."""
     squeezed = "".join(text.split())
@@ -332,7 +337,7 @@ def _page_info_lines(tree, text: str) -> list[str]:  # type: ignore[no-untyped-d
     return out[:3]
 
 
-def _html_heading_lines(tree, text: str) -> list[str]:  # type: ignore[no-untyped-def]
+def _html_heading_lines(tree: HtmlElement, text: str) -> list[str]:
     """Lines of the extracted ``text`` that the page marks as headings: <h1>-<h6>, or a block whose
     whole text is bold (<p><strong>…</strong></p>). Compared without spaces, as extractors re-space."""
     marked: set[str] = set()
@@ -347,7 +352,7 @@ def _html_heading_lines(tree, text: str) -> list[str]:  # type: ignore[no-untype
     return [line.strip() for line in text.splitlines() if line.strip() and "".join(line.split()) in marked]
 
 
-def _parse_html(html: str):  # type: ignore[no-untyped-def]
+def _parse_html(html: str) -> HtmlElement | None:
     import lxml.html
 
     try:
@@ -363,7 +368,7 @@ _BLOCK_TAGS = {
 _CHROME_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "select")
 
 
-def _lxml_text(tree) -> str:  # type: ignore[no-untyped-def]
+def _lxml_text(tree: HtmlElement) -> str:
     """Text of a page when trafilatura finds no main content: scripts and nav dropped, blocks on lines."""
     for el in tree.xpath("//" + " | //".join(_CHROME_TAGS)):
         el.drop_tree()
@@ -429,7 +434,7 @@ def _read_pdf(raw: bytes, where: str) -> tuple[str, tuple[int, ...], dict[str, s
     empty = [str(i + 1) for i, n in enumerate(visible) if n < _MIN_CHARS_PER_PAGE]
     if empty:
         metadata["pages_without_text"] = ",".join(empty)
-    info = reader.metadata or {}
+    info: Mapping[str, Any] = reader.metadata or {}
     for key, name in (("/Title", "title"), ("/Author", "author")):
         value = re.sub(r"^Microsoft Word - ", "", str(info.get(key) or "")).strip()
         if value and value.lower() not in ("untitled", "无标题", "anonymous"):  # tool defaults, not data

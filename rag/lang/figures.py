@@ -208,13 +208,13 @@ def find_figures(text: str) -> list[Figure]:
         if den and num is not None:
             add(m.start(), m.end(), "fraction", ("fraction", _norm(num), _norm(den), _approx(m.group(3))))
     for m in _FRACTION_DIGITS.finditer(text):
-        num, den = int(m.group(1)), int(m.group(2))
-        if 0 < num < den:
-            add(m.start(), m.end(), "fraction", ("fraction", str(num), str(den), _approx(m.group(3))))
+        top, bottom = int(m.group(1)), int(m.group(2))
+        if 0 < top < bottom:
+            add(m.start(), m.end(), "fraction", ("fraction", str(top), str(bottom), _approx(m.group(3))))
     for m in _MULTIPLE.finditer(text):
         times = m.group(1) or "一"
-        value = int(times) if times.isdigit() else cn_to_int(times)
-        add(m.start(), m.end(), "multiple", ("multiple", value, "番"))
+        count = int(times) if times.isdigit() else cn_to_int(times)
+        add(m.start(), m.end(), "multiple", ("multiple", count, "番"))
     for m in _PCT_CN.finditer(text):
         value = _cn_decimal(m.group(1))
         if value is not None:
@@ -242,15 +242,15 @@ def find_figures(text: str) -> list[Figure]:
             continue
         # 一〇二 and 二〇二一 are digit by digit; 十一五 or 三五 is a name or a range, not 15 or 35.
         digit_by_digit = (len(numeral) >= 3 and all(ch in CN_DIGITS for ch in numeral)) or "〇" in numeral
-        value = _cn_value(numeral) if not digit_by_digit else cn_to_int(numeral)
-        if value is None:
+        numeral_value = _cn_value(numeral) if not digit_by_digit else cn_to_int(numeral)
+        if numeral_value is None:
             continue
         unit_name, factor = _unit_key(unit)
         start = m.start(1) if ordinal else m.start(2)
         end = m.end()
         while end > start and text[end - 1].isspace():
             end -= 1
-        add(start, end, "number", ("number", _norm(Decimal(value * factor)), unit_name, _approx(approx1, approx2), bool(ordinal)))
+        add(start, end, "number", ("number", _norm(Decimal(numeral_value * factor)), unit_name, _approx(approx1, approx2), bool(ordinal)))
     for m in _CN_RUN.finditer(text):
         _add_bare_numeral(text, m, add)
     found.sort(key=lambda f: f.start)

@@ -153,8 +153,8 @@ def _signature(doc: SourceDocument, clean: CleanText, body_end: int) -> tuple[st
             org = m.group(1).strip()
     date = ""
     tail_lines = [ln.strip() for ln in doc.text[-800:].splitlines() if ln.strip()][-6:]
-    for line in tail_lines:
-        m = _DATE_ONLY.match(line)
+    for tail in tail_lines:
+        m = _DATE_ONLY.match(tail)
         if m:
             date = _date_iso(m)
     return org, date
@@ -291,12 +291,12 @@ def _level_from_text(text: str) -> str:
 
 def _year_evidence(header: Header, text: str, body_start: int, doc_number: str, date: str,
                    page_title: str) -> tuple[int | None, str, list[ParseWarning]]:
-    votes: Counter[int] = Counter()
+    votes: dict[int, float] = {}  # year -> summed evidence weight
     notes: list[str] = []  # kept as ``year_evidence`` and quoted by the year_conflict warning
     stated: set[int] = set()  # years the report states itself: title, section headings, opening
 
     def vote(year: int, weight: float, why: str, *, states_year: bool = False) -> None:
-        votes[year] += weight
+        votes[year] = votes.get(year, 0.0) + weight
         notes.append(f"{why}→{year}年")
         if states_year:
             stated.add(year)

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
+from rag.core.protocols import Embedder
 from rag.report.items import HEDGE_END
 from rag.report.roles import PLAN_TURN, heading_role, heading_title
 
@@ -97,7 +97,7 @@ def _body_scores(cues: BodyCues, body: str) -> dict[str, float]:
     }
 
 
-def _embedding_scores(texts: list[str], embedder: Any) -> list[dict[str, float]]:
+def _embedding_scores(texts: list[str], embedder: Embedder) -> list[dict[str, float]]:
     roles = list(EXEMPLARS)
     exemplar_vecs = embedder.embed_documents([" ".join(EXEMPLARS[r]) for r in roles])
     vecs = embedder.embed_documents(texts)
@@ -105,7 +105,7 @@ def _embedding_scores(texts: list[str], embedder: Any) -> list[dict[str, float]]
     return [{r: float(row[j]) for j, r in enumerate(roles)} for row in sims]
 
 
-def score_roles(headings: list[str], bodies: list[str], embedder: Any = None) -> list[RoleGuess]:
+def score_roles(headings: list[str], bodies: list[str], embedder: Embedder | None = None) -> list[RoleGuess]:
     """A role and a confidence for each top-level section of one report (see the module docstring)."""
     n = len(headings)
     named = [heading_role(h) for h in headings]

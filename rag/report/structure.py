@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from rag.core.errors import NotAReportError
+from rag.core.protocols import Embedder
 from rag.core.types import CleanText, Item, ParseWarning, Report, Section, SourceDocument
 from rag.ingest.clean import MASK
 from rag.report.bare_headings import bare_headings, hinted_texts
@@ -240,10 +240,10 @@ def body_bounds(text: str) -> tuple[int, int]:
     return header.body_start, max(header.body_start, locate_trailer(text, header.body_start))
 
 
-def parse_report(doc: SourceDocument, clean: CleanText, report_id: str, embedder: Any = None) -> Report:
+def parse_report(doc: SourceDocument, clean: CleanText, report_id: str, embedder: Embedder | None = None) -> Report:
     """Section tree, roles (with confidences), problem/plan items and warnings of one cleaned report.
 
-    ``embedder`` (an ``rag.index.embed.Embedder``, optional) adds similarity to role exemplars to
+    ``embedder`` (optional) adds similarity to role exemplars to
     the evidence for sections whose heading names no part; the parser works without one. A report in
     traditional characters is parsed on a simplified shadow of the same length (rag.report.shadow);
     the Report keeps the original text and shows it.
@@ -254,7 +254,7 @@ def parse_report(doc: SourceDocument, clean: CleanText, report_id: str, embedder
     return _parse(doc, clean, report_id, embedder)
 
 
-def _parse(doc: SourceDocument, clean: CleanText, report_id: str, embedder: Any) -> Report:
+def _parse(doc: SourceDocument, clean: CleanText, report_id: str, embedder: Embedder | None) -> Report:
     text = clean.text
     _check_is_report(doc, text)
     meta, warnings = extract_meta(doc, clean)

@@ -1,10 +1,9 @@
 """Problem-theme taxonomy T01–T17 (domain-notes §4) and the companion tags of §4.1.
 
-``classify_problem`` scores the lexicon of ``resources/themes.toml`` first; an embedder (anything
-with ``embed_documents``/``embed_query``) breaks ties and is the fallback when no term matches; an
-optional LLM judge may only pick one of the taxonomy codes (constrained JSON enum) and is ignored
-otherwise. The tags (specificity, reason given, plan link) are plain lexical rules so that a user
-can see why an item got them.
+``classify_problem`` scores the lexicon of ``resources/themes.toml`` first; an embedder breaks ties
+and is the fallback when no term matches; an optional LLM judge may only pick one of the taxonomy
+codes (constrained JSON enum) and is ignored otherwise. The tags (specificity, reason given, plan
+link) are plain lexical rules so that a user can see why an item got them.
 """
 
 from __future__ import annotations
@@ -15,9 +14,11 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 import numpy as np
+
+from rag.core.protocols import Embedder, Generator
 
 THEMES_FILE = Path(__file__).resolve().parent.parent / "resources" / "themes.toml"
 STRONG_WEIGHT = 3.0
@@ -44,14 +45,6 @@ CONCRETE_RE = re.compile(
 STOP_WORDS = ("进一步", "有待", "需要", "还需", "仍需", "不断", "持续", "加强", "推进", "提升", "提高", "完善",
               "健全", "深化", "工作", "建设", "法治", "政府", "全面", "着力", "坚持", "强化", "不够", "水平",
               "我区", "我市", "我县", "我厅", "我办", "部分", "一些", "存在", "问题", "方面", "切实", "落实")
-
-
-class Embedder(Protocol):
-    name: str
-
-    def embed_documents(self, texts: list[str]) -> np.ndarray: ...
-
-    def embed_query(self, text: str) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -163,7 +156,8 @@ def _cosines(text: str, embedder: Embedder) -> dict[str, float]:
     return {code: float(s) for code, s in zip(load_taxonomy(), sims, strict=True)}
 
 
-def classify_problem(text: str, embedder: Embedder | None = None, generator: Any = None) -> ThemeLabel:
+def classify_problem(text: str, embedder: Embedder | None = None,
+                     generator: Generator | None = None) -> ThemeLabel:
     """Assign one T-code to a problem statement (lexicon, then embedding, then optional LLM judge).
 
     The embedder is only consulted when the lexicon ties or finds nothing (embedding is the slow part).
@@ -173,8 +167,8 @@ def classify_problem(text: str, embedder: Embedder | None = None, generator: Any
     first = {code: min(h[0] for h in _hits(text) if h[2] == code) for code in scores}
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1][0], -len(kv[1][1]), first[kv[0]], kv[0]))
     tied = [kv for kv in ranked if kv[1][0] == ranked[0][1][0]] if ranked else []
-    need_embedding = embedder is not None and (len(tied) != 1 or generator is not None)
-    cosines = _cosines(text, embedder) if need_embedding else {}
+    need_embedding = len(tied) != 1 or generator is not None
+    cosines = _cosines(text, embedder) if embedder is not None and need_embedding else {}
     label: ThemeLabel
     if ranked:
         if len(tied) > 1 and cosines:
@@ -201,7 +195,7 @@ def judge_schema() -> dict[str, Any]:
     return {"type": "object", "properties": {"code": {"type": "string", "enum": codes}}, "required": ["code"]}
 
 
-def llm_judge(text: str, generator: Any, candidates: list[str]) -> str | None:
+def llm_judge(text: str, generator: Generator, candidates: list[str]) -> str | None:
     """Ask the generator for one taxonomy code; anything else (or an error) is ignored."""
     from rag.core.templates import render
 
@@ -289,7 +283,7 @@ def link_plans(problems: list[str], plans: list[str], embedder: Embedder | None 
 
 
 def tag_problems(problems: list[str], plans: list[str], embedder: Embedder | None = None,
-                 generator: Any = None) -> list[ProblemTags]:
+                 generator: Generator | None = None) -> list[ProblemTags]:
     themes = [classify_problem(text, embedder, generator) for text in problems]
     links, link_scores = link_plans(problems, plans, codes=[t.code for t in themes])
     return [

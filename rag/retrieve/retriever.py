@@ -19,7 +19,9 @@ from typing import Any
 
 from rag.core.config import RetrievalSettings
 from rag.core.errors import BadQueryError
+from rag.core.protocols import Embedder
 from rag.core.types import Chunk, Hit, ReportInfo
+from rag.index.store_base import ReportStore
 
 log = logging.getLogger(__name__)
 
@@ -270,7 +272,7 @@ def prepare_query(query: Any) -> str:
     return text
 
 
-def rows_for_reports(store: Any, report_ids: set[str]) -> list[int]:
+def rows_for_reports(store: ReportStore, report_ids: set[str]) -> list[int]:
     """Index rows of the given reports' chunks."""
     return [int(r) for r in store.rows_for_reports(sorted(report_ids))]
 
@@ -285,7 +287,7 @@ def _overlap(a: Chunk, b: Chunk) -> float:
 class Retriever:
     """Hybrid search over an IndexStore; cheap to build (the service builds one per query)."""
 
-    def __init__(self, store: Any, embedder: Any, settings: RetrievalSettings) -> None:
+    def __init__(self, store: ReportStore, embedder: Embedder, settings: RetrievalSettings) -> None:
         self.store = store
         self.embedder = embedder
         self.settings = settings

@@ -9,8 +9,8 @@ produces is verified there and replaced by the extractive version when it cannot
 from __future__ import annotations
 
 import re
-from typing import Any
 
+from rag.core.protocols import Generator
 from rag.core.types import Item, Report, Section, Span
 from rag.report.themes import classify_problem, link_plans, reason_given, specificity
 from rag.summary.flags import quality_flags
@@ -196,7 +196,7 @@ def problems_and_plans(report: Report) -> tuple[list[ProblemEntry], str, list[Pl
 
 
 # ----------------------------------------------------------------------------- builder
-def build_summary(report: Report, generator: Any = None) -> Summary:
+def build_summary(report: Report, generator: Generator | None = None) -> Summary:
     """The one-page summary: extractive always; the LLM pass refines it when a generator is given."""
 
     elements = five_elements(report)

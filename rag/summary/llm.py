@@ -11,9 +11,11 @@ to keep (by index, so nothing new can enter); otherwise salience trimming does i
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from rag.core.protocols import Generator
 from rag.core.templates import render
 from rag.core.types import Report, Section
 from rag.lang.figures import find_figures, is_supported
@@ -61,7 +63,8 @@ class Point:
     figures: list[str]
 
 
-def _windows(report: Report, section: Section, budget_tokens: int, count_tokens: Any) -> list[tuple[int, int]]:
+def _windows(report: Report, section: Section, budget_tokens: int, count_tokens: Callable[[str], int]
+             ) -> list[tuple[int, int]]:
     """Split a section into runs of whole sentences that each fit ``budget_tokens``."""
     start, end = section.span
     out: list[tuple[int, int]] = []
@@ -123,7 +126,7 @@ def verify_points(raw: str, report: Report, window: tuple[int, int], scope: Sect
     return kept, notes
 
 
-def map_section(report: Report, section: Section, generator: Any) -> tuple[list[Point], list[str]]:
+def map_section(report: Report, section: Section, generator: Generator) -> tuple[list[Point], list[str]]:
     budget = max(200, generator.context_size - MAP_MAX_TOKENS - PROMPT_OVERHEAD)
     points: list[Point] = []
     notes: list[str] = []
@@ -151,7 +154,7 @@ def _item(report: Report, p: Point) -> SummaryItem:
                        round(salience(p.quote) + 0.5, 3))
 
 
-def refine_with_llm(report: Report, summary: Summary, generator: Any) -> Summary:
+def refine_with_llm(report: Report, summary: Summary, generator: Generator) -> Summary:
     """Replace extractive parts by verified LLM points, section by section; record who built what."""
     llm_groups: dict[str, list[MeasureGroup]] = {}
     resp_points: list[Point] = []
@@ -194,7 +197,7 @@ def _attach(report: Report, summary: Summary, points: list[Point], role: str) ->
             item.text, item.builder, item.figures = match.text, "llm", match.figures
 
 
-def _reduce(groups: list[MeasureGroup], generator: Any, summary: Summary) -> list[MeasureGroup]:
+def _reduce(groups: list[MeasureGroup], generator: Generator, summary: Summary) -> list[MeasureGroup]:
     """Ask the model which LLM points to keep when there are more than a page holds."""
 
 

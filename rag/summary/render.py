@@ -91,9 +91,10 @@ def render_page(s: Summary) -> tuple[str, list[Cite]]:
         lines.append(f"- {s.plans_note}")
     if s.plans:
         parts = []
-        for n, p in enumerate(s.plans, 1):
-            link = f"→问题{'、'.join(str(i + 1) for i in p.answers)}" if p.answers else ""
-            parts.append(f"{n}. {p.item.text}{link}{refs.mark(p.item.citations[:1])}")
+        for n, plan_entry in enumerate(s.plans, 1):
+            answers = plan_entry.answers
+            link = f"→问题{'、'.join(str(i + 1) for i in answers)}" if answers else ""
+            parts.append(f"{n}. {plan_entry.item.text}{link}{refs.mark(plan_entry.item.citations[:1])}")
         lines.append("；".join(parts))
     if s.flags:
         lines += ["", "## 专家提示"]
@@ -128,7 +129,7 @@ def page_lines(markdown: str) -> int:
         if not raw.strip():
             continue
         text = re.sub(r"^#+\s*|\*\*|^- ", "", raw.strip())
-        lines = max(1, math.ceil(_width(text) / CHARS_PER_LINE))
+        lines: float = max(1, math.ceil(_width(text) / CHARS_PER_LINE))
         if raw.startswith("# "):
             lines *= TITLE_LINES
         elif raw.startswith("## "):
