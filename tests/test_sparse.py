@@ -6,7 +6,8 @@ import sys
 import numpy as np
 import pytest
 
-from rag.index.sparse import DOMAIN_DICT, STOPWORDS, SparseIndex, tokenize
+from rag.index.sparse import STOPWORDS, SparseIndex, tokenize
+from rag.lang.words import DOMAIN_DICT
 
 DOCS = [
     "2020年共收到依申请公开56件，均在法定期限内答复。",

@@ -33,6 +33,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from rag.lang import sentences as lang_sentences
 from rag.lang.figures import Figure, figures_match, find_figures, is_supported, loose_numerals, numeral_in
 
 REFUSAL = "已收录的报告中未找到相关内容。"
@@ -41,8 +42,8 @@ MASKED_SENTENCE = "注：报告原文中的相关数字已遮蔽（原文已遮�
 UNVERIFIED_MARK = "〔未核实数字〕"
 
 _CITE = re.compile(r"[\[【［]\s*(\d{1,3}(?:\s*[,，、\-–]\s*\d{1,3})*)\s*[\]】］]")
-_END = "。！？!?"
-_CLOSERS = "”’」』）)》\"'"
+_END = lang_sentences.FULL_STOPS
+_CLOSERS = lang_sentences.CLOSERS
 _QUOTES = re.compile(r"“([^”]{2,})”|「([^」]{2,})」|『([^』]{2,})』|《([^》]{2,})》|\"([^\"]{2,})\"")
 _META = re.compile(
     r"未找到|未提及|没有提及|未提到|没有提到|未说明|未披露|未列出|未全部列出|未能确定|无法确定|无法判断|无法给出|无法回答|"
@@ -142,39 +143,8 @@ def strip_citations(text: str) -> str:
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence of ``text``: ends after 。！？!? (plus closing quotes) or at a line break.
-
-    Leading and trailing whitespace is left out of the span. Citation markers right after the end
-    mark belong to the sentence before them.
-    """
-    spans: list[tuple[int, int]] = []
-    start, i, n = 0, 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch in _END or ch == "\n":
-            j = i + 1
-            if ch != "\n":
-                while j < n and text[j] in _CLOSERS + _END:
-                    j += 1
-                while True:
-                    m = _CITE.match(text, j)
-                    if not m:
-                        break
-                    j = m.end()
-            spans.append((start, j))
-            start, i = j, j
-            continue
-        i += 1
-    spans.append((start, n))
-    out = []
-    for a, b in spans:
-        while a < b and text[a].isspace():
-            a += 1
-        while b > a and text[b - 1].isspace():
-            b -= 1
-        if a < b:
-            out.append((a, b))
-    return out
+    """(start, end) of each sentence of an answer; citation markers after the end mark belong to it."""
+    return lang_sentences.sentence_spans(text, trailing=_CITE)
 
 
 def split_sentences(text: str) -> list[Sentence]:

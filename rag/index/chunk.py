@@ -20,9 +20,8 @@ import re
 from dataclasses import dataclass
 
 from rag.core.types import Chunk, Report, Section, Span
+from rag.lang.sentences import sentence_spans
 
-SENTENCE_ENDS = frozenset("。！？；!?;")
-CLOSERS = frozenset("”’」』）)】》\"'")
 SOFT_BREAKS = frozenset("，,、：:")
 SUBSECTION_BREAK = 1 / 3  # a sub-section start ends the chunk once it holds this share of the budget
 DEEP_BREAK = 2 / 3  # the same for deeper (（1）, 一是) boundaries
@@ -64,25 +63,11 @@ def embedding_text(chunk: Chunk, title: str = "") -> str:
 
 
 def split_sentences(text: str, start: int, end: int, size: int) -> list[tuple[int, int]]:
-    """Sentence spans in ``text[start:end]``, whitespace-trimmed; sentences over 2×size are cut."""
-    spans: list[tuple[int, int]] = []
-    i = begin = start
-    while i < end:
-        ch = text[i]
-        if ch in SENTENCE_ENDS or ch == "\n":
-            j = i + 1
-            while ch != "\n" and j < end and text[j] in CLOSERS:
-                j += 1
-            spans.append((begin, j))
-            begin = i = j
-        else:
-            i += 1
-    spans.append((begin, end))
+    """Sentence spans in ``text[start:end]`` (； ends one here), whitespace-trimmed; sentences over
+    2×size are cut."""
     out: list[tuple[int, int]] = []
-    for span in spans:
-        a, b = _trim(text, *span)
-        if b > a:
-            out.extend(_cut_long(text, a, b, size) if b - a > 2 * size else [(a, b)])
+    for a, b in sentence_spans(text, start, end, semicolons=True):
+        out.extend(_cut_long(text, a, b, size) if b - a > 2 * size else [(a, b)])
     return out
 
 

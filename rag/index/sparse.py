@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import threading
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -19,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-DOMAIN_DICT = Path(__file__).resolve().parent.parent / "resources" / "domain_dict.txt"
+from rag.lang import words
+
 FORMAT = "reportqa-bm25/1"
 
 # Function words and question words: they would match almost every chunk or none usefully.
@@ -34,29 +34,9 @@ STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _REWRITES = (("双随机、一公开", "双随机一公开"), ("双随机,一公开", "双随机一公开"), ("互联网 + ", "互联网+"))
 _HAS_WORD = re.compile(r"\w")
 
-_tokenizer: Any = None  # a jieba.Tokenizer; jieba ships no type information
-_tokenizer_lock = threading.Lock()
-
-
 def jieba_tokenizer() -> Any:
-    """jieba's default tokenizer with the domain dictionary, initialised once and quietly.
-
-    The default one (``jieba.dt``) rather than a private ``jieba.Tokenizer()``: question analysis
-    uses ``jieba.lcut``/``jieba.posseg`` too, and loading the dictionary twice cost seconds.
-    """
-    global _tokenizer
-    if _tokenizer is None:
-        with _tokenizer_lock:
-            if _tokenizer is None:
-                import jieba
-
-                jieba.setLogLevel(logging.WARNING)  # jieba logs "Building prefix dict..." to stderr
-                tok = jieba.dt
-                tok.initialize()
-                tok.load_userdict(str(DOMAIN_DICT))
-                _tokenizer = tok
-    return _tokenizer
-
+    """The project's own jieba tokenizer with the domain dictionary (rag.lang.words)."""
+    return words.tokenizer()
 
 
 def tokenize(text: str) -> list[str]:

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from rag.lang.docno import DOC_NUMBER
+
 CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 CN_BIG = {"万": 10_000, "亿": 100_000_000}
@@ -40,7 +42,7 @@ _APPROX = "余|多|以上|左右|许"
 _MASK = "[XＸx×*＊]"
 _DASH = "[-－—–~～至到]"
 
-DOCNO = re.compile(r"([\u4e00-\u9fa5]{1,10})\s*[〔\[［【（(]\s*((?:19|20)\d{2})\s*[〕\]］】）)]\s*(\d{1,4})\s*号")
+DOCNO = DOC_NUMBER  # the one 文号 pattern (rag.lang.docno)
 _ISO_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
 _CN_DATE = re.compile(r"(?<!\d)(?:((?:19|20)\d{2})年)?(\d{1,2})月(?:(\d{1,2})[日号])?(?!\d)")
 _YEAR_RANGE = re.compile(rf"(?<!\d)((?:19|20)\d{{2}})\s*{_DASH}\s*((?:19|20)\d{{2}})(?!\d)")

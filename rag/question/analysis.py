@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from rag.lang import places
 from rag.lang.figures import DOCNO, UNITS, find_figures
+from rag.lang.words import tokenizer as word_tokenizer
 
 
 def _words(text: str) -> list[str]:
@@ -43,13 +45,6 @@ YESNO_WORDS = re.compile(r"是否|有没有|有无|是不是|有否|吗[？?]?$"
 PROBLEM_WORDS = re.compile(r"问题|不足|短板|差距|薄弱|困难")
 PLAN_WORDS = re.compile(r"下一步|下一年|下步|计划|打算|安排|思路")
 
-_PLACE_SUFFIX = "省市区县州镇乡旗"
-_NOT_PLACE = set(
-    _words("""社区 园区 城区 辖区 地区 片区 景区 小区 全区 本区 该区 各区 我区 两区 市区 郊区 山区 库区 牧区 林区 矿区 新区 政区 特区 街区 校区
-    城市 都市 省市 县市 全市 本市 该市 各市 我市 全县 本县 各县 我县 区县 市县 全省 本省 各省 我省 乡镇 城镇 村镇 集镇 全镇 各镇 本镇
-    范区 验区 治区 治州 辖市 级市 属区 管区 服区 作区 发区 易区""")
-)
-_NOT_PLACE_CHARS = set("个各全本该我其每两多几哪等和与及在对为的了是有年月日度份内外级些告")
 
 ENGLISH_GLOSSARY = {
     "information disclosure": ["信息公开", "依申请公开"],
@@ -131,66 +126,19 @@ def _english_info(text: str, info: QuestionInfo) -> None:
     info.years = [int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", text)]
 
 
-def _word_at(text: str) -> list[tuple[str, str]]:
-    """(word, part of speech) for every character of ``text`` (jieba)."""
-    import jieba.posseg
-
-    from rag.index.sparse import jieba_tokenizer
-
-    jieba_tokenizer()  # the shared, already-initialised tokenizer with the domain dictionary
-
-    jieba.setLogLevel(60)
-    out: list[tuple[str, str]] = []
-    for pair in jieba.posseg.lcut(text):
-        out.extend([(pair.word, pair.flag)] * len(pair.word))
-    return out
-
-
 def find_places(text: str) -> list[str]:
-    """Two-character cores of place names (潼南区 -> 潼南, 广州市 -> 广州), generic words excluded.
-
-    A candidate is two characters before 省/市/区/县/…; it is dropped when they are a generic word
-    (全区, 社区), or when jieba reads them as a verb or as the tail of another word (协调市政府, 部门向市).
-    """
-    out: list[str] = []
-    words = _word_at(text) if any(ch in _PLACE_SUFFIX for ch in text) else []
-    for i, ch in enumerate(text):
-        if ch not in _PLACE_SUFFIX or i < 2:
-            continue
-        core = text[i - 3 : i - 1] if text[i - 1 : i + 1] == "新区" and i >= 3 else text[i - 2 : i]
-        if any(c in _NOT_PLACE_CHARS or not "\u4e00" <= c <= "\u9fff" for c in core):
-            continue
-        if text[i + 1 : i + 2] in ("级", "委", "长", "场", "民", "政") and text[i + 1 : i + 3] != "政府":
-            continue  # 区级, 市委, 县长, 市场, 市民, 市政 (but 市政府 follows a place)
-        (first, _), (last, pos) = words[i - 2], words[i - 1]
-        tagged = pos.startswith(("ns", "nr")) or words[i][1].startswith(("ns", "nr"))
-        # Not a place: a generic word (全区, 社区), two words' edges (部门|向市), the tail of a longer word (组织协调|市)
-        generic = text[i - 1 : i + 1] in _NOT_PLACE and core == text[i - 2 : i]
-        straddles = first != last and len(first) > 1
-        tail = len(last) > 2 and text.find(last, max(0, i - len(last))) + len(last) == i
-        if not tagged and (generic or straddles or tail):
-            continue
-        if core not in out:
-            out.append(core)
-    return out
+    """The places a question names, each as the form to look for in reports (潼南区 → 潼南, 恩施州 → 恩施)."""
+    return list(dict.fromkeys(m.key for m in places.find_places(text)))
 
 
 def _keywords(text: str) -> list[str]:
-    import jieba  # declared dependency; imported here because its dictionary loads slowly
-
-    from rag.index.sparse import jieba_tokenizer
-
-    jieba_tokenizer()
-
-    jieba.setLogLevel(60)
-
     found = [t for t in DOMAIN_TERMS if t in text]
     # Keep only the longest of overlapping domain terms (信息公开 inside 政府信息公开).
     found = [t for t in found if not any(t != o and t in o for o in found)]
     rest = text
     for term in found:
         rest = rest.replace(term, " ")
-    words = [w for w in jieba.lcut(rest) if len(w) >= 2 and w not in STOPWORDS and re.search(r"[\u4e00-\u9fff]", w)]
+    words = [w for w in word_tokenizer().lcut(rest) if len(w) >= 2 and w not in STOPWORDS and re.search(r"[\u4e00-\u9fff]", w)]
     words = [w for w in words if not re.fullmatch(r"(19|20)\d{2}年?度?", w)]
     return found + [w for w in dict.fromkeys(words) if w not in found]
 
@@ -224,9 +172,9 @@ def analyze_question(question: str) -> QuestionInfo:
     info.years = [int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", text_wo_docno)]
     report_year = re.search(r"(?<!\d)((?:19|20)\d{2})\s*年度", text_wo_docno)
     info.report_year = int(report_year.group(1)) if report_year else None
-    info.places = find_places(text_wo_docno)
-    stripped = re.sub(r"(?<!\d)(?:19|20)\d{2}\s*年?度?", " ", text_wo_docno)
-    for place in info.places:
-        stripped = re.sub(place + f"[{_PLACE_SUFFIX}]?", " ", stripped)
+    mentions = places.find_places(text_wo_docno)
+    info.places = list(dict.fromkeys(m.key for m in mentions))
+    stripped = "".join(" " if any(m.start <= i < m.end for m in mentions) else ch for i, ch in enumerate(text_wo_docno))
+    stripped = re.sub(r"(?<!\d)(?:19|20)\d{2}\s*年?度?", " ", stripped)
     info.keywords = _keywords(stripped)
     return info

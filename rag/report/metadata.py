@@ -16,15 +16,14 @@ from dataclasses import dataclass
 
 from rag.core.types import CleanText, ParseWarning, ReportMeta, SourceDocument
 from rag.ingest.clean import MASK
+from rag.lang import places
+from rag.lang.docno import DOC_NUMBER
 from rag.report.headings import CN_DIGITS, cn_to_int, match_heading, split_lines
 
 _TITLE_END = re.compile(r"(报告|总结|汇报)")
 _TITLE_WORDS = re.compile(r"法治|依法行政|法制|依法治")
 _CHROME = re.compile(r"小编|整理的|下面是|范文|供大家")
 _SENTENCE_PUNCT = re.compile(r"[。，,；;！？!?]")
-DOC_NUMBER = re.compile(
-    r"([\u4e00-\u9fff]{1,12})\s*[〔\[［【（(]\s*((?:19|20)\d{2})\s*[〕\]］】）)]\s*(第?\s*\d{1,4})\s*号"
-)
 _DOC_NUMBER_LABEL = re.compile(r"^\s*(发文字号|文号|发文号)\s*[:：]\s*")
 ORG_SUFFIX = (
     "人民政府办公室|人民政府办公厅|人民政府|政府办公室|政府办公厅|政府|办公室|办公厅|委员会|街道办事处|办事处|"
@@ -262,6 +261,9 @@ def _level_of_org(org: str, region: str) -> str:
     government = re.search(r"(人民政府|政府|办事处|街道|镇|乡)$", org)
     if not government and re.search(r"(局|委员会|委|厅|办公室|办公厅|办)$", org):
         return "部门"
+    # The national division data knows a county-level city (巩义市) from a prefecture (郑州市).
+    if located := places.locate(org).level:
+        return located
     place = region or re.sub(rf"({ORG_SUFFIX})+$", "", org)
     if re.search(r"(街道|镇|乡)$", place) or "街道" in org:
         return "乡镇街道"
@@ -320,8 +322,8 @@ def _year_evidence(header: Header, text: str, body_start: int, doc_number: str, 
     opening = text[body_start : body_start + 12]
     if m := re.match(r"\s*((?:19|20)\d{2})\s*年(度)?\s*[，,以来]", opening):
         vote(int(m.group(1)), 2, f"正文开头“{m.group(0).strip()}”", states_year=True)
-    if m := re.search(r"[〔\[［【（(]\s*((?:19|20)\d{2})", doc_number):
-        vote(int(m.group(1)) - 1, 1, f"文号{doc_number}（次年印发）")
+    if m := DOC_NUMBER.search(doc_number):
+        vote(int(m.group(2)) - 1, 1, f"文号{doc_number}（次年印发）")
     if date and int(date[5:7]) <= 6:
         vote(int(date[:4]) - 1, 0.5, f"日期{date}（次年上半年）")
     if not votes:

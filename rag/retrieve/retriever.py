@@ -14,7 +14,6 @@ import itertools
 import logging
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from rag.core.config import RetrievalSettings
@@ -22,6 +21,8 @@ from rag.core.errors import BadQueryError
 from rag.core.protocols import Embedder
 from rag.core.types import Chunk, Hit, ReportInfo
 from rag.index.store_base import ReportStore
+from rag.lang import places
+from rag.lang.docno import DOC_NUMBER, normalize_doc_number
 
 log = logging.getLogger(__name__)
 
@@ -30,15 +31,10 @@ REPORT_BOOST = 1.0  # report_filter="boost": named reports' fused scores are mul
 YEAR_ONLY_BOOST = 0.2  # a year alone does not name a report; it only nudges reports of that year
 DUPLICATE_OVERLAP = 0.5  # a chunk overlapping a better hit by more than this share of itself is dropped
 
-_BRACKETS = str.maketrans({"[": "〔", "［": "〔", "【": "〔", "(": "〔", "（": "〔",
-                           "]": "〕", "］": "〕", "】": "〕", ")": "〕", "）": "〕"})
-_DOC_NUMBER = re.compile(r"([\u4e00-\u9fa5]{1,12})\s*[〔\[［【（(]\s*((?:19|20)\d{2})\s*[〕\]］】）)]\s*(\d{1,4})\s*号")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年(度)?")
 # 州 ends a place only when no 市/区/县 follows (广州市, 杭州市 are cities, 阿坝州 is a prefecture).
-_PLACE = re.compile(r"[\u4e00-\u9fa5A-Za-z]{1,8}?(?:自治区|自治州|特别行政区|省|市|区|县|州(?![市区县])|旗|盟|镇|乡|街道)")
 _ISSUER_WORDS = re.compile(r"(?:人民)?政府办公[厅室]|人民政府")
 _ORG_TAIL = re.compile(r"人民政府|政府|办公厅|办公室|党委|委员会|司法局|关于|\d")
-_GENERIC_PLACES = {"全市", "全区", "全县", "本市", "本区", "我市", "我区", "该区", "该市", "市区", "城区", "街道"}
 _CONTENT_YEAR = re.compile(r"(?:以来|以前|之前|以后|底|初|同期|上半年|下半年)")
 # "2019年度全省政务公开第三方评估": a yearly ranking or assessment carries its own year, not the report's
 _ASSESSMENT_AFTER_NIANDU = re.compile(r"(?:全省|全国|全市)?[^，,。？?]{0,8}(?:考核|评估|评比|排名|评议)")
@@ -82,11 +78,6 @@ class QueryIntent:
         return text if len(re.findall(r"[\u4e00-\u9fa5A-Za-z0-9]", text)) >= 2 else self.query
 
 
-def normalize_doc_number(text: str) -> str:
-    return re.sub(r"\s+", "", text).translate(_BRACKETS)
-
-
-@lru_cache(maxsize=4096)
 @functools.lru_cache(maxsize=8192)  # ReportInfo is frozen; this runs for every report on every query
 def _names_for(info: ReportInfo) -> tuple[frozenset[str], frozenset[str]]:
     """(specific names, parent names) of the place a report is about: 潼南区/潼南, 重庆市."""
@@ -95,15 +86,13 @@ def _names_for(info: ReportInfo) -> tuple[frozenset[str], frozenset[str]]:
     title_head = re.split(r"(?:19|20)\d{2}|关于|法治政府", info.title or "")[0]
     for source in (info.region, info.issuing_body, title_head):
         head = _ORG_TAIL.split(source or "")[0].strip()
-        places = [p for p in _PLACE.findall(head) if p not in _GENERIC_PLACES]
-        if not places:
+        mentions = places.find_places(head)
+        if not mentions:
             continue
-        *upper, last = places
-        parents.update(upper)
-        specific.add(last)
-        stem = re.sub(r"(?:自治区|自治州|特别行政区|省|市|区|县|州|旗|盟|镇|乡|街道)$", "", last)
-        if len(stem) >= 2 and stem[0] not in "市区县省":  # 市中区 -> "市中" would match 市中心
-            specific.add(stem)
+        *upper, last = mentions
+        for mention in upper:
+            parents.update(places.names_of(mention))
+        specific.update(places.names_of(last))
     return frozenset(specific), frozenset(parents - specific)
 
 
@@ -166,9 +155,9 @@ def analyze_query(query: str, reports: list[ReportInfo]) -> QueryIntent:
     # 1. 文号: an exact number names one report; its prefix (台政办字) names an issuer.
     doc_number = ""
     scores: dict[str, int] = {}
-    for m in _DOC_NUMBER.finditer(text):
+    for m in DOC_NUMBER.finditer(text):
         doc_number = normalize_doc_number(m.group(0))
-    text_wo_docs = _DOC_NUMBER.sub(" ", text)
+    text_wo_docs = DOC_NUMBER.sub(" ", text)
     flat_docs = normalize_doc_number(text)
     for info in reports:
         own = normalize_doc_number(info.doc_number or "")

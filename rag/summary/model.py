@@ -14,6 +14,7 @@ from typing import Literal
 
 from rag.core.types import Report, Section, Span
 from rag.lang.figures import find_figures
+from rag.lang.sentences import sentence_spans
 
 SUMMARY_SCHEMA_VERSION = "1.0"
 Builder = Literal["extractive", "llm"]
@@ -34,7 +35,6 @@ MISSING_NOTE = {
     "plans": "报告未见'下一年度安排'部分",
     "other": "报告未见'其他需要报告的情况'部分",
 }
-SENTENCE_RE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
 FOLDED_RESPONSIBILITY_RE = re.compile(r"第一责任人|主要负责人[^。]{0,30}(?:法治|依法行政)")
 OTHER_HEADING_RE = re.compile(r"其[他它]需要报告|其[他它]情况|其[他它]事项")
 RESPONSIBILITY_ACTS = ("专题会", "常务会", "党组会", "常委会", "述法", "述职", "学法", "批示", "督办", "亲自",
@@ -166,12 +166,9 @@ def cite(report: Report, start: int, end: int, quote: str | None = None) -> Cite
 def sentences(text: str, offset: int) -> list[tuple[int, int, str]]:
     """(start, end, text) per sentence; ends at 。！？； or a line break. Offsets are absolute."""
     out = []
-    for m in SENTENCE_RE.finditer(text):
-        raw = m.group(0)
-        stripped = raw.strip()
-        if len(stripped) >= 4:
-            lead = len(raw) - len(raw.lstrip())
-            out.append((offset + m.start() + lead, offset + m.start() + lead + len(stripped), stripped))
+    for start, end in sentence_spans(text, semicolons=True):
+        if end - start >= 4:
+            out.append((offset + start, offset + end, text[start:end]))
     return out
 
 

@@ -1,0 +1,53 @@
+"""Word segmentation: jieba with the domain dictionary, through tokenizers of our own.
+
+jieba's process-wide tokenizer (``jieba.dt``) is left untouched: a host application, or a test, that
+uses jieba gets jieba as shipped, and our dictionary cannot leak into it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+DOMAIN_DICT = Path(__file__).resolve().parent.parent / "resources" / "domain_dict.txt"
+
+_lock = threading.Lock()
+_cache: dict[str, Any] = {}  # "cut" / "pos": built once; jieba tokenizers ship no type information
+
+
+def tokenizer() -> Any:
+    """A ``jieba.Tokenizer`` of our own with the domain dictionary (loaded once, quietly)."""
+    with _lock:
+        if "cut" not in _cache:
+            try:
+                import jieba
+            except ImportError as exc:  # pragma: no cover - declared dependency
+                raise ImportError("Chinese word segmentation needs jieba: pip install jieba") from exc
+            jieba.setLogLevel(logging.WARNING)  # jieba logs "Building prefix dict..." to stderr
+            tok = jieba.Tokenizer()
+            tok.initialize()
+            tok.load_userdict(str(DOMAIN_DICT))
+            _cache["cut"] = tok
+        return _cache["cut"]
+
+
+def pos_tokenizer() -> Any:
+    """A ``jieba.posseg.POSTokenizer`` over :func:`tokenizer` (words with part-of-speech tags)."""
+    cut = tokenizer()
+    with _lock:
+        if "pos" not in _cache:
+            import jieba.posseg
+
+            _cache["pos"] = jieba.posseg.POSTokenizer(cut)
+        return _cache["pos"]
+
+
+def word_tag(word: str) -> str | None:
+    """jieba's dictionary tag of ``word`` (ns, n, v …), or None if the dictionary lacks it."""
+    return pos_tokenizer().word_tag_tab.get(word)
+
+
+def word_frequency(word: str) -> int:
+    return int(tokenizer().FREQ.get(word, 0))
