@@ -200,8 +200,13 @@ def test_english_question_without_known_terms_is_refused_with_a_note() -> None:
 # ------------------------------------------------------------------------------ question analysis
 def test_question_analysis() -> None:
     info = analyze_question("潼南区2020年共收到依申请公开多少件？")
-    assert info.kinds == {"figure"} and info.unit == "件" and info.places == ["潼南"] and info.years == [2020]
+    assert info.kinds == {"figure"} and info.unit == "件" and info.places == ("潼南",) and info.years == (2020,)
     assert info.keywords[0] == "依申请公开"
+    # Built once: every later stage gets the same frozen analysis.
+    assert analyze_question("潼南区2020年共收到依申请公开多少件？") is info
+    with pytest.raises(AttributeError):
+        info.places = ()  # type: ignore[misc]
+    assert analyze_question("恩施州2021年报告提到公安机关了吗？").places == ("恩施",)  # not 「公安」
     assert analyze_question("出庭应诉率是多少？").unit == "%"
     assert "yesno" in analyze_question("是否开展了法治培训？").kinds
     assert {"list", "problems"} <= analyze_question("存在哪些问题？").kinds

@@ -106,7 +106,7 @@ def _best_figure(
 def _candidates(info: QuestionInfo, hit: Hit) -> list[Candidate]:
     text, heading, title = hit.chunk.text, hit.chunk.section_path, hit.report.title
     # Words that name the report ("自查报告", "办公厅") say which report, not what is asked.
-    keywords = [k for k in info.keywords if k not in title] or info.keywords
+    keywords = [k for k in info.keywords if k not in title] or list(info.keywords)
     required = [k for k in anchors(info) if k in keywords]
     q_bigrams = bigrams(" ".join(keywords))
     problems = "problems" in info.kinds and (hit.chunk.role == "problems" or bool(PROBLEM_WORDS.search(heading)))

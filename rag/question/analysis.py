@@ -7,8 +7,9 @@ has something to match. Used by ``rag.answer.extractive``.
 
 from __future__ import annotations
 
+import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from rag.lang import places
 from rag.lang.figures import DOCNO, UNITS, find_figures
@@ -84,16 +85,18 @@ ENGLISH_GLOSSARY = {
 }
 
 
-@dataclass
+@dataclass(frozen=True)
 class QuestionInfo:
+    """One analysis of a question, built once (``analyze_question`` memoises it) and only read after."""
+
     text: str
-    kinds: set[str] = field(default_factory=set)  # figure, date, list, yesno, problems, plans
-    keywords: list[str] = field(default_factory=list)  # most specific first
+    kinds: frozenset[str] = frozenset()  # figure, date, list, yesno, problems, plans
+    keywords: tuple[str, ...] = ()  # most specific first
     unit: str = ""  # the unit a figure question asks for ("件" in 多少件), "%" for rates
-    places: list[str] = field(default_factory=list)  # place-name cores ("潼南" for 潼南区)
-    years: list[int] = field(default_factory=list)
+    places: tuple[str, ...] = ()  # the forms to look for in reports ("潼南" for 潼南区, rag.lang.places)
+    years: tuple[int, ...] = ()
     report_year: int | None = None  # the year in "YYYY年度", which names the report's year
-    doc_numbers: list[tuple[object, ...]] = field(default_factory=list)  # figure keys of 文号 in the question
+    doc_numbers: tuple[tuple[object, ...], ...] = ()  # figure keys of 文号 in the question
     english: bool = False
 
     @property
@@ -107,23 +110,27 @@ def is_english(text: str) -> bool:
     return latin > 3 * max(cjk, 1)
 
 
-def _english_info(text: str, info: QuestionInfo) -> None:
+def _english_info(text: str) -> QuestionInfo:
     low = text.lower()
-    for term, words in ENGLISH_GLOSSARY.items():
+    keywords: list[str] = []
+    kinds: set[str] = set()
+    unit = ""
+    for term, glossed in ENGLISH_GLOSSARY.items():
         if term in low:
-            info.keywords.extend(w for w in words if w not in info.keywords)
+            keywords.extend(w for w in glossed if w not in keywords)
     if re.search(r"how many|how much|number of|what (percentage|share|proportion|rate)|\brate\b|percent", low):
-        info.kinds.add("figure")
-        info.unit = "%" if re.search(r"rate|percent|share|proportion", low) else ""
+        kinds.add("figure")
+        unit = "%" if re.search(r"rate|percent|share|proportion", low) else ""
     if re.search(r"\bwhen\b|what date|which date", low):
-        info.kinds.add("date")
+        kinds.add("date")
     if re.search(r"which|what (measures|steps|actions)|list", low):
-        info.kinds.add("list")
+        kinds.add("list")
     if re.match(r"\s*(is|are|was|were|did|does|do|has|have)\b|whether", low):
-        info.kinds.add("yesno")
+        kinds.add("yesno")
     if re.search(r"problem|shortcoming|weakness|deficien", low):
-        info.kinds.add("problems")
-    info.years = [int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", text)]
+        kinds.add("problems")
+    years = tuple(int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", text))
+    return QuestionInfo(text, frozenset(kinds), tuple(keywords), unit, years=years, english=True)
 
 
 def find_places(text: str) -> list[str]:
@@ -143,38 +150,33 @@ def _keywords(text: str) -> list[str]:
     return found + [w for w in dict.fromkeys(words) if w not in found]
 
 
+@functools.lru_cache(maxsize=2048)
 def analyze_question(question: str) -> QuestionInfo:
+    """The analysis of ``question``: asked for by retrieval scoping, answering and verification alike,
+    so it is memoised (the result is frozen)."""
     text = question.strip()
-    info = QuestionInfo(text=text)
     if is_english(text):
-        info.english = True
-        _english_info(text, info)
-        return info
-    if FIGURE_WORDS.search(text):
-        info.kinds.add("figure")
-    if DATE_WORDS.search(text):
-        info.kinds.add("date")
-    if LIST_WORDS.search(text) and "figure" not in info.kinds:
-        info.kinds.add("list")
-    if YESNO_WORDS.search(text):
-        info.kinds.add("yesno")
-    if PROBLEM_WORDS.search(text):
-        info.kinds.add("problems")
-    if PLAN_WORDS.search(text):
-        info.kinds.add("plans")
-    unit = re.search(r"(?:多少|几)\s*(" + "|".join(map(re.escape, UNITS)) + ")", text)
-    if unit:
-        info.unit = "元" if unit.group(1) in ("万元", "亿元") else unit.group(1)
+        return _english_info(text)
+    kinds = {kind for kind, words in (
+        ("figure", FIGURE_WORDS), ("date", DATE_WORDS), ("yesno", YESNO_WORDS),
+        ("problems", PROBLEM_WORDS), ("plans", PLAN_WORDS),
+    ) if words.search(text)}
+    if LIST_WORDS.search(text) and "figure" not in kinds:
+        kinds.add("list")
+    unit = ""
+    if m := re.search(r"(?:多少|几)\s*(" + "|".join(map(re.escape, UNITS)) + ")", text):
+        unit = "元" if m.group(1) in ("万元", "亿元") else m.group(1)
     elif re.search(r"率|比例|比率|占比|百分", text):
-        info.unit = "%"
-    info.doc_numbers = [f.key for f in find_figures(text) if f.kind == "docno"]
+        unit = "%"
+    doc_numbers = tuple(f.key for f in find_figures(text) if f.kind == "docno")
     text_wo_docno = DOCNO.sub(" ", text)
-    info.years = [int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", text_wo_docno)]
+    years = tuple(int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", text_wo_docno))
     report_year = re.search(r"(?<!\d)((?:19|20)\d{2})\s*年度", text_wo_docno)
-    info.report_year = int(report_year.group(1)) if report_year else None
     mentions = places.find_places(text_wo_docno)
-    info.places = list(dict.fromkeys(m.key for m in mentions))
     stripped = "".join(" " if any(m.start <= i < m.end for m in mentions) else ch for i, ch in enumerate(text_wo_docno))
     stripped = re.sub(r"(?<!\d)(?:19|20)\d{2}\s*年?度?", " ", stripped)
-    info.keywords = _keywords(stripped)
-    return info
+    return QuestionInfo(
+        text, frozenset(kinds), tuple(_keywords(stripped)), unit,
+        places=tuple(dict.fromkeys(m.key for m in mentions)), years=years,
+        report_year=int(report_year.group(1)) if report_year else None, doc_numbers=doc_numbers,
+    )
