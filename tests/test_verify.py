@@ -432,3 +432,12 @@ def test_property_no_mutated_figure_is_shown_in_notes() -> None:
         shown = "".join(check.notes())
         for bad in unsupported_figures(mutated, PASSAGES):
             assert bad not in shown.replace("2宗", ""), (mutated, shown)
+
+
+def test_a_percentage_must_measure_the_same_rate() -> None:
+    # Seen from the real 1.5B: the figure is in the passage, but it measures another rate.
+    passages = {1: "建议提案1206件已全部答复完毕，满意和基本满意率为99.7%。"}
+    wrong = verify_answer("政府信息公开申请的答复率是99.7%[1]。", passages)
+    assert wrong.text == "" and "数字所指与所引段落不符" in wrong.removed[0].reasons[0]
+    right = verify_answer("建议提案满意率为99.7%。", passages)
+    assert right.text == "建议提案满意率为99.7%[1]。"

@@ -262,16 +262,36 @@ def _counting_words(text: str, start: int) -> set[str]:
 
 def _counts_the_same(body: str, figure: Figure, cited: list[int], passages: dict[int, str],
                      figure_cache: dict[int, list[Figure]]) -> bool:
-    """Rule 6: some occurrence of the figure in a cited passage is preceded by the sentence's counting words."""
+    """Rule 6: some occurrence of the figure in a cited passage is preceded by the sentence's counting
+    words, and, for a percentage, names the same rate."""
     wanted = _counting_words(body, figure.start)
-    if not wanted or figure.masked:
+    rate = _rate_name(body, figure.start) if figure.kind == "percent" else ""
+    if (not wanted and not rate) or figure.masked:
         return True
     for n in cited:
         text = passages[n]
         for match in figure_cache.setdefault(n, find_figures(text)):
-            if figures_match(figure, match) and wanted & _counting_words_around(text, match):
+            if not figures_match(figure, match):
+                continue
+            if (not wanted or wanted & _counting_words_around(text, match)) and (not rate or _names_rate(text, match, rate)):
                 return True
     return False
+
+
+# The rate a percentage measures, named right before it: 「答复率是99.7%」 → 答复. A passage's
+# 「满意和基本满意率为99.7%」 is another fact with the same figure.
+_RATE_BEFORE = re.compile(r"([\u4e00-\u9fff]{2})(?:率|比例|占比)\s*(?:是|为|达到|达|约|超过|高达|提高到|提升至|保持)?\s*$")
+
+
+def _rate_name(text: str, start: int) -> str:
+    m = _RATE_BEFORE.search(text[max(0, start - _CONTEXT_CHARS) : start])
+    return m.group(1) if m else ""
+
+
+def _names_rate(text: str, figure: Figure, rate: str) -> bool:
+    """Whether the passage names ``rate`` in the clause before its figure (满意率 within 满意和基本满意率)."""
+    clause = re.split(r"[，,。；;！？!?]", text[max(0, figure.start - 2 * _CONTEXT_CHARS) : figure.start])[-1]
+    return rate in clause
 
 
 def _counting_words_around(text: str, figure: Figure) -> set[str]:

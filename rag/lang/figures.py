@@ -97,25 +97,26 @@ class Figure:
 
 
 def cn_to_int(text: str) -> int | None:
-    """Chinese numeral to int: 三十五 -> 35, 两万三千 -> 23000, 一〇二 -> 102; None if not a numeral."""
+    """Chinese numeral to int: 三十五 -> 35, 两万三千 -> 23000, 一〇二 -> 102; None if not a numeral.
+
+    cn2an reads the positional forms; written by hand only what it refuses: digit-by-digit numerals
+    (一〇二, 二〇二一) and 两 for 二 (两万三千), both everyday in reports.
+    """
     if not text:
         return None
     if all(ch in CN_DIGITS for ch in text) and len(text) > 1:
         return int("".join(str(CN_DIGITS[ch]) for ch in text))
-    total, section, digit = 0, 0, None
-    for ch in text:
-        if ch in CN_DIGITS:
-            digit = CN_DIGITS[ch]
-        elif ch in CN_UNITS:
-            section += (1 if digit is None else digit) * CN_UNITS[ch]
-            digit = None
-        elif ch in CN_BIG:
-            section += digit or 0
-            total += (section or 1) * CN_BIG[ch]
-            section, digit = 0, None
-        else:
-            return None
-    return total + section + (digit or 0)
+    try:
+        import cn2an  # declared dependency
+    except ImportError as exc:  # pragma: no cover
+        raise ImportError("Chinese numerals need cn2an: pip install cn2an") from exc
+    try:
+        # A bare unit counts one of it (百分之百, 千余人); cn2an wants the 一 written.
+        numeral = ("一" + text if text[0] in "百千万亿" else text).replace("两", "二")
+        value = cn2an.cn2an(numeral, "strict")
+    except (ValueError, KeyError, IndexError):
+        return None
+    return int(value) if float(value).is_integer() else None
 
 
 def _cn_decimal(text: str) -> Decimal | None:

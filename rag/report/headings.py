@@ -14,7 +14,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+from rag.lang.figures import CN_DIGITS
+from rag.lang.figures import cn_to_int as numeral_value
+
+# CN_DIGITS is imported from rag.lang.figures, where the numeral knowledge lives.
 _CN_NUM = "一二三四五六七八九十"
 
 # A run-in heading is the prefix up to the first sentence end, when that prefix is this short.
@@ -38,17 +41,14 @@ _RUNIN_BEFORE = set("。；;：:！？!?，,\n")
 
 
 def cn_to_int(token: str) -> int | None:
-    """'一' -> 1, '十一' -> 11, '二十' -> 20, '二十三' -> 23; None for anything else."""
-    if not token or any(ch not in CN_DIGITS and ch != "十" for ch in token):
+    """A heading ordinal: '一' -> 1, '十一' -> 11, '二十三' -> 23; None for anything else (headings
+    never count past 99, so 一百 or 一〇 is no ordinal)."""
+    if not token or any(ch not in CN_DIGITS and ch != "十" for ch in token) or "〇" in token or "零" in token:
         return None
-    if "十" not in token:
-        return CN_DIGITS[token] if len(token) == 1 else None
-    head, _, tail = token.partition("十")
-    if "十" in tail or len(head) > 1 or len(tail) > 1:
+    if len(token) > 1 and "十" not in token:
         return None
-    tens = CN_DIGITS[head] if head else 1
-    ones = CN_DIGITS[tail] if tail else 0
-    return tens * 10 + ones
+    value = numeral_value(token)
+    return value if value is not None and 0 < value < 100 else None
 
 
 @dataclass(frozen=True)
