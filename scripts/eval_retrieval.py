@@ -45,6 +45,7 @@ KS = (1, 3, 5)
 MRR_DEPTH = 10
 # What each part of the system contributes: the system with one part changed (same index, same run).
 ABLATIONS: dict[str, dict[str, Any]] = {
+    "report_filter=restrict": {"report_filter": "restrict"},
     "report_filter=boost": {"report_filter": "boost"},
     "report_filter=off": {"report_filter": "off"},
     "role_boost=0": {"role_boost": 0.0},

@@ -239,3 +239,20 @@ def test_bad_and_huge_queries(qa) -> None:  # type: ignore[no-untyped-def]
     assert 0 < len(hits) <= 5
     assert retriever.search("潼南区依申请公开", 1)[0].rank == 1
     assert len(retriever.search("依申请公开", 100)) > 5  # k above the candidate count is fine
+
+
+def test_only_a_doc_number_or_an_exact_title_names_a_report_beyond_doubt() -> None:
+    assert analyze_query("潼南府办〔2021〕10号说了什么？", REPORTS).certain
+    title = "广州市人民政府办公厅2020年法治政府建设年度报告"
+    assert analyze_query(f"《{title}》里的问题有哪些？", REPORTS).certain
+    # A place and a year are evidence, not proof: report_filter="auto" boosts instead of restricting.
+    by_place = analyze_query("潼南区2020年依申请公开收到几件？", REPORTS)
+    assert by_place.report_ids == ("tn20",) and not by_place.certain
+    elsewhere = analyze_query("恩施州2020年的报告", REPORTS)  # a place with no report: the year only nudges
+    assert elsewhere.year_only and not elsewhere.certain
+
+
+@pytest.mark.parametrize(("question", "place"), [("恩施州", "恩施土家族苗族自治州"), ("台儿庄", "台儿庄区"), ("沛县", "沛县")])
+def test_short_place_forms_find_their_report(question: str, place: str) -> None:
+    reports = [*REPORTS, info("p1", f"{place}人民政府关于2023年度法治政府建设情况的报告", f"{place}人民政府", place, 2023)]
+    assert analyze_query(f"{question}2023年法治政府建设存在哪些问题？", reports).report_ids == ("p1",)

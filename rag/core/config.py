@@ -55,8 +55,11 @@ class RetrievalSettings(_Strict):
     dense_weight: float = Field(1.0, ge=0)
     sparse_weight: float = Field(1.0, ge=0)
     rrf_k: int = Field(60, ge=1)
-    report_filter: Literal["restrict", "boost", "off"] = Field(
-        "restrict", description="What to do when the question names a report (place, year, 文号)."
+    report_filter: Literal["auto", "restrict", "boost", "off"] = Field(
+        "auto",
+        description="What to do when the question names a report (place, year, 文号): auto = search only "
+        "that report when it is named beyond doubt (its 文号 or exact title), otherwise boost it and keep "
+        "the other reports' best hits; restrict = always search only the named reports.",
     )
     role_boost: float = Field(
         0.5, ge=0, description="Chunks of the asked-about section role score x (1 + role_boost) after fusion."

@@ -65,6 +65,7 @@ class QueryIntent:
     matched: tuple[str, ...] = ()  # the query substrings that named the report (place, 文号, year)
     reasons: tuple[str, ...] = ()  # human-readable, for --explain / debugging
     year_only: bool = False  # only a year was recognised: boost, never restrict
+    certain: bool = False  # named beyond doubt (its 文号 or its exact title): report_filter="auto" restricts
 
     @property
     def topic(self) -> str:
@@ -172,7 +173,7 @@ def analyze_query(query: str, reports: list[ReportInfo]) -> QueryIntent:
     if any(s == 10 for s in scores.values()):
         ids = tuple(r for r, s in scores.items() if s == 10)
         return QueryIntent(text, ids, roles, doc_number=doc_number, matched=tuple(matched),
-                           reasons=(f"文号 {doc_number}",))
+                           reasons=(f"文号 {doc_number}",), certain=len(ids) == 1)
 
     # 2. Place names (specific beats parent) and the full title.
     flat = re.sub(r"\s+", "", text_wo_docs)
@@ -236,6 +237,7 @@ def analyze_query(query: str, reports: list[ReportInfo]) -> QueryIntent:
         matched=tuple(dict.fromkeys(m for m in matched if m)),
         reasons=tuple(reasons),
         year_only=year_only,
+        certain=len(named) == 1 and best == 4,  # the exact title of one report
     )
 
 
@@ -291,7 +293,8 @@ class Retriever:
         if report_ids:
             restrict = {self.store.resolve(ref).report_id for ref in report_ids}
         elif intent.report_ids and self.settings.report_filter != "off":
-            if self.settings.report_filter == "restrict" and not intent.year_only:
+            mode = self.settings.report_filter
+            if not intent.year_only and (mode == "restrict" or (mode == "auto" and intent.certain)):
                 restrict = set(intent.report_ids)
             else:
                 boost = set(intent.report_ids)
