@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from rag.core.errors import ReportQAError
 
 if TYPE_CHECKING:  # the service imports every stage; loaded by whoever builds it
+    from rag.core.config import Settings
     from rag.service import ReportQA
 
 EXIT_USER_ERROR = 2
@@ -50,6 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", parents=[common], help="add report files or folders to the index")
     p.add_argument("paths", nargs="+")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="parse and embed on N Ray workers (settings ingest.workers; 0 = in this process)")
+    p.add_argument("--ray-address", default=None, metavar="ADDR",
+                   help="Ray cluster to use (settings ingest.ray_address; empty = a local Ray for this run)")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("reports", parents=[common], help="list the indexed reports")
@@ -144,6 +149,21 @@ def cmd_inspect(service: ReportQA, args: argparse.Namespace) -> int:
     for warning in report.warnings:
         print(f"! {warning.code}: {warning.message}")
     return 0
+
+
+def _with_ingest_options(settings: Settings, args: argparse.Namespace) -> Settings:
+    """--workers / --ray-address override the settings file for this run."""
+    overrides = {name: value for name in ("workers", "ray_address")
+                 if (value := getattr(args, name, None)) is not None}
+    if not overrides:
+        return settings
+    from rag.core.errors import ConfigError
+
+    try:
+        ingest = type(settings.ingest).model_validate({**settings.ingest.model_dump(), **overrides})
+    except ValueError as exc:
+        raise ConfigError(f"导入选项无效（invalid ingest option）：{exc}") from exc
+    return settings.model_copy(update={"ingest": ingest})
 
 
 def cmd_ingest(service: ReportQA, args: argparse.Namespace) -> int:
@@ -378,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
         from rag.core.config import load_settings
         from rag.service import ReportQA
 
-        settings = load_settings(args.config).with_index(args.index)
+        settings = _with_ingest_options(load_settings(args.config).with_index(args.index), args)
         service = ReportQA.from_settings(settings)
         return COMMANDS[args.command](service, args)
     except ReportQAError as exc:

@@ -140,10 +140,13 @@ class ReportQA:
             store = self._open_store(create=True)
             claimed: dict[str, str] = {}  # report ids staged in this batch -> their source path
             try:
-                for i, path in enumerate(files):
-                    outcome = self._ingest_one(store, path, progress, i, len(files), replace_same_name, claimed)
-                    outcomes.append(outcome)
-                if claimed:
+                if self.settings.ingest.workers > 0:
+                    staged = self._ingest_with_workers(store, files, progress, replace_same_name, claimed, outcomes)
+                else:
+                    for i, path in enumerate(files):
+                        outcomes.append(self._ingest_one(store, path, progress, i, len(files), replace_same_name, claimed))
+                    staged = bool(claimed)
+                if staged:
                     self._notify(progress, "写入索引（index）", 0.99)
                     store.commit()
             except BaseException:
@@ -152,26 +155,38 @@ class ReportQA:
             self._notify(progress, "完成（done）", 1.0)
         return outcomes
 
+    def _plan_one(
+        self, store: ReportStore, path: Path, replace_same_name: bool, claimed: dict[str, str]
+    ) -> IngestOutcome | tuple[str, bool]:
+        """An "unchanged" outcome for a file indexed as it is, else the report id it gets (reserved in
+        ``claimed``) and whether that replaces a report already in the store."""
+        from rag.report.parse import report_id_for
+
+        max_bytes = int(self.settings.ingest.max_file_mb * 1024 * 1024)
+        if path.is_file() and path.stat().st_size <= max_bytes:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            if store.has_unchanged(str(path.resolve()), digest):
+                return IngestOutcome(str(path), "unchanged", self._id_for_path(store, path), "未改动，跳过")
+        report_id = self._unique_report_id(store, report_id_for(path), path, replace_same_name, claimed)
+        return report_id, self._known(store, report_id)
+
     def _ingest_one(
         self, store: ReportStore, path: Path, progress: Progress | None, i: int, n: int, replace_same_name: bool,
         claimed: dict[str, str],
     ) -> IngestOutcome:
         from rag.index.staging import stage_report
-        from rag.report.parse import load_report, report_id_for
+        from rag.report.parse import load_report
 
         started = time.perf_counter()
         base = i / n
         step = 1.0 / n
         try:
-            max_bytes = int(self.settings.ingest.max_file_mb * 1024 * 1024)
-            if path.is_file() and path.stat().st_size <= max_bytes:
-                digest = hashlib.sha256(path.read_bytes()).hexdigest()
-                if store.has_unchanged(str(path.resolve()), digest):
-                    return IngestOutcome(str(path), "unchanged", self._id_for_path(store, path), "未改动，跳过")
+            planned = self._plan_one(store, path, replace_same_name, claimed)
+            if isinstance(planned, IngestOutcome):
+                return planned
+            report_id, existed = planned
             self._notify(progress, f"解析 {path.name}（parse）", base + 0.1 * step)
-            report_id = self._unique_report_id(store, report_id_for(path), path, replace_same_name, claimed)
-            report = load_report(path, max_bytes, report_id=report_id)
-            existed = self._known(store, report_id)
+            report = load_report(path, int(self.settings.ingest.max_file_mb * 1024 * 1024), report_id=report_id)
             self._notify(progress, f"向量化并索引 {path.name}（embed, index）", base + 0.4 * step)
             chunks = stage_report(store, report, self.embedder(), self.settings.chunking)
             claimed[report.report_id] = str(path.resolve())
@@ -191,6 +206,47 @@ class ReportQA:
             logger.exception("unexpected failure ingesting %s", path)
             return IngestOutcome(str(path), "failed",
                                  message=f"内部错误（internal error: {type(exc).__name__}），此文件未导入；加 --debug 查看详情。")
+
+    def _ingest_with_workers(
+        self, store: ReportStore, files: Sequence[Path], progress: Progress | None, replace_same_name: bool,
+        claimed: dict[str, str], outcomes: list[IngestOutcome],
+    ) -> bool:
+        """Parse and embed on Ray workers (rag.index.distributed); True when reports were staged here.
+
+        A shared store (PostgreSQL) is written by the workers, one transaction per report; the
+        embedded index is written here from the workers' results and committed by the caller."""
+        from rag.index.distributed import WorkItem, WorkResult, run_workers
+
+        items: list[WorkItem] = []
+        for path in files:
+            try:
+                planned = self._plan_one(store, path, replace_same_name, claimed)
+            except ReportQAError as exc:
+                outcomes.append(IngestOutcome(str(path), "failed", message=str(exc)))
+                continue
+            if isinstance(planned, IngestOutcome):
+                outcomes.append(planned)
+                continue
+            claimed[planned[0]] = str(path.resolve())  # reserved: two files never get one id
+            items.append(WorkItem(str(path), planned[0], planned[1]))
+        shared = self.settings.store.backend == "postgres"
+        staged = False
+
+        def done(count: int, result: WorkResult) -> None:
+            self._notify(progress, f"{count}/{len(items)} {Path(result.item.path).name}", count / max(len(items), 1) * 0.95)
+
+        finished: dict[str, IngestOutcome] = {}
+        for result in run_workers(self.settings, items, write_to_store=shared, progress=done):
+            outcome = result.outcome
+            if result.report is not None and result.vectors is not None:
+                try:
+                    store.put_report(result.report, list(result.chunks), result.vectors)
+                    staged = True
+                except ReportQAError as exc:
+                    outcome = IngestOutcome(outcome.path, "failed", message=str(exc), seconds=outcome.seconds)
+            finished[result.item.path] = outcome
+        outcomes.extend(finished[item.path] for item in items)  # in input order, whoever finished first
+        return staged
 
     @staticmethod
     def _known(store: ReportStore, report_id: str) -> bool:

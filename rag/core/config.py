@@ -27,6 +27,13 @@ class _Strict(BaseModel):
 
 class IngestSettings(_Strict):
     max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are refused.")
+    workers: int = Field(
+        0, ge=0, le=512,
+        description="Ray workers that parse and embed files in parallel (rag.index.distributed); 0 = in this process.",
+    )
+    ray_address: str = Field(
+        "", description="Ray cluster for workers > 0: empty = start a local Ray for the run; 'auto' or host:port = join one."
+    )
 
 
 class EmbedderSettings(_Strict):
@@ -105,7 +112,6 @@ class StoreSettings(_Strict):
         "faiss", description="faiss = index directory (FAISS + SQLite + BM25); postgres = PostgreSQL + pgvector."
     )
     dsn: str = Field("", description="PostgreSQL connection string, e.g. postgresql://user:pw@host:5432/reportqa.")
-    ray_address: str = Field("", description="Ray cluster for distributed ingestion; empty = a local Ray.")
 
 
 class Settings(_Strict):
