@@ -166,3 +166,10 @@ def test_our_tokenizer_has_the_domain_dictionary_and_leaves_jiebas_alone() -> No
     assert ours is not jieba.dt
     assert "双随机一公开" in ours.lcut("推行双随机一公开监管")
     assert "双随机一公开" not in jieba.dt.FREQ  # the process-wide dictionary is untouched
+
+
+def test_chinese_counting_numerals_round_trip() -> None:
+    from rag.lang.figures import cn_to_int, int_to_cn
+
+    assert [int_to_cn(n) for n in (1, 10, 12, 20, 105)] == ["一", "十", "十二", "二十", "一百零五"]
+    assert all(cn_to_int(int_to_cn(n)) == n for n in range(1, 300))

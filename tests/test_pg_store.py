@@ -401,6 +401,121 @@ def test_both_backends_give_the_same_searches_on_the_samples(
             store.close()
 
 
+@pytest.mark.parametrize("budget", [1, 200])
+def test_pruned_bm25_on_common_terms_is_still_exact(
+    sample_paths: list[Path], tmp_path: Path, pg_dsn: str, embedder: HashEmbedder,
+    monkeypatch: pytest.MonkeyPatch, budget: int,
+) -> None:
+    """Only the chunks holding a query's rare terms are scored first (MaxScore); with a small budget
+    common terms are left out of the candidate search, and the ranking must not change."""
+    from rag.index import pg_search
+
+    monkeypatch.setattr(pg_search, "CANDIDATE_BUDGET", budget)
+    calls: list[int] = []
+    real = pg_search._bm25_over
+    monkeypatch.setattr(pg_search, "_bm25_over", lambda *a, **kw: calls.append(len(a[3])) or real(*a, **kw))
+    reports = _load_samples(sample_paths)
+    stores = [_faiss_open(tmp_path / "index", embedder, chunking=ChunkSettings()),
+              _pg_open(pg_dsn, embedder, chunking=ChunkSettings())]
+    try:
+        for store in stores:
+            for report in reports:
+                put(store, report, embedder, ChunkSettings())
+            store.commit()
+        faiss_store, pg_store = stores
+        # common words of every report next to rare ones, and a query of common words only
+        for query in [*QUERIES, "法治政府建设 工作 推进 依法 出庭应诉率", "政府 工作 建设 法治 推进 加强",
+                                "出庭应诉率 行政 执法 监督 复议 诉讼 案件 审查 规范性 文件 制度 培训 考核"]:
+            for k in (1, 3, 10, 40):
+                f_sparse = [(faiss_store.chunk_by_row(r).chunk_id, s) for r, s in faiss_store.search_sparse(query, k)]
+                p_sparse = [(pg_store.chunk_by_row(r).chunk_id, s) for r, s in pg_store.search_sparse(query, k)]
+                assert [c for c, _ in p_sparse] == [c for c, _ in f_sparse], (query, k)
+                assert np.allclose([s for _, s in p_sparse], [s for _, s in f_sparse], rtol=1e-4), (query, k)
+    finally:
+        for store in stores:
+            store.close()
+    # both paths ran: searches over the rare terms only, and fallbacks over every term
+    assert len(set(calls)) > 1
+
+
+def test_pruned_bm25_falls_back_when_common_terms_alone_would_win(
+    tmp_path: Path, pg_dsn: str, embedder: HashEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One chunk holds the rare term; others repeat common terms many times and score higher.
+    Scoring only the rare term's chunks would return the wrong best chunk: the bound must catch it."""
+    from rag.index import pg_search
+
+    monkeypatch.setattr(pg_search, "CANDIDATE_BUDGET", 1)
+    paragraphs = ["本年度出庭应诉率有所提升。"]
+    paragraphs += [f"第{i}片区绿化面积增加，道路修缮如期完成，居民出行更加方便。" for i in range(40)]
+    paragraphs += ["执法监督复议诉讼培训考核，执法监督复议诉讼培训考核，执法监督复议诉讼培训考核。"] * 4
+    text = "某县2023年法治政府建设年度报告\n一、主要工作\n" + "\n".join(paragraphs) + "\n"
+    report = build_report(text, report_id="common", path=tmp_path / "src" / "common.txt", region="某县")
+    stores = [_faiss_open(tmp_path / "index", embedder), _pg_open(pg_dsn, embedder)]
+    try:
+        for store in stores:
+            put(store, report, embedder)
+            store.commit()
+        faiss_store, pg_store = stores
+        query = "出庭应诉率 执法 监督 复议 诉讼 培训 考核"
+        best = faiss_store.chunk_by_row(faiss_store.search_sparse(query, 1)[0][0])
+        assert "出庭应诉率" not in best.text  # the case this test is about
+        for k in (1, 2, 5):
+            assert [pg_store.chunk_by_row(r).chunk_id for r, _ in pg_store.search_sparse(query, k)] == \
+                   [faiss_store.chunk_by_row(r).chunk_id for r, _ in faiss_store.search_sparse(query, k)], k
+    finally:
+        for store in stores:
+            store.close()
+
+
+def test_searches_on_a_read_replica_see_whole_commits_after_replication(
+    tmp_path: Path, pg_dsn: str, pg_replica: Any, embedder: HashEmbedder
+) -> None:
+    from psycopg.conninfo import conninfo_to_dict
+
+    from rag.index.pg_store import PgStore
+
+    database = str(conninfo_to_dict(pg_dsn)["dbname"])
+    first, second = two_reports(tmp_path)
+    with _pg_open(pg_dsn, embedder) as writer:
+        put(writer, first, embedder)
+        writer.commit()
+    pg_replica.wait_caught_up()
+    reader = PgStore.open(pg_dsn, embedder.name, embedder.dim, CHUNKING, read_dsn=pg_replica.dsn(database))
+    try:
+        assert [r.report_id for r in reader.reports()] == [first.report_id]
+        pg_replica.query("SELECT pg_wal_replay_pause()")  # a replica that lags
+        with _pg_open(pg_dsn, embedder) as writer:
+            put(writer, second, embedder)
+            writer.commit()
+        # the primary has it; the replica's readers do not yet, and see no half of it either
+        with _pg_open(pg_dsn, embedder) as primary_reader:
+            assert {r.report_id for r in primary_reader.reports()} == {first.report_id, second.report_id}
+        assert [r.report_id for r in reader.reports()] == [first.report_id]
+        assert all(reader.report_for_row(r).report_id == first.report_id
+                   for r, _ in reader.search_sparse("出庭应诉率 依申请公开", 20))
+        pg_replica.query("SELECT pg_wal_replay_resume()")
+        pg_replica.wait_caught_up()
+        assert {r.report_id for r in reader.reports()} == {first.report_id, second.report_id}
+        assert "moushi" in {reader.report_for_row(r).report_id for r, _ in reader.search_sparse("出庭应诉率", 5)}
+        # writes through a store whose reads go to the replica still land on the primary
+        third = build_report(SAMPLE, report_id="third", path=tmp_path / "src" / "third.txt", region="某区")
+        put(reader, third, embedder)
+        reader.commit()
+    finally:
+        reader.close()
+    pg_replica.wait_caught_up()
+    assert pg_replica.query(f"SELECT 1 FROM pg_database WHERE datname = '{database}'")
+    # a store pointed at the replica for writing is refused with a message, not half-written
+    with pytest.raises(ReportQAError, match=r"拒绝|read-only|只读"):
+        replica_only = PgStore.open(pg_replica.dsn(database), embedder.name, embedder.dim, CHUNKING)
+        try:
+            put(replica_only, build_report(SAMPLE, report_id="fourth", path=tmp_path / "src" / "4.txt"), embedder)
+            replica_only.commit()
+        finally:
+            replica_only.close()
+
+
 def test_filtered_dense_search_through_the_hnsw_index(
     tmp_path: Path, pg_dsn: str, embedder: HashEmbedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:

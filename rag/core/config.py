@@ -112,6 +112,9 @@ class StoreSettings(_Strict):
         "faiss", description="faiss = index directory (FAISS + SQLite + BM25); postgres = PostgreSQL + pgvector."
     )
     dsn: str = Field("", description="PostgreSQL connection string, e.g. postgresql://user:pw@host:5432/reportqa.")
+    read_dsn: str = Field(
+        "", description="Optional: a read replica of that database; searches and reads go there, writes to dsn.",
+    )
 
 
 class Settings(_Strict):

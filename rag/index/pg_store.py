@@ -14,6 +14,7 @@ and jieba tokens as the embedded store) over a 'simple' tsvector with a GIN inde
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import queue
@@ -67,14 +68,19 @@ class Catalog:
 class PgStore:
     """One reportqa store in a PostgreSQL database; see the module docstring. Thread-safe."""
 
-    def __init__(self, dsn: str, settings: dict[str, Any]) -> None:
+    def __init__(self, dsn: str, settings: dict[str, Any], read_dsn: str = "") -> None:
         self.dsn = dsn
+        # searches and reads go to a read replica when one is given; writes, locks and the schema
+        # always go to the primary. A replica lags its primary by its replication delay: a reader
+        # sees each commit whole, a little later.
+        self.read_dsn = read_dsn or dsn
         self.path = sch.redact_dsn(dsn)  # where the store is, for messages (never the password)
         self.faiss_kind = "pgvector-hnsw"
         self._settings = settings
         self._lock = threading.RLock()
         self._writer: Any = None  # opened on the first write
         self._pending = False
+        self._staged_chunks = 0  # chunks written in the open batch (to decide on ANALYZE)
         self._readers: queue.LifoQueue[Any] = queue.LifoQueue()
         self._opened = 0
         self._catalog: Catalog | None = None
@@ -83,12 +89,14 @@ class PgStore:
 
     # ------------------------------------------------------------------ opening
     @classmethod
-    def open(cls, dsn: str, embedder_name: str, dim: int, chunking: ChunkSettings, create: bool = False) -> PgStore:
+    def open(cls, dsn: str, embedder_name: str, dim: int, chunking: ChunkSettings, create: bool = False,
+             read_dsn: str = "") -> PgStore:
         wanted = {"format": sch.FORMAT, "embedder": embedder_name, "dim": int(dim),
                   "chunk_size": chunking.size, "chunk_overlap": chunking.overlap}
-        store = cls(dsn, wanted)
+        store = cls(dsn, wanted, read_dsn)
         try:
-            with store._reader() as conn:
+            # the schema is created and checked on the primary (a replica is read-only)
+            with store._reader(primary=True) as conn:
                 version, stored = sch.read_schema(conn)
                 if version is None and create:
                     sch.create_schema(conn, wanted)
@@ -113,12 +121,24 @@ class PgStore:
         return cls.open(dsn, stored["embedder"], stored["dim"], chunking)
 
     @contextmanager
-    def _reader(self) -> Iterator[Any]:
-        """An autocommit connection from the pool: it sees committed data only."""
+    def _reader(self, primary: bool = False) -> Iterator[Any]:
+        """An autocommit connection from the pool (the read replica's, if any): committed data only."""
+        if primary and self.read_dsn != self.dsn:
+            conn = sch.connect(self.dsn, autocommit=True)
+            try:
+                yield conn
+            except Exception as exc:
+                translated = _translate(exc, self.path)
+                if translated is exc:
+                    raise
+                raise translated from exc
+            finally:
+                conn.close()
+            return
         try:
             conn = self._readers.get_nowait()
         except queue.Empty:
-            conn = sch.connect(self.dsn, autocommit=True)
+            conn = sch.connect(self.read_dsn, autocommit=True)
         try:
             yield conn
         except Exception as exc:
@@ -331,6 +351,7 @@ class PgStore:
         with self._lock:
             conn = self._begin()
             try:
+                self._staged_chunks += len(chunks)
                 with conn.transaction():  # a savepoint: a failure here keeps the rest of the batch
                     self._lock_names(conn, report.report_id, source_path)
                     conn.execute("DELETE FROM reports WHERE report_id = %s OR source_path = %s",
@@ -389,6 +410,7 @@ class PgStore:
                 except Exception as exc:  # connection already gone: the server discarded it anyway
                     log.warning("rollback on %s: %s", self.path, exc)
             self._pending = False
+            self._staged_chunks = 0
 
     def commit(self) -> None:
         """Make staged changes durable and visible to every process, atomically."""
@@ -406,6 +428,26 @@ class PgStore:
                     "请检查数据库连接后重新导入。"
                 ) from exc
             self._pending = False
+            staged, self._staged_chunks = self._staged_chunks, 0
+            self._refresh_planner_statistics(staged)
+
+    def _refresh_planner_statistics(self, staged_chunks: int) -> None:
+        """ANALYZE after a batch that grew the chunks by a tenth or more.
+
+        Without fresh statistics the planner scans every chunk for a keyword search instead of using
+        the GIN index (autovacuum catches up only a minute later, and readers open right after a
+        bulk import). The batch is already committed: a failure here costs speed, never data.
+        """
+        before = self._catalog.n_chunks if self._catalog is not None else 0
+        if staged_chunks < 1000 or staged_chunks * 10 < before:
+            return
+        try:
+            self._writer.execute("ANALYZE chunks")
+            self._writer.commit()
+        except Exception as exc:
+            log.warning("ANALYZE on %s: %s", self.path, exc)
+            with contextlib.suppress(Exception):
+                self._writer.rollback()
 
 
 def _translate(exc: BaseException, shown: str) -> BaseException:

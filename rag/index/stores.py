@@ -28,7 +28,8 @@ def open_store(settings: Settings, embedder_name: str, dim: int, create: bool = 
     if settings.store.backend == "postgres":
         from rag.index.pg_store import PgStore
 
-        return PgStore.open(settings.store.dsn, embedder_name, dim, settings.chunking, create=create)
+        return PgStore.open(settings.store.dsn, embedder_name, dim, settings.chunking, create=create,
+                            read_dsn=settings.store.read_dsn)
     from rag.index.store import IndexStore
 
     return IndexStore.open(

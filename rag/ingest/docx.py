@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rag.core.errors import ReaderError
+from rag.lang.figures import int_to_cn
 
 if TYPE_CHECKING:  # python-docx is imported when a .docx is read, not with the module
     from docx.document import Document
@@ -56,24 +57,14 @@ def read_docx(raw: bytes, where: str) -> tuple[str, dict[str, str]]:
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-_CN_DIGITS = "零一二三四五六七八九"
-
-
-def _chinese_number(n: int) -> str:
-    if n < 10:
-        return _CN_DIGITS[n]
-    if n < 100:
-        tens, ones = divmod(n, 10)
-        return ("" if tens == 1 else _CN_DIGITS[tens]) + "十" + (_CN_DIGITS[ones] if ones else "")
-    return str(n)
 
 
 _NUM_FORMATS: dict[str, Callable[[int], str]] = {
     "decimal": str,
     "decimalZero": lambda n: f"{n:02d}",
-    "chineseCounting": _chinese_number,
-    "chineseCountingThousand": _chinese_number,
-    "chineseLegalSimplified": _chinese_number,
+    "chineseCounting": int_to_cn,
+    "chineseCountingThousand": int_to_cn,
+    "chineseLegalSimplified": int_to_cn,
     "ideographTraditional": lambda n: "甲乙丙丁戊己庚辛壬癸"[(n - 1) % 10],
     "decimalEnclosedCircle": lambda n: chr(0x2460 + n - 1) if 1 <= n <= 20 else str(n),
     "decimalEnclosedCircleChinese": lambda n: chr(0x2460 + n - 1) if 1 <= n <= 20 else str(n),

@@ -119,6 +119,15 @@ def cn_to_int(text: str) -> int | None:
     return int(value) if float(value).is_integer() else None
 
 
+def int_to_cn(n: int) -> str:
+    """A count in Chinese numerals as lists number it (一, 十二, 一百零五): the inverse of cn_to_int."""
+    try:
+        import cn2an  # declared dependency
+    except ImportError as exc:  # pragma: no cover - declared dependency
+        raise ImportError("Chinese numerals need cn2an: pip install cn2an") from exc
+    return str(cn2an.an2cn(n, "low")) if n >= 0 else str(n)
+
+
 def _cn_decimal(text: str) -> Decimal | None:
     whole, _, frac = text.partition("点")
     value = cn_to_int(whole) if whole else 0
