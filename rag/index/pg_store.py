@@ -122,33 +122,21 @@ class PgStore:
 
     @contextmanager
     def _reader(self, primary: bool = False) -> Iterator[Any]:
-        """An autocommit connection from the pool (the read replica's, if any): committed data only."""
-        if primary and self.read_dsn != self.dsn:
-            conn = sch.connect(self.dsn, autocommit=True)
-            try:
+        """An autocommit connection that sees committed data only: from the pool of the read replica
+        (or of the primary, without one), or, with ``primary``, a connection of its own to the primary."""
+        pooled = not primary or self.read_dsn == self.dsn
+        conn = None
+        if pooled:
+            with contextlib.suppress(queue.Empty):
+                conn = self._readers.get_nowait()
+        if conn is None:
+            conn = sch.connect(self.read_dsn if pooled else self.dsn, autocommit=True)
+        try:
+            with _translated(self.path):
                 yield conn
-            except Exception as exc:
-                translated = _translate(exc, self.path)
-                if translated is exc:
-                    raise
-                raise translated from exc
-            finally:
-                conn.close()
-            return
-        try:
-            conn = self._readers.get_nowait()
-        except queue.Empty:
-            conn = sch.connect(self.read_dsn, autocommit=True)
-        try:
-            yield conn
-        except Exception as exc:
-            translated = _translate(exc, self.path)
-            if translated is exc:
-                raise
-            raise translated from exc
         finally:
             # a connection that failed mid-statement may be broken: only healthy ones go back
-            if conn.closed or conn.broken or self._readers.qsize() >= READERS:
+            if not pooled or conn.closed or conn.broken or self._readers.qsize() >= READERS:
                 conn.close()
             else:
                 self._readers.put(conn)
@@ -350,29 +338,23 @@ class PgStore:
         )
         with self._lock:
             conn = self._begin()
-            try:
-                self._staged_chunks += len(chunks)
-                with conn.transaction():  # a savepoint: a failure here keeps the rest of the batch
-                    self._lock_names(conn, report.report_id, source_path)
-                    conn.execute("DELETE FROM reports WHERE report_id = %s OR source_path = %s",
-                                 (report.report_id, source_path))
-                    conn.execute(
-                        "INSERT INTO reports (report_id, source_path, source_name, sha256, title, issuing_body, region, "
-                        "level, year, doc_number, date, warnings, report_json, source_text, chunk_count, token_count) "
-                        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", report_row)
-                    with conn.cursor().copy(
-                        "COPY chunks (chunk_id, report_id, ordinal, text, section_path, role, span_start, span_end, "
-                        "src_start, src_end, tokens, token_count, embedding) FROM STDIN"
-                    ) as copy:
-                        for c, toks, vec in zip(chunks, tokens, matrix, strict=True):
-                            copy.write_row((c.chunk_id, c.report_id, c.ordinal, c.text, c.section_path, c.role,
-                                            c.span[0], c.span[1], c.source_span[0], c.source_span[1],
-                                            sch.tsvector_literal(toks), len(toks), sch.vector_literal(vec)))
-            except Exception as exc:
-                translated = _translate(exc, self.path)
-                if translated is exc:
-                    raise
-                raise translated from exc
+            with _translated(self.path), conn.transaction():  # a savepoint: a failure keeps the rest of the batch
+                self._lock_names(conn, report.report_id, source_path)
+                conn.execute("DELETE FROM reports WHERE report_id = %s OR source_path = %s",
+                             (report.report_id, source_path))
+                conn.execute(
+                    "INSERT INTO reports (report_id, source_path, source_name, sha256, title, issuing_body, region, "
+                    "level, year, doc_number, date, warnings, report_json, source_text, chunk_count, token_count) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", report_row)
+                with conn.cursor().copy(
+                    "COPY chunks (chunk_id, report_id, ordinal, text, section_path, role, span_start, span_end, "
+                    "src_start, src_end, tokens, token_count, embedding) FROM STDIN"
+                ) as copy:
+                    for c, toks, vec in zip(chunks, tokens, matrix, strict=True):
+                        copy.write_row((c.chunk_id, c.report_id, c.ordinal, c.text, c.section_path, c.role,
+                                        c.span[0], c.span[1], c.source_span[0], c.source_span[1],
+                                        sch.tsvector_literal(toks), len(toks), sch.vector_literal(vec)))
+            self._staged_chunks += len(chunks)
 
     def _lock_names(self, conn: Any, report_id: str, source_path: str) -> None:
         """Hold this report (by id and by file) for the rest of the transaction, or say who has it."""
@@ -389,14 +371,8 @@ class PgStore:
         """Stage the removal of a report and its chunks (UnknownReportError if it is not there)."""
         with self._lock:
             conn = self._begin()
-            try:
-                with conn.transaction():
-                    gone = conn.execute("DELETE FROM reports WHERE report_id = %s", (report_id,)).rowcount
-            except Exception as exc:
-                translated = _translate(exc, self.path)
-                if translated is exc:
-                    raise
-                raise translated from exc
+            with _translated(self.path), conn.transaction():
+                gone = conn.execute("DELETE FROM reports WHERE report_id = %s", (report_id,)).rowcount
             if not gone:
                 self.resolve(report_id)
                 raise UnknownReportError(f"索引中没有这份报告：{report_id}（unknown report）。运行 `reportqa reports` 查看已导入的报告。")
@@ -432,22 +408,37 @@ class PgStore:
             self._refresh_planner_statistics(staged)
 
     def _refresh_planner_statistics(self, staged_chunks: int) -> None:
-        """ANALYZE after a batch that grew the chunks by a tenth or more.
+        """ANALYZE after a batch of at least a tenth of the chunks the statistics last counted.
 
         Without fresh statistics the planner scans every chunk for a keyword search instead of using
         the GIN index (autovacuum catches up only a minute later, and readers open right after a
-        bulk import). The batch is already committed: a failure here costs speed, never data.
+        bulk import). The count comes from the statistics themselves (pg_class.reltuples, -1 before
+        the first ANALYZE), not from this process's view, which a writer that never searched lacks.
+        The batch is already committed: a failure here costs speed, never data.
         """
-        before = self._catalog.n_chunks if self._catalog is not None else 0
-        if staged_chunks < 1000 or staged_chunks * 10 < before:
+        if staged_chunks < 1000:
             return
         try:
-            self._writer.execute("ANALYZE chunks")
+            counted = self._writer.execute("SELECT reltuples FROM pg_class WHERE oid = 'chunks'::regclass").fetchone()[0]
+            if counted < 0 or staged_chunks * 10 >= counted:
+                self._writer.execute("ANALYZE chunks")
             self._writer.commit()
         except Exception as exc:
             log.warning("ANALYZE on %s: %s", self.path, exc)
             with contextlib.suppress(Exception):
                 self._writer.rollback()
+
+
+@contextmanager
+def _translated(shown: str) -> Iterator[None]:
+    """Raise what the block raises, with database errors as a ReportQAError (see _translate)."""
+    try:
+        yield
+    except Exception as exc:
+        translated = _translate(exc, shown)
+        if translated is exc:
+            raise
+        raise translated from exc
 
 
 def _translate(exc: BaseException, shown: str) -> BaseException:

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from rag.lang.docno import DOC_NUMBER
 
@@ -106,10 +107,7 @@ def cn_to_int(text: str) -> int | None:
         return None
     if all(ch in CN_DIGITS for ch in text) and len(text) > 1:
         return int("".join(str(CN_DIGITS[ch]) for ch in text))
-    try:
-        import cn2an  # declared dependency
-    except ImportError as exc:  # pragma: no cover
-        raise ImportError("Chinese numerals need cn2an: pip install cn2an") from exc
+    cn2an = _cn2an()
     try:
         # A bare unit counts one of it (百分之百, 千余人); cn2an wants the 一 written.
         numeral = ("一" + text if text[0] in "百千万亿" else text).replace("两", "二")
@@ -121,11 +119,15 @@ def cn_to_int(text: str) -> int | None:
 
 def int_to_cn(n: int) -> str:
     """A count in Chinese numerals as lists number it (一, 十二, 一百零五): the inverse of cn_to_int."""
+    return str(_cn2an().an2cn(n, "low")) if n >= 0 else str(n)
+
+
+def _cn2an() -> Any:
     try:
         import cn2an  # declared dependency
-    except ImportError as exc:  # pragma: no cover - declared dependency
+    except ImportError as exc:  # pragma: no cover
         raise ImportError("Chinese numerals need cn2an: pip install cn2an") from exc
-    return str(cn2an.an2cn(n, "low")) if n >= 0 else str(n)
+    return cn2an
 
 
 def _cn_decimal(text: str) -> Decimal | None:
