@@ -173,3 +173,31 @@ def test_chinese_counting_numerals_round_trip() -> None:
 
     assert [int_to_cn(n) for n in (1, 10, 12, 20, 105)] == ["一", "十", "十二", "二十", "一百零五"]
     assert all(cn_to_int(int_to_cn(n)) == n for n in range(1, 300))
+
+
+# --- years: the one home of year knowledge (rag.lang.years) ---------------------------------------
+
+def test_year_mentions_give_each_year_its_part():
+    from rag.lang.years import year_mentions
+
+    roles = {m.text: m.role for m in year_mentions("2020年度报告里，2018年以来的成效和2021年工作安排有哪些？2019年度全省考核排第几？")}
+    assert roles == {"2020年度": "report", "2018年": "content", "2021年": "plan", "2019年度": "content"}
+    assert [(m.year, m.role) for m in year_mentions("潼南区2020年行政复议多少件")] == [(2020, "weak")]
+    assert [(m.year, m.role) for m in year_mentions("2020年法治政府建设报告")] == [(2020, "report")]
+
+
+def test_english_questions_name_the_report_year_without_nian():
+    from rag.lang.years import year_mentions
+
+    assert [(m.year, m.role) for m in year_mentions("How many cases in Tongnan in 2020?")] == [(2020, "report")]
+    assert year_mentions("多少件") == ()
+
+
+def test_retrieval_and_answering_read_one_analysis_of_the_years():
+    from rag.question.analysis import analyze_question
+    from rag.retrieve.retriever import analyze_query
+
+    info = analyze_question("2021年工作安排有哪些？")
+    assert [m.role for m in info.year_mentions] == ["plan"] and "plans" in info.roles
+    intent = analyze_query("2021年工作安排有哪些？", [])
+    assert intent.plan_year == 2021 and intent.years == (2020,)

@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from rag.lang.docno import DOC_NUMBER
+from rag.lang.years import YEAR
 
 CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 CN_UNITS = {"十": 10, "百": 100, "千": 1000}
@@ -44,10 +45,10 @@ _MASK = "[XＸx×*＊]"
 _DASH = "[-－—–~～至到]"
 
 DOCNO = DOC_NUMBER  # the one 文号 pattern (rag.lang.docno)
-_ISO_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
+_ISO_DATE = re.compile(rf"(?<!\d)({YEAR})[-/.](\d{{1,2}})[-/.](\d{{1,2}})(?!\d)")
 _CN_DATE = re.compile(r"(?<!\d)(?:((?:19|20)\d{2})年)?(\d{1,2})月(?:(\d{1,2})[日号])?(?!\d)")
-_YEAR_RANGE = re.compile(rf"(?<!\d)((?:19|20)\d{{2}})\s*{_DASH}\s*((?:19|20)\d{{2}})(?!\d)")
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=年)")
+_YEAR_RANGE = re.compile(rf"(?<!\d)({YEAR})\s*{_DASH}\s*({YEAR})(?!\d)")
+_YEAR = re.compile(rf"(?<!\d)({YEAR})(?=年)")
 _PCT_CN = re.compile(r"百分之([零〇一二两三四五六七八九十百千点]+)")
 _NUMBER = re.compile(
     rf"(第)?(?<![\d.,])(\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*([万亿千]?)\s*({_APPROX})?\s*([%％‰]|{_UNIT_RE})?\s*({_APPROX})?"

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from rag.lang import places
 from rag.lang.figures import DOCNO, UNITS, find_figures
 from rag.lang.words import tokenizer as word_tokenizer
+from rag.lang.years import REPORT_YEAR, YEAR_WORD, YearMention, year_mentions, years_in
 
 
 def _words(text: str) -> list[str]:
@@ -45,6 +46,23 @@ LIST_WORDS = re.compile(r"哪些|什么措施|哪几|举措|措施|做法|主要
 YESNO_WORDS = re.compile(r"是否|有没有|有无|是不是|有否|吗[？?]?$")
 PROBLEM_WORDS = re.compile(r"问题|不足|短板|差距|薄弱|困难")
 PLAN_WORDS = re.compile(r"下一步|下一年|下步|计划|打算|安排|思路")
+
+# The report parts a question asks about (retrieval boosts sections of these roles). Checked in order;
+# a question may ask for several parts. Wider than PROBLEM_WORDS / PLAN_WORDS, which decide how an
+# answer is written, not where to look.
+SECTION_ROLE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("problems", re.compile(r"不足|短板|差距|薄弱|欠缺|(?:哪些|什么|存在的?|主要)问题|问题(?:有哪些|是什么)"
+                            r"|(?i:\b(?:problems?|shortcomings?|weakness(?:es)?|deficienc(?:y|ies)|gaps?)\b)")),
+    ("plans", re.compile(r"下一步|下步|计划|安排|打算|明年|下一年|来年|今后|思路|改进措施|整改措施"
+                         r"|(?i:\b(?:plans?|planned|next year|arrangements?)\b)")),
+    ("responsibility", re.compile(r"第一责任人|主要负责人|一把手|述法|(?i:\b(?:first responsib\w*|principal leaders?)\b)")),
+    ("measures", re.compile(r"举措|成效|做法|(?<!改进)(?<!整改)措施|采取了|开展了哪些|工作情况|怎么开展|如何开展"
+                            r"|(?i:\b(?:measures|achievements)\b)")),
+)
+
+
+def section_roles(text: str) -> tuple[str, ...]:
+    return tuple(role for role, pattern in SECTION_ROLE_PATTERNS if pattern.search(text))
 
 
 ENGLISH_GLOSSARY = {
@@ -98,6 +116,8 @@ class QuestionInfo:
     report_year: int | None = None  # the year in "YYYY年度", which names the report's year
     doc_numbers: tuple[tuple[object, ...], ...] = ()  # figure keys of 文号 in the question
     english: bool = False
+    roles: tuple[str, ...] = ()  # report parts asked about (SECTION_ROLE_PATTERNS), for retrieval
+    year_mentions: tuple[YearMention, ...] = ()  # each year with the part it plays (rag.lang.years)
 
     @property
     def wants_figure(self) -> bool:
@@ -129,8 +149,8 @@ def _english_info(text: str) -> QuestionInfo:
         kinds.add("yesno")
     if re.search(r"problem|shortcoming|weakness|deficien", low):
         kinds.add("problems")
-    years = tuple(int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", text))
-    return QuestionInfo(text, frozenset(kinds), tuple(keywords), unit, years=years, english=True)
+    return QuestionInfo(text, frozenset(kinds), tuple(keywords), unit, years=years_in(text), english=True,
+                        roles=section_roles(text), year_mentions=year_mentions(DOCNO.sub(" ", text)))
 
 
 def find_places(text: str) -> list[str]:
@@ -146,7 +166,7 @@ def _keywords(text: str) -> list[str]:
     for term in found:
         rest = rest.replace(term, " ")
     words = [w for w in word_tokenizer().lcut(rest) if len(w) >= 2 and w not in STOPWORDS and re.search(r"[\u4e00-\u9fff]", w)]
-    words = [w for w in words if not re.fullmatch(r"(19|20)\d{2}年?度?", w)]
+    words = [w for w in words if not YEAR_WORD.fullmatch(w)]
     return found + [w for w in dict.fromkeys(words) if w not in found]
 
 
@@ -170,13 +190,13 @@ def analyze_question(question: str) -> QuestionInfo:
         unit = "%"
     doc_numbers = tuple(f.key for f in find_figures(text) if f.kind == "docno")
     text_wo_docno = DOCNO.sub(" ", text)
-    years = tuple(int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", text_wo_docno))
-    report_year = re.search(r"(?<!\d)((?:19|20)\d{2})\s*年度", text_wo_docno)
+    report_year = REPORT_YEAR.search(text_wo_docno)
     mentions = places.find_places(text_wo_docno)
     stripped = "".join(" " if any(m.start <= i < m.end for m in mentions) else ch for i, ch in enumerate(text_wo_docno))
-    stripped = re.sub(r"(?<!\d)(?:19|20)\d{2}\s*年?度?", " ", stripped)
+    stripped = YEAR_WORD.sub(" ", stripped)
     return QuestionInfo(
         text, frozenset(kinds), tuple(_keywords(stripped)), unit,
-        places=tuple(dict.fromkeys(m.key for m in mentions)), years=years,
+        places=tuple(dict.fromkeys(m.key for m in mentions)), years=years_in(text_wo_docno),
         report_year=int(report_year.group(1)) if report_year else None, doc_numbers=doc_numbers,
+        roles=section_roles(text), year_mentions=year_mentions(text_wo_docno),
     )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from rag.lang.figures import Figure, find_figures
+from rag.lang.years import YEAR_NIAN
 
 _SENTENCE_END = re.compile(r"(?<=[？?；;])")
 # 「A和B分别…」: the items before 分别 share the predicate after it.
@@ -23,7 +24,7 @@ _RESPECTIVELY = re.compile(r"分别")
 _ITEM_JOIN = re.compile(r"以及|和|与|及|、")
 # Context a part needs to name its report: years, 年度, and the words before the first item
 # that name a place (kept as written).
-_YEAR = re.compile(r"(?:19|20)\d{2}\s*年度?")
+_YEAR = YEAR_NIAN  # rag.lang.years
 MAX_PARTS = 6  # beyond this a "question" is a pasted text, answered as one
 
 # Comparison words of a yes/no question, with the test they stand for. Longest first.

@@ -23,6 +23,7 @@ from rag.core.types import Chunk, Hit, ReportInfo
 from rag.index.store_base import ReportStore
 from rag.lang import places
 from rag.lang.docno import DOC_NUMBER, normalize_doc_number
+from rag.question.analysis import QuestionInfo, analyze_question
 
 log = logging.getLogger(__name__)
 
@@ -31,25 +32,9 @@ REPORT_BOOST = 1.0  # report_filter="boost": named reports' fused scores are mul
 YEAR_ONLY_BOOST = 0.2  # a year alone does not name a report; it only nudges reports of that year
 DUPLICATE_OVERLAP = 0.5  # a chunk overlapping a better hit by more than this share of itself is dropped
 
-_YEAR = re.compile(r"((?:19|20)\d{2})\s*年(度)?")
 # 州 ends a place only when no 市/区/县 follows (广州市, 杭州市 are cities, 阿坝州 is a prefecture).
 _ISSUER_WORDS = re.compile(r"(?:人民)?政府办公[厅室]|人民政府")
 _ORG_TAIL = re.compile(r"人民政府|政府|办公厅|办公室|党委|委员会|司法局|关于|\d")
-_CONTENT_YEAR = re.compile(r"(?:以来|以前|之前|以后|底|初|同期|上半年|下半年)")
-# "2019年度全省政务公开第三方评估": a yearly ranking or assessment carries its own year, not the report's
-_ASSESSMENT_AFTER_NIANDU = re.compile(r"(?:全省|全国|全市)?[^，,。？?]{0,8}(?:考核|评估|评比|排名|评议)")
-_PLAN_WORDS = re.compile(r"工作安排|主要安排|安排|计划|打算|思路|下一步|下步|明年|下一年|来年|今后|改进措施|整改措施")
-
-# Section intent: (role, pattern). Checked in order; a question may ask for several parts.
-_ROLE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("problems", re.compile(r"不足|短板|差距|薄弱|欠缺|(?:哪些|什么|存在的?|主要)问题|问题(?:有哪些|是什么)"
-                            r"|(?i:\b(?:problems?|shortcomings?|weakness(?:es)?|deficienc(?:y|ies)|gaps?)\b)")),
-    ("plans", re.compile(r"下一步|下步|计划|安排|打算|明年|下一年|来年|今后|思路|改进措施|整改措施"
-                         r"|(?i:\b(?:plans?|planned|next year|arrangements?)\b)")),
-    ("responsibility", re.compile(r"第一责任人|主要负责人|一把手|述法|(?i:\b(?:first responsib\w*|principal leaders?)\b)")),
-    ("measures", re.compile(r"举措|成效|做法|(?<!改进)(?<!整改)措施|采取了|开展了哪些|工作情况|怎么开展|如何开展"
-                            r"|(?i:\b(?:measures|achievements)\b)")),
-]
 
 
 @dataclass(frozen=True)
@@ -116,40 +101,24 @@ def _latin_hits(names: frozenset[str], words: tuple[str, ...]) -> list[str]:
     return [n for n in names if len(n) >= 2 and len(p := _pinyin(n)) >= 5 and p in candidates]
 
 
-def _year_mentions(query: str) -> tuple[list[int], list[int], int | None, list[str]]:
-    """(strong report years, weak years, plan year, matched strings) of the years in a question.
+def _year_mentions(question: QuestionInfo) -> tuple[list[int], list[int], int | None, list[str]]:
+    """(report years, weak years, plan year, matched strings) of the years a question mentions.
 
-    Strong: "2020年度" or "2020年…报告". Plan: a year followed closely by 安排/计划/打算… (the plans
-    for that year stand in the report on the year before). Weak: any other year.
+    The mentions and their parts come from the one analysis of the question (rag.lang.years);
+    content years (「2018年以来」) name no report.
     """
-    strong: list[int] = []
-    weak: list[int] = []
-    plan_year: int | None = None
-    matched: list[str] = []
-    for m in _YEAR.finditer(query):
-        year, after = int(m.group(1)), query[m.end() : m.end() + 12]
-        if _CONTENT_YEAR.match(after) or (m.group(2) and _ASSESSMENT_AFTER_NIANDU.match(after)):
-            continue  # "2018年以来", "2019年度全省政务公开评估": a year in the content, not the report's
-        if m.group(2) or re.match(r"[^，,。？?]{0,10}报告", after):
-            strong.append(year)
-            matched.append(m.group(0))
-        elif _PLAN_WORDS.match(after.lstrip("的")) or re.match(r"[^，,。？?]{0,8}(?:工作安排|主要安排|工作计划|工作思路)", after):
-            plan_year = plan_year or year
-        else:
-            weak.append(year)
-            matched.append(m.group(0))
-    if not (strong or weak or plan_year) and re.search(r"[A-Za-z]{3}", query):
-        # English questions ("…in 2020?"): a bare year is the year reported on.
-        for m in re.finditer(r"(?<!\d)((?:19|20)\d{2})(?!\d)", query):
-            strong.append(int(m.group(1)))
-            matched.append(m.group(1))
+    strong = [m.year for m in question.year_mentions if m.role == "report"]
+    weak = [m.year for m in question.year_mentions if m.role == "weak"]
+    plan_year = next((m.year for m in question.year_mentions if m.role == "plan"), None)
+    matched = [m.text for m in question.year_mentions if m.role in ("report", "weak")]
     return strong, weak, plan_year, matched
 
 
 def analyze_query(query: str, reports: list[ReportInfo]) -> QueryIntent:
     """Recognise the report(s) and the section a question is about. Never raises on odd input."""
     text = query.strip()
-    roles = tuple(role for role, pattern in _ROLE_PATTERNS if pattern.search(text))
+    question = analyze_question(text)
+    roles = question.roles
     reasons: list[str] = []
     matched: list[str] = []
 
@@ -203,7 +172,7 @@ def analyze_query(query: str, reports: list[ReportInfo]) -> QueryIntent:
         reasons.append("place/issuer: " + "、".join(sorted(set(matched))))
 
     # 3. Years: the year reported on narrows the named reports; alone it only nudges.
-    strong, weak, plan_year, year_strings = _year_mentions(text_wo_docs)
+    strong, weak, plan_year, year_strings = _year_mentions(question)
     matched.extend(year_strings)
     if strong and any(y > max(strong) for y in weak) and "plans" not in roles:
         roles = (*roles, "plans")  # "2020年度报告中，2021年重点抓好…": the year after is planned work
