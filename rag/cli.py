@@ -84,6 +84,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["md", "json", "html"], default="md")
     p.add_argument("-o", "--output", metavar="FILE")
 
+    p = sub.add_parser("overview", parents=[common], help="the whole library: parts, problems, themes and flags per report")
+    p.add_argument("--format", choices=["md", "json", "csv", "xlsx"], default="md")
+    p.add_argument("--level", default="", help="only this level (省级 / 市级 / 区县级 / 乡镇街道 / 部门)")
+    p.add_argument("--region", default="", help="only reports whose province, place or issuer contains this")
+    p.add_argument("--year", type=int, default=None, help="only reports on this year")
+    p.add_argument("--indicator", metavar="NAME", help="instead: one indicator's value in each report (e.g. 行政复议纠错率)")
+    p.add_argument("--unit", default="", help="with --indicator: the unit asked for (件, 人次…); rates need none")
+    p.add_argument("-o", "--output", metavar="FILE")
+
     p = sub.add_parser("remove", parents=[common], help="remove a report from the index")
     p.add_argument("report")
 
@@ -284,7 +293,7 @@ def _write_or_print(text: str, output: str | None) -> None:
         Path(output).write_text(text, encoding="utf-8")
         print(f"已写入 {output}", file=sys.stderr)
     else:
-        print(text)
+        print(text.removeprefix("\ufeff"))  # the BOM is for Excel opening a file, not for a terminal
 
 
 def cmd_summarize(service: ReportQA, args: argparse.Namespace) -> int:
@@ -312,6 +321,36 @@ def cmd_compare(service: ReportQA, args: argparse.Namespace) -> int:
         text = comparison_to_html(comparison)
     else:
         text = comparison_to_markdown(comparison)
+    _write_or_print(text, args.output)
+    return 0
+
+
+def cmd_overview(service: ReportQA, args: argparse.Namespace) -> int:
+    from rag.library import render
+    from rag.library.model import Filters
+
+    filters = Filters(args.level.strip(), args.region.strip(), args.year)
+    if args.indicator is not None:
+        table = service.indicator(args.indicator, filters, args.unit)
+        if args.format == "xlsx":
+            raise ReportQAError("指标表可导出为 md、json 或 csv（--format xlsx 只用于总览）。")
+        text = {"json": lambda: json.dumps(render.indicator_to_dict(table), ensure_ascii=False, indent=2),
+                "csv": lambda: render.indicator_to_csv(table),
+                "md": lambda: render.indicator_to_markdown(table)}[args.format]()
+        _write_or_print(text, args.output)
+        return 0
+    overview = service.overview(filters)
+    if args.format == "xlsx":
+        out = args.output or "reportqa-overview.xlsx"
+        render.overview_to_xlsx(overview, out)
+        print(f"已写入 {out}（{len(overview.rows)} 份报告）", file=sys.stderr)
+        return 0
+    if args.format == "json":
+        text = json.dumps(render.overview_to_dict(overview), ensure_ascii=False, indent=2)
+    elif args.format == "csv":
+        text = render.overview_to_csv(overview)
+    else:
+        text = render.overview_to_markdown(overview)
     _write_or_print(text, args.output)
     return 0
 
@@ -375,6 +414,7 @@ COMMANDS = {
     "ask": cmd_ask,
     "summarize": cmd_summarize,
     "compare": cmd_compare,
+    "overview": cmd_overview,
     "remove": cmd_remove,
     "reindex": cmd_reindex,
     "migrate": cmd_migrate,

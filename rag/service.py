@@ -29,6 +29,7 @@ from rag.core.types import Answer, Hit, IngestOutcome, Report, ReportInfo
 if TYPE_CHECKING:
     from rag.compare.align import Comparison
     from rag.index.store_base import ReportStore
+    from rag.library.model import Filters, IndicatorTable, Overview, ReportRow
     from rag.summary.model import Summary
 
 logger = logging.getLogger(__name__)
@@ -54,6 +55,8 @@ class ReportQA:
         self._generator_error: str = ""
         self._generator_loaded = False
         self._store: ReportStore | None = None
+        # Overview rows by report id, rebuilt when the report's file changes (rag.library.rows).
+        self._rows: dict[str, ReportRow] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ReportQA:
@@ -411,6 +414,47 @@ class ReportQA:
             embedder=self.embedder(),
             generator=self.generator(),
         )
+
+    # ----------------------------------------------------------------- the whole library
+    def overview_rows(self) -> list[ReportRow]:
+        """One row per indexed report; a row is built once per version of its file."""
+        from rag.library.rows import report_row
+
+        infos = self.reports()
+        with self._lock:
+            cached = dict(self._rows)
+        rows = []
+        for info in infos:
+            row = cached.get(info.report_id)
+            if row is None or row.sha256 != info.sha256:
+                row = report_row(self.load_report(info.report_id))
+                row.sha256 = info.sha256
+            rows.append(row)
+        with self._lock:
+            self._rows = {row.report_id: row for row in rows}
+        return rows
+
+    def overview(self, filters: Filters | None = None) -> Overview:
+        from rag.library.overview import build_overview
+
+        return build_overview(self.overview_rows(), filters)
+
+    def indicator(self, name: str, filters: Filters | None = None, unit: str = "") -> IndicatorTable:
+        """One indicator's value in each report (filtered), each read by an extractive, cited answer."""
+        from rag.answer.kinds import extractive_answer
+        from rag.library.indicator import indicator_table
+        from rag.library.overview import matches
+
+        if not name or not name.strip():
+            raise BadQueryError("指标名称为空：请输入要查的指标，例如 行政复议纠错率、依申请公开数量。")
+        rows = [r for r in self.overview_rows() if filters is None or matches(r, filters)]
+        store = self.store()
+
+        def answer_for(question: str, report_id: str) -> Answer:
+            hits = self.search(question, None, [report_id])
+            return extractive_answer(question, hits, self.settings.answer, source_text=store.source_text)
+
+        return indicator_table(name, rows, answer_for, filters, unit)
 
     # ----------------------------------------------------------------- status
     def status(self) -> dict[str, Any]:

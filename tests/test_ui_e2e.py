@@ -267,3 +267,48 @@ def test_two_sessions_get_their_own_answers(app_url: str, browser: Any, service:
     a.wait_answers(1)
     assert "下一年度有哪些工作安排？" in a.page.locator("#rq-chat").inner_text()
     assert "下一年度有哪些工作安排？" not in b.page.locator("#rq-chat").inner_text()
+
+
+def test_library_overview_filter_export_and_cells(app_url: str, browser: Any, service: Any, shots: Path) -> None:
+    service.ingest([SAMPLES])
+    ui = Page(browser, app_url)
+    page = ui.page
+    ui.tab("总览")
+    page.locator("#rq-ov-btn").click()
+    rows = page.locator("#rq-ov-table tbody tr")
+    page.wait_for_function("document.querySelectorAll('#rq-ov-table tbody tr').length === 5", timeout=LONG)
+    assert "5 / 5 份报告" in page.locator("#rq-ov-notes").inner_text()
+    assert page.locator("#rq-heatmap td.rq-heat-cell").count() >= 5  # every sample lists problems
+    assert page.locator("#rq-theme-chart rect.rq-bar").count() >= 3  # the chart is drawn in the page
+    ui.shot(shots / "10_overview.png")
+
+    # A theme cell opens the problem item it counts.
+    theme_link = page.locator("#rq-heatmap a.rq-ov-cite").first
+    theme_link.click()
+    passage = page.locator("#rq-ov-passage")
+    passage.locator("mark.rq-hl").first.wait_for()
+    assert passage.locator(".rq-passage-path").inner_text().strip()
+    # A part cell opens the heading of that part.
+    rows.first.locator("td.rq-ov-present a.rq-ov-cite").first.click()
+    page.wait_for_function("document.querySelector('#rq-ov-passage mark.rq-hl') !== null")
+    ui.shot(shots / "11_cell_passage.png")
+
+    ui.pick("#rq-ov-level", "市级")
+    page.locator("#rq-ov-btn").click()
+    page.wait_for_function("document.querySelectorAll('#rq-ov-table tbody tr').length < 5", timeout=LONG)
+    shown = rows.count()
+    assert shown >= 1 and all("市级" in rows.nth(i).inner_text() for i in range(shown))
+    assert "层级=市级" in page.locator("#rq-ov-notes").inner_text()
+
+    page.locator("#rq-ov-csv").click()
+    page.locator("#rq-ov-file").get_by_text(".csv").first.wait_for()
+    page.locator("#rq-ov-xlsx").click()
+    page.locator("#rq-ov-file").get_by_text(".xlsx").first.wait_for()
+    ui.shot(shots / "12_filtered_export.png")
+
+    page.locator("#rq-ind-name input").fill("依申请公开数量")
+    page.locator("#rq-ind-btn").click()
+    page.locator("#rq-indicator tbody tr").first.wait_for(timeout=LONG)
+    assert page.locator("#rq-indicator tbody tr").count() == shown
+    assert ui.external == [], f"the page reached outside this machine: {ui.external}"
+    print(f"\nscreenshots: {shots}")

@@ -1,4 +1,4 @@
-"""The Gradio web app over ``rag.service.ReportQA``: 问答 · 摘要 · 对比 · 文库 · 设置/状态.
+"""The Gradio web app over ``rag.service.ReportQA``: 问答 · 摘要 · 对比 · 总览 · 文库 · 设置/状态.
 
 ``build_app(service)`` wires components to the plain functions in ``ui.handlers``;
 ``launch(service, host, port, username, password)`` serves it. Per-user state lives in ``gr.State``;
@@ -19,10 +19,12 @@ from typing import TYPE_CHECKING, Any
 import gradio as gr
 
 from rag.core.errors import ConfigError
+from rag.library.indicator import COMMON_INDICATORS
 
 if TYPE_CHECKING:  # the service imports every stage; loaded by whoever builds it
     from rag.service import ReportQA
 from ui import chat, handlers
+from ui import overview as ov_handlers
 from ui.render import REPORT_COLUMNS, REPORT_DATATYPES
 from ui.uploads import UPLOAD_SUFFIXES
 
@@ -55,11 +57,29 @@ CITE_CLICK_JS = r"""
     const panel = document.querySelector('#rq-passage-box');
     if (panel) panel.scrollIntoView({ behavior: 'smooth', block: 'nearest' });
   }, true);
+  // A cell of the library overview or the indicator table: its passage opens beside the table.
+  document.addEventListener('click', (event) => {
+    const link = event.target.closest && event.target.closest('a.rq-ov-cite');
+    if (!link) return;
+    event.preventDefault();
+    const href = link.getAttribute('href') || '';
+    const cell = /rq-ov-(\d+)-(\d+)/.exec(href);
+    const ind = /rq-ind-(\d+)/.exec(href);
+    const box = document.querySelector('#rq-ov-request textarea, #rq-ov-request input');
+    if (!box || !(cell || ind)) return;
+    event.stopPropagation();
+    box.value = cell ? `ov:${cell[1]}:${cell[2]}:${Date.now()}` : `ind:${ind[1]}:${Date.now()}`;
+    box.dispatchEvent(new Event('input', { bubbles: true }));
+    const panel = document.querySelector('#rq-ov-passage');
+    if (panel) panel.scrollIntoView({ behavior: 'smooth', block: 'nearest' });
+  }, true);
   // Whenever a passage is shown, scroll its highlighted span to the middle of the passage box.
   const centre = () => {
-    const body = document.querySelector('#rq-passage-box .rq-passage-body');
-    const mark = body && body.querySelector('mark.rq-hl');
-    if (mark) body.scrollTop = Math.max(0, mark.offsetTop - body.offsetTop - body.clientHeight / 3);
+    for (const box of ['#rq-passage-box', '#rq-ov-passage']) {
+      const body = document.querySelector(`${box} .rq-passage-body`);
+      const mark = body && body.querySelector('mark.rq-hl');
+      if (mark) body.scrollTop = Math.max(0, mark.offsetTop - body.offsetTop - body.clientHeight / 3);
+    }
   };
   new MutationObserver(() => requestAnimationFrame(centre)).observe(document.body, { childList: true, subtree: true });
 }
@@ -150,6 +170,40 @@ def build_app(service: ReportQA) -> gr.Blocks:
                     cmp_btn = gr.Button("对比", variant="primary", elem_id="rq-cmp-btn")
                 cmp_view = gr.HTML(elem_id="rq-compare")
                 cmp_file = gr.File(label="下载对比（Markdown）", interactive=False, elem_id="rq-cmp-file")
+            with gr.Tab("总览", id="overview") as overview_tab:
+                ov_view = gr.State(ov_handlers.View())
+                with gr.Row():
+                    ov_level = gr.Dropdown(label="层级", choices=[ov_handlers.ALL], value=ov_handlers.ALL,
+                                           elem_id="rq-ov-level")
+                    ov_region = gr.Dropdown(label="地区（省份，或输入地名）", choices=[ov_handlers.ALL],
+                                            value=ov_handlers.ALL, allow_custom_value=True, elem_id="rq-ov-region")
+                    ov_year = gr.Dropdown(label="年度", choices=[ov_handlers.ALL], value=ov_handlers.ALL,
+                                          elem_id="rq-ov-year")
+                    ov_btn = gr.Button("生成总览", variant="primary", elem_id="rq-ov-btn")
+                ov_notes = gr.Markdown(elem_id="rq-ov-notes")
+                ov_table = gr.HTML(elem_id="rq-overview")
+                with gr.Row():
+                    ov_csv_btn = gr.Button("导出 CSV", size="sm", elem_id="rq-ov-csv")
+                    ov_xlsx_btn = gr.Button("导出 Excel", size="sm", elem_id="rq-ov-xlsx")
+                    ov_file = gr.File(label="导出文件", interactive=False, elem_id="rq-ov-file", height=80)
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3):
+                        gr.Markdown("#### 问题主题 × 报告")
+                        ov_heat = gr.HTML(elem_id="rq-ov-heat")
+                        ov_chart = gr.HTML(elem_id="rq-ov-chart")
+                        gr.Markdown("#### 同一机关的多年对比（持续存在 / 新提出 / 不再提及）")
+                        ov_trends = gr.HTML(elem_id="rq-ov-trends")
+                        gr.Markdown("#### 一个指标在各报告中的数值")
+                        with gr.Row():
+                            ind_name = gr.Dropdown(label="指标（可输入）", choices=list(COMMON_INDICATORS),
+                                                   value=None, allow_custom_value=True, elem_id="rq-ind-name", scale=4)
+                            ind_btn = gr.Button("查询指标", elem_id="rq-ind-btn", scale=1)
+                        ind_table = gr.HTML(elem_id="rq-ind-table")
+                        ind_file = gr.File(label="下载指标表（CSV）", interactive=False, elem_id="rq-ind-file")
+                    with gr.Column(scale=2):
+                        gr.Markdown("#### 原文")
+                        ov_passage = gr.HTML(elem_id="rq-ov-passage")
+                        ov_request = gr.Textbox(visible="hidden", elem_id="rq-ov-request")
             with gr.Tab("文库", id="library") as library_tab:
                 with gr.Row():
                     with gr.Column(scale=3):
@@ -235,6 +289,37 @@ def build_app(service: ReportQA) -> gr.Blocks:
                       [sum_view, sum_md_file, sum_docx_file], concurrency_id="heavy")
         cmp_btn.click(lambda a, b: handlers.compare(service, a, b, warn=gr.Warning), [cmp_a, cmp_b],
                       [cmp_view, cmp_file], concurrency_id="heavy")
+
+        # ---- 总览
+        def on_overview(level: str, region: str, year: str, view: ov_handlers.View) -> tuple[Any, ...]:
+            filters = ov_handlers.parse_filters(level, region, year)
+            view, page = ov_handlers.show_overview(service, filters, view, gr.Warning)
+            return view, page.table, page.heatmap, page.chart, page.trends, page.notes, None
+
+        ov_btn.click(on_overview, [ov_level, ov_region, ov_year, ov_view],
+                     [ov_view, ov_table, ov_heat, ov_chart, ov_trends, ov_notes, ov_file], concurrency_id="heavy")
+        ov_csv_btn.click(lambda v: ov_handlers.export(v, "csv", warn=gr.Warning), [ov_view], [ov_file])
+        ov_xlsx_btn.click(lambda v: ov_handlers.export(v, "xlsx", warn=gr.Warning), [ov_view], [ov_file])
+
+        def on_indicator(name: str, level: str, region: str, year: str, view: ov_handlers.View) -> tuple[Any, ...]:
+            filters = ov_handlers.parse_filters(level, region, year)
+            return ov_handlers.show_indicator(service, name, filters, view, warn=gr.Warning)
+
+        ind_btn.click(on_indicator, [ind_name, ov_level, ov_region, ov_year, ov_view], [ov_view, ind_table, ind_file],
+                      concurrency_id="heavy")
+
+        def on_cell(request: str, view: ov_handlers.View) -> Any:
+            shown = ov_handlers.cell_passage(service, view, request, gr.Warning)
+            return gr.update() if shown is None else shown
+
+        ov_request.change(on_cell, [ov_request, ov_view], [ov_passage])
+
+        def on_overview_tab(level: str, region: str, year: str) -> tuple[Any, ...]:
+            choices = ov_handlers.filter_choices(service)
+            return tuple(gr.update(choices=choices[key], value=value if value in choices[key] or key == "region" else ov_handlers.ALL)
+                         for key, value in (("level", level), ("region", region), ("year", year)))
+
+        overview_tab.select(on_overview_tab, [ov_level, ov_region, ov_year], [ov_level, ov_region, ov_year])
 
         # ---- 文库
         def on_ingest(files: list[str] | None, folder_files: list[str] | None,

@@ -103,6 +103,15 @@ def _best_figure(
     return best
 
 
+def figure_for(question: str, sentence: str) -> Figure | None:
+    """The figure of ``sentence`` that answers ``question``: the right unit, nearest its keywords
+    (what a figure answer quotes; the library's indicator table reads its value with it)."""
+    info = analyze_question(question)
+    _, positions = _coverage(list(info.keywords), sentence)
+    best = _best_figure(info, sentence, positions)
+    return best[1] if best else None
+
+
 def _candidates(info: QuestionInfo, hit: Hit) -> list[Candidate]:
     text, heading, title = hit.chunk.text, hit.chunk.section_path, hit.report.title
     # Words that name the report ("自查报告", "办公厅") say which report, not what is asked.
