@@ -61,9 +61,8 @@ def _date_cite(book: _Book, iso: str) -> int | None:
     y, mo, d = m.group(1), int(m.group(2)), m.group(3)
     day = rf"\s*0?{int(d)}\s*日" if d else ""
     written = rf"{y}\s*年\s*0?{mo}\s*月{day}"
-    hit = None
-    for hit in re.finditer(written, book.report.text):
-        pass  # the last one: the signature date follows the body
+    hits = list(re.finditer(written, book.report.text))
+    hit = hits[-1] if hits else None  # the last one: the signature date follows the body
     if hit:
         return book.at(hit.start(), hit.end())
     source = book.report.source.text

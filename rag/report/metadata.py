@@ -18,6 +18,7 @@ from rag.core.types import CleanText, ParseWarning, ReportMeta, SourceDocument
 from rag.ingest.clean import MASK
 from rag.lang import places
 from rag.lang.docno import DOC_NUMBER
+from rag.lang.years import YEAR
 from rag.report.headings import CN_DIGITS, cn_to_int, match_heading, split_lines
 
 _TITLE_END = re.compile(r"(报告|总结|汇报)")
@@ -29,18 +30,18 @@ ORG_SUFFIX = (
     "人民政府办公室|人民政府办公厅|人民政府|政府办公室|政府办公厅|政府|办公室|办公厅|委员会|街道办事处|办事处|"
     "管理委员会|管委会|局|厅|委|办"
 )
-_ORG = re.compile(rf"^(.{{2,30}}?(?:{ORG_SUFFIX}))\s*(?=关于|(?:19|20)\d\d|[（(《]|$)")
+_ORG = re.compile(rf"^(.{{2,30}}?(?:{ORG_SUFFIX}))\s*(?=关于|{YEAR}|[（(《]|$)")
 _SIGNATURE_ORG = re.compile(rf"^\s*(.{{2,30}}(?:{ORG_SUFFIX}))\s*$")
 _REGION = re.compile(
     r"^((?:[^省市县区镇乡\s]{1,7}(?:省|自治区))?(?:[^省市县区镇乡\s]{1,7}(?:市|州|盟|地区))?"
     r"(?:[^省市县区镇乡\s]{1,7}(?:区|县|旗|市))?(?:[^省市县区镇乡\s]{1,7}(?:镇|乡|街道))?)"
 )
-_DATE_CN = re.compile(r"((?:19|20)\d{2}|[〇零○一二三四五六七八九]{4})\s*年\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*月\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*日")
-_DATE_ISO = re.compile(r"(?<!\d)((?:19|20)\d{2})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
+_DATE_CN = re.compile(rf"({YEAR}|[〇零○一二三四五六七八九]{{4}})\s*年\s*(\d{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*月\s*(\d{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*日")
+_DATE_ISO = re.compile(rf"(?<!\d)({YEAR})[-/.](\d{{1,2}})[-/.](\d{{1,2}})(?!\d)")
 _PUB_LABEL = re.compile(r"(发布|更新|发表|成文|印发)(时间|日期)\s*[:：]?\s*")
 _SOURCE_LABEL = re.compile(r"(?:来源|发布机构|发文机关|制发机构)\s*[:：]\s*([\u4e00-\u9fff]{2,30})")
-_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
-_BODY_YEAR = re.compile(r"(?<![\d—\-–~至])((?:19|20)\d{2})\s*年(?![\d—\-–~])")
+_YEAR = re.compile(rf"({YEAR})\s*年")
+_BODY_YEAR = re.compile(rf"(?<![\d—\-–~至])({YEAR})\s*年(?![\d—\-–~])")
 
 
 def _is_title(text: str) -> bool:
@@ -186,7 +187,7 @@ def _doc_number_from_source(doc: SourceDocument) -> str:
 def _title_place(title: str) -> str:
     """A place name opening the title and followed by the year ("北碚区2022年度…"), or ""."""
     m = _REGION.match(title.strip())
-    if m and m.group(1) and re.match(r"\s*(关于|(?:19|20)\d\d)", title.strip()[m.end(1) :]):
+    if m and m.group(1) and re.match(rf"\s*(关于|{YEAR})", title.strip()[m.end(1) :]):
         return m.group(1)
     return ""
 
@@ -205,7 +206,7 @@ _SELF_ORG_SUFFIX = re.compile(
     "管理委员会|管委会|委员会|局)+"
 )
 _OPENING_LEAD = re.compile(
-    r"\s*(?:(?:(?:19|20)\d{2}\s*年度?(?:以来)?|一年来|今年以来|过去一年)\s*[，,]?\s*)?"
+    rf"\s*(?:(?:{YEAR}\s*年度?(?:以来)?|一年来|今年以来|过去一年)\s*[，,]?\s*)?"
     r"(?:在[^。；;]{1,40}?下\s*[，,]\s*)?"
 )
 _REPORTING = re.compile(r"现[将就]\s*")
@@ -320,7 +321,7 @@ def _year_evidence(header: Header, text: str, body_start: int, doc_number: str, 
                 vote(y, 2, f"章节标题“{heading}”", states_year=True)
                 heading_years.append(y)
     opening = text[body_start : body_start + 12]
-    if m := re.match(r"\s*((?:19|20)\d{2})\s*年(度)?\s*[，,以来]", opening):
+    if m := re.match(rf"\s*({YEAR})\s*年(度)?\s*[，,以来]", opening):
         vote(int(m.group(1)), 2, f"正文开头“{m.group(0).strip()}”", states_year=True)
     if m := DOC_NUMBER.search(doc_number):
         vote(int(m.group(2)) - 1, 1, f"文号{doc_number}（次年印发）")

@@ -14,14 +14,15 @@ from dataclasses import dataclass
 
 from rag.core.types import CleanText, SourceDocument, Span
 from rag.ingest.clean import PAGE_INFO
+from rag.lang.years import YEAR
 
 _SOURCE = re.compile(r"(?:文章|信息|稿件|新闻|内容)?来源\s*[:：]\s*([^\s|｜:：]{2,40}?)(?=\s|[|｜]|发布|更新|日期|时间|作者|浏览|$)")
 # 「发布日期：」, 「[ 发布日期 ] 」 (gov.cn metadata tables), or a bare 「时间：」 that is not 成文时间.
 _PUB = re.compile(r"(?:发布|更新|发表)(?:时间|日期)\s*[\]】］]?\s*[:：]?\s*|(?<!成文)(?:时间|日期)\s*[:：]\s*")
 _DATE = re.compile(
-    r"((?:19|20)\d{2})\s*(?:[-/.]|年)\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})\s*日?"
+    rf"({YEAR})\s*(?:[-/.]|年)\s*(\d{{1,2}})\s*(?:[-/.]|月)\s*(\d{{1,2}})\s*日?"
 )
-_BARE_DATE = re.compile(r"^\s*[•·\-\s]*((?:19|20)\d{2})[-/.](\d{1,2})[-/.](\d{1,2})(\s+\d{1,2}:\d{2}(:\d{2})?)?\s*$")
+_BARE_DATE = re.compile(rf"^\s*[•·\-\s]*({YEAR})[-/.](\d{{1,2}})[-/.](\d{{1,2}})(\s+\d{{1,2}}:\d{{2}}(:\d{{2}})?)?\s*$")
 _SEARCH_CHARS = 4000  # publication lines stand at the top of a page
 
 

