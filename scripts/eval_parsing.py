@@ -9,6 +9,8 @@ Two suites, each scored separately for ``dev`` (may be tuned on) and ``heldout``
 Per report: problems / plans found — a section of that role whose text holds the labelled first and
 last statements and not the other part's first statement ("undetermined" parts do not count);
 title, issuer, level and year right (a null label is right only when the parser leaves it empty).
+Page metadata (corpus only, where the label has the field): publication date, 来源 and 文号 right,
+with the same rule for null labels; these are reported, not part of the issue-11 targets.
 
     .venv/bin/python scripts/eval_parsing.py                     # both splits, table
     .venv/bin/python scripts/eval_parsing.py --split dev -v      # with every miss
@@ -33,6 +35,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 CORPUS = ROOT / "tests" / "data" / "corpus"
 METRICS = ("problems", "plans", "title", "issuer", "level", "year")
+PAGE_METRICS = ("pub_date", "source", "docno")  # page metadata; labels carry them for the corpus only
 _SPACE = re.compile(r"[\s*]+")
 
 
@@ -67,6 +70,13 @@ def score_report(report: Any, label: dict[str, Any]) -> dict[str, bool | None]:
     return out
 
 
+def score_page_meta(report: Any, label: dict[str, Any]) -> dict[str, bool | None]:
+    """Publication date, 来源 and 文号 (kept apart from score_report: not an issue-11 target)."""
+    meta = report.meta
+    got = {"pub_date": meta.pub_date, "source": meta.source, "docno": meta.doc_number}
+    return {m: (_norm(got[m]) == _norm(label.get(m)) if m in label else None) for m in PAGE_METRICS}
+
+
 def _parse(path: Path) -> tuple[Any, str]:
     from rag.core.errors import NotAReportError, ReaderError
     from rag.report.parse import load_report
@@ -99,15 +109,16 @@ def _variant_items(split: str, folder: Path) -> list[tuple[Path, dict[str, Any]]
 
 
 def evaluate(items: list[tuple[Path, dict[str, Any]]], verbose: bool) -> dict[str, Any]:
-    totals = {m: [0, 0] for m in METRICS}
+    totals = {m: [0, 0] for m in METRICS + PAGE_METRICS}
     misses: list[str] = []
     for path, label in items:
         report, error = _parse(path)
         if report is None:
-            scores: dict[str, bool | None] = dict.fromkeys(METRICS, False)
+            scores: dict[str, bool | None] = {m: (False if m in METRICS or m in label else None)
+                                              for m in METRICS + PAGE_METRICS}
             misses.append(f"{path.name}: {error[:160]}")
         else:
-            scores = score_report(report, label)
+            scores = {**score_report(report, label), **score_page_meta(report, label)}
         for metric, ok in scores.items():
             if ok is None:
                 continue
@@ -119,7 +130,7 @@ def evaluate(items: list[tuple[Path, dict[str, Any]]], verbose: bool) -> dict[st
     if verbose:
         for miss in misses:
             print("  MISS", miss)
-    return {"n": len(items), "metrics": {m: totals[m] for m in METRICS}}
+    return {"n": len(items), "metrics": {m: totals[m] for m in METRICS + PAGE_METRICS}}
 
 
 def _label_key(metric: str) -> str:
@@ -131,7 +142,8 @@ def _got(report: Any, metric: str) -> object:
     if metric in ("problems", "plans"):
         return [(s.heading[:24], round(getattr(s, "role_confidence", 1.0), 2))
                 for s in report.sections if s.role == metric] or [s.heading[:16] + "/" + s.role for s in report.sections]
-    return {"title": meta.title, "issuer": meta.issuing_body, "level": meta.level, "year": meta.year}[metric]
+    return {"title": meta.title, "issuer": meta.issuing_body, "level": meta.level, "year": meta.year,
+            "pub_date": meta.pub_date, "source": meta.source, "docno": meta.doc_number}[metric]
 
 
 def _pct(pair: list[int]) -> str:
@@ -143,11 +155,11 @@ def print_table(results: dict[str, dict[str, Any]], baseline: dict[str, dict[str
     columns = list(results)
     print(f"{'metric':<10}" + "".join(f"{c:>26}" for c in columns))
     print(f"{'reports':<10}" + "".join(f"{results[c]['n']:>26}" for c in columns))
-    for metric in METRICS:
+    for metric in METRICS + PAGE_METRICS:
         row = f"{metric:<10}"
         for c in columns:
-            cell = _pct(results[c]["metrics"][metric])
-            if baseline and c in baseline:
+            cell = _pct(results[c]["metrics"].get(metric, [0, 0]))
+            if baseline and c in baseline and metric in baseline[c]["metrics"]:
                 ok, n = baseline[c]["metrics"][metric]
                 cell = f"{100 * ok / n:.0f}%→{cell}" if n else f"—→{cell}"
             row += f"{cell:>26}"
