@@ -34,6 +34,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from rag.answer.kinds import contradicts_quote  # noqa: E402
 from rag.answer.verify import unsupported_figures  # noqa: E402
 from rag.core.types import Answer  # noqa: E402
 from rag.lang.figures import find_figures, is_supported  # noqa: E402
@@ -101,7 +102,7 @@ def build(index_dir: Path, overrides: dict[str, Any]):  # type: ignore[no-untype
 
 def evaluate(qa, questions: list[dict[str, Any]], mode: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     per_type: dict[str, list[bool]] = {}
-    unsupported = 0
+    unsupported = contradictions = 0
     misses: list[dict[str, Any]] = []
     modes: dict[str, int] = {}
     seconds = 0.0
@@ -113,6 +114,7 @@ def evaluate(qa, questions: list[dict[str, Any]], mode: str) -> dict[str, Any]: 
         per_type.setdefault(q["type"], []).append(good)
         modes[answer.mode] = modes.get(answer.mode, 0) + 1
         unsupported += bad > 0
+        contradictions += q["type"] == "yesno" and contradicts_quote(q["question"], answer)
         if not good or bad:
             misses.append({"id": q["id"], "question": q["question"], "type": q["type"], "answer": answer.answer,
                            "mode": answer.mode, "refused": answer.refused, "notes": answer.notes,
@@ -127,6 +129,7 @@ def evaluate(qa, questions: list[dict[str, Any]], mode: str) -> dict[str, Any]: 
         "figure": share.get("figure", 0.0),
         "absent": share.get("absent", 0.0),
         "unsupported": unsupported,
+        "contradictions": contradictions,
         "per_type": {t: {"share": round(share[t], 4), "n": len(per_type[t])} for t in sorted(per_type)},
         "answer_modes": modes,
         "seconds_per_question": seconds / max(1, len(questions)),
@@ -143,6 +146,8 @@ def print_report(result: dict[str, Any], show_misses: bool = True) -> None:
         print(f"  {ok} {key:11s} {result[key]:.1%}  (target >= {TARGETS[key]:.0%})")
     ok = "ok " if result["unsupported"] == TARGETS["unsupported"] else "BAD"
     print(f"  {ok} unsupported {result['unsupported']}  answers with a figure not in a cited passage (target 0)")
+    ok = "ok " if result["contradictions"] == 0 else "BAD"
+    print(f"  {ok} contradictions {result['contradictions']}  yes/no verdicts against their quoted figure (target 0)")
     for t, row in result["per_type"].items():
         print(f"      {t:8s} {row['share']:.1%} of {row['n']}")
     if not show_misses:

@@ -119,21 +119,27 @@ def test_rows_against_frozen_expectations_heldout_counts() -> None:
 
 
 def test_corpus_rows_metadata_and_parts_against_labels(corpus_rows) -> None:  # type: ignore[no-untyped-def]
-    checks: Counter[str] = Counter()
-    totals: Counter[str] = Counter()
-    for _file, (label, row) in corpus_rows.items():
+    """Measured 2026-12-07: dev 24/24 province, level, year and 96/96 parts; held-out (24 reports)
+    23/24 province, 23/24 level, 24/24 year, 83/96 parts. The floors below sit under those figures."""
+    checks: Counter[tuple[str, str]] = Counter()
+    totals: Counter[tuple[str, str]] = Counter()
+    for file, (label, row) in corpus_rows.items():
+        split = file.split("/")[0]
         for field, got in (("level", row.level), ("province", row.province), ("year", row.year)):
-            totals[field] += 1
-            checks[field] += got == label[field]
+            totals[split, field] += 1
+            checks[split, field] += got == label[field]
         for key, has in label["parts"].items():
-            totals["parts"] += 1
+            totals[split, "parts"] += 1
             status = row.part(key).status
-            checks["parts"] += (status != "undetermined") == has
+            checks[split, "parts"] += (status != "undetermined") == has
             if status != "undetermined":
                 assert_cites(row, row.part(key).cite)
-    rates = {k: checks[k] / totals[k] for k in totals}
+    rates = {f"{split}.{field}": checks[split, field] / n for (split, field), n in totals.items()}
     print(rates)
-    assert rates["year"] >= 0.9 and rates["level"] >= 0.85 and rates["province"] >= 0.85 and rates["parts"] >= 0.85
+    floors = {"dev": {"year": 1.0, "level": 0.95, "province": 0.95, "parts": 0.95},
+              "heldout": {"year": 0.9, "level": 0.9, "province": 0.9, "parts": 0.8}}
+    low = {k: v for k, v in rates.items() if v < floors[k.split(".")[0]][k.split(".")[1]]}
+    assert not low, f"below the floor: {low}"
 
 
 def test_every_shown_value_cites_a_passage_that_contains_it(sample_rows, corpus_rows) -> None:  # type: ignore[no-untyped-def]

@@ -128,3 +128,18 @@ def _against_threshold(question: str, limit: Threshold, hits: list[Hit], setting
         notes = [f"判断依据：报告中为{found.text if found else ''}，问题所问为“{limit.words}”。"]
     return Answer(question, text, "extractive", False, False, figure.citations,
                   {"total": time.perf_counter() - started}, [*figure.notes, *notes])
+
+
+def contradicts_quote(question: str, answer: Answer) -> bool:
+    """True when a yes/no answer's verdict disagrees with the figure it quotes, compared with the
+    question's threshold (「是否超过10%」 answered 「是」 over a quoted 9.5%). For evaluation of both modes."""
+    limit = threshold(question)
+    if limit is None or answer.refused:
+        return False
+    text = strip_citations(answer.answer).lstrip()
+    verdict = True if text.startswith("是") else False if text.startswith("否") else None
+    if verdict is None:
+        return False
+    found = _deciding_figure(answer, limit)
+    decided = compare(found, limit) if found else None
+    return decided is not None and decided != verdict

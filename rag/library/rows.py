@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 
 from rag.core.types import Citation, Report
+from rag.ingest.clean import simplified_shadow
 from rag.lang.figures import find_figures
-from rag.lang.places import locate
+from rag.lang.places import Location, locate
 from rag.library.model import FLAG_LABEL, PART_KEYS, Cell, FlagCell, PartCell, ProblemCell, ReportRow
 from rag.report.parts import PartStatus, part_status
 from rag.summary.build import basic_info, five_elements, problems_and_plans, responsibility_items
@@ -97,6 +98,40 @@ def _masked_cite(book: _Book) -> int | None:
     return book.at(start, end + 1 if end >= 0 else masked.end)
 
 
+def _part_evidence(book: _Book, key: str) -> int | None:
+    """A passage for a part the parser found that the summary's evidence did not quote: the heading of
+    its section, its first item, or the sentence naming 第一责任人 (wherever it stands)."""
+    report = book.report
+    sections = report.sections_with_role(key)
+    if sections:
+        return book.at(*sections[0].heading_span) if sections[0].heading_span[1] > sections[0].heading_span[0] else None
+    items = report.problems if key == "problems" else report.plans if key == "plans" else []
+    if items:
+        return book.at(*items[0].span)
+    if key == "responsibility":
+        at = report.text.find("第一责任人")
+        if at >= 0:
+            start = max(report.text.rfind("。", 0, at) + 1, at - 60)
+            end = report.text.find("。", at)
+            return book.at(start, end + 1 if end >= 0 else at + 5)
+    return None
+
+
+def _locate(report: Report) -> Location:
+    """Province, prefecture and county of the reporting body. The issuer or title names them for most
+    reports; a 镇/街道 or a department often names only itself, and its county stands in the page's
+    来源 line or the opening sentences. Traditional-character names are read through their simplified
+    form (the division data is simplified)."""
+    meta = report.meta
+    for text in (meta.issuing_body, meta.title, meta.region, meta.source, report.text[:300]):
+        if not text:
+            continue
+        where = locate(simplified_shadow(text) or text)
+        if where.province:
+            return where
+    return Location()
+
+
 def report_row(report: Report) -> ReportRow:
     """The overview row of ``report``: every cell with the passage it was read from."""
     book = _Book(report)
@@ -118,7 +153,8 @@ def report_row(report: Report) -> ReportRow:
         else:
             status = part_status(report, key)
         first = element.citations[0] if element.citations and status != "undetermined" else None
-        parts.append(PartCell(key, status, element.heading if first else "", book.add(first)))
+        where = book.add(first) if first else (_part_evidence(book, key) if status != "undetermined" else None)
+        parts.append(PartCell(key, status, element.heading if first else "", where))
 
     problem_cells = [
         ProblemCell(i, p.item.text, p.theme_code, p.theme_label, p.specificity, p.reason_given, bool(p.plan_indexes),
@@ -141,7 +177,7 @@ def report_row(report: Report) -> ReportRow:
             where = _date_cite(book, basic.date)
         flag_cells.append(FlagCell(flag.code, FLAG_LABEL.get(flag.code, flag.code), flag.message, where))
 
-    located = locate(meta.issuing_body or meta.title or meta.region)
+    located = _locate(report)
     place = meta.region or located.county or located.city
     return ReportRow(
         report_id=report.report_id,
