@@ -37,6 +37,11 @@ HEDGE_END = re.compile(
     r"|较弱|较低|偏弱|偏低|依然存在|仍然存在|时有发生|参差不齐|有差距|存在差距|不够到位|还不够|尚未[\u4e00-\u9fff]{0,6})$"
 )
 _SENTENCE = re.compile(r"[。！？!?]")
+# A deficit stated anywhere in a sentence (HEDGE_END without its end anchor).
+_DEFICIT = re.compile(HEDGE_END.pattern.removesuffix("$"))
+# 「…仍有一些短板需要正视。」: a sentence that announces the problems without stating one.
+_ANNOUNCES = re.compile(r"(存在|还有|仍有|也有|尚有|有)[^。！？]{0,6}(不足|问题|短板|差距|弱项|薄弱环节|困难)")
+_REASON = re.compile(r"^(究其原因|原因|分析原因|主要原因|之所以)")
 MAX_ITEM_HEADING = 25
 
 
@@ -102,6 +107,36 @@ def _comma_clauses(text: str, start: int, end: int) -> list[tuple[int, int]] | N
     return clauses
 
 
+def _deficit_sentences(text: str, start: int, end: int) -> list[tuple[int, int]] | None:
+    """Sentences of an unnumbered problems paragraph when each states a deficit, else None.
+
+    Many reports list their problems as plain sentences, with no 一是/（一）: 「…仍有一些短板需要正视。
+    部分镇街…重视程度不够均衡…。行政执法规范化水平有待提高…。」. An announcing first sentence is
+    dropped, a reason sentence (究其原因…) stays with the problem before it, and the paragraph is left
+    whole unless at least two sentences state a deficit and every other one is a reason.
+    """
+    spans, pos = [], start
+    for m in _SENTENCE.finditer(text, start, end):
+        spans.append((pos, m.end()))
+        pos = m.end()
+    if text[pos:end].strip(_TRIM_END):
+        spans.append((pos, end))
+    if len(spans) < 3:
+        return None
+    if _ANNOUNCES.search(text[spans[0][0] : spans[0][1]]):
+        spans = spans[1:]
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        sentence = text[a:b].strip(_TRIM_START)
+        if _REASON.match(sentence) and out:
+            out[-1] = (out[-1][0], b)
+        elif _DEFICIT.search(sentence):
+            out.append((a, b))
+        else:
+            return None
+    return out if len(out) >= 2 else None
+
+
 def plain_items(clean: CleanText, start: int, end: int, kind: str) -> list[Item]:
     """Items of a region without headings: run-ins, else semicolons, else (problems) comma lists."""
     text = clean.text
@@ -131,8 +166,11 @@ def plain_items(clean: CleanText, start: int, end: int, kind: str) -> list[Item]
             pieces = [(p, q) for p, q in pieces if text[p:q].strip(_TRIM_END)]
             marker = "；" if len(pieces) > 1 else ""
         if len(pieces) == 1 and kind == "problems":
-            clauses = _comma_clauses(text, a, line.end)
-            if clauses:
+            sentences = _deficit_sentences(text, a, line.end)
+            clauses = None if sentences else _comma_clauses(text, a, line.end)
+            if sentences:
+                pieces, marker = sentences, "。"
+            elif clauses:
                 pieces, marker = clauses, "，"
         for p, q in pieces:
             heading = _first_sentence_heading(text, p, q) if marker == "" else ""
