@@ -201,3 +201,13 @@ def test_retrieval_and_answering_read_one_analysis_of_the_years():
     assert [m.role for m in info.year_mentions] == ["plan"] and "plans" in info.roles
     intent = analyze_query("2021年工作安排有哪些？", [])
     assert intent.plan_year == 2021 and intent.years == (2020,)
+
+
+def test_traditional_to_simplified_one_for_one() -> None:
+    from rag.lang.script import simplified_shadow, to_simplified
+
+    text = "廣西壯族自治區人民政府調整權責清單207項，發佈辦事指南。"
+    simple = to_simplified(text)
+    assert simple == "广西壮族自治区人民政府调整权责清单207项，发布办事指南。"
+    assert len(simple) == len(text)  # offsets never move
+    assert simplified_shadow("潼南区人民政府") == "" and to_simplified("") == ""

@@ -129,3 +129,11 @@ def test_ties_are_broken_by_id_whatever_k() -> None:
     assert [r for r, _ in full] == list(range(100, 130))
     for k in (1, 5, 17):
         assert index.search("依申请公开", k) == full[:k]
+
+
+def test_traditional_and_simplified_text_meet_in_search() -> None:
+    from rag.index.sparse import SparseIndex, tokenize
+
+    assert tokenize("調整權責清單207項") == tokenize("调整权责清单207项")
+    index = SparseIndex().build(["全年辦理行政復議申請106件", "主动公开政府信息3700余条"])
+    assert index.search("行政复议申请", 1)[0][0] == 0

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 
 from rag.core.types import Chunk, Report, Section, Span
+from rag.lang.script import to_simplified
 from rag.lang.sentences import sentence_spans
 
 SOFT_BREAKS = frozenset("，,、：:")
@@ -54,12 +55,13 @@ def embedding_text(chunk: Chunk, title: str = "") -> str:
     """What is embedded and BM25-indexed for a chunk: a context header, then the chunk text.
 
     The header names the report and the heading path, so a passage that says only "共收到申请50件"
-    still matches "潼南区 依申请公开". The displayed and cited text stays ``chunk.text``.
+    still matches "潼南区 依申请公开". A 繁體 report is embedded in simplified characters, as its
+    readers' questions are written. The displayed and cited text stays ``chunk.text``.
     """
     header = chunk.section_path
     if title and title not in header:
         header = f"{title} | {header}" if header else title
-    return f"{header}\n{chunk.text}" if header else chunk.text
+    return to_simplified(f"{header}\n{chunk.text}" if header else chunk.text)
 
 
 def split_sentences(text: str, start: int, end: int, size: int) -> list[tuple[int, int]]:

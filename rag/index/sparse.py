@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from rag.lang import words
+from rag.lang.script import to_simplified
 
 FORMAT = "reportqa-bm25/1"
 
@@ -42,12 +43,13 @@ def jieba_tokenizer() -> Any:
 def tokenize(text: str) -> list[str]:
     """Search-mode jieba tokens: lower-cased, NFKC-folded (tokens only), no punctuation or stopwords.
 
-    Numbers stay tokens ("2020年" -> "2020", "93.3%" stays whole); compounds in the domain
+    Traditional characters are read as simplified. Numbers stay tokens ("2020年" -> "2020", "93.3%" stays whole); compounds in the domain
     dictionary come out both whole and as their parts ("依申请公开", "申请", "公开").
     """
     if not text:
         return []
-    folded = unicodedata.normalize("NFKC", text).lower()
+    # 繁→简 one character for one, so that 「权责清单」 finds 「權責清單」 and the other way round
+    folded = to_simplified(unicodedata.normalize("NFKC", text).lower())
     for old, new in _REWRITES:
         folded = folded.replace(old, new)
     out = []

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from rag.core.types import CleanText, Removal, SourceDocument, Span
+from rag.lang.script import simplified_shadow
 
 # Layout whitespace: ASCII blanks, ideographic space, NBSP, BOM, zero-width characters, form feed.
 _BLANKS = " \t\r\f\v\u3000\xa0\ufeff\u200b\u200c\u200d\u2060"
@@ -410,30 +411,6 @@ STEPS: tuple[tuple[str, Callable[[_Tracked], None]], ...] = (
     ("remove_duplicate_paragraphs", remove_duplicate_paragraphs),
     ("collapse_blank_lines", collapse_blank_lines),
 )
-
-
-def _converter() -> Callable[[str], str] | None:
-    """rag.lang's traditional->simplified shadow; until it exists, OpenCC's t2s table directly."""
-    try:
-        from rag.lang import simplified_shadow  # type: ignore[attr-defined]
-
-        return simplified_shadow
-    except ImportError:
-        pass
-    try:
-        import opencc
-    except ImportError:  # without a converter a traditional text is cleaned as it stands
-        return None
-    return opencc.OpenCC("t2s").convert
-
-
-def simplified_shadow(text: str) -> str:
-    """Same-length simplified copy of a traditional-character text ("" when unavailable or unchanged)."""
-    convert = _converter()
-    if convert is None:
-        return ""
-    shadow = convert(text)
-    return shadow if len(shadow) == len(text) and shadow != text else ""
 
 
 def clean_text(doc: SourceDocument) -> CleanText:

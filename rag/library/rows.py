@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 
 from rag.core.types import Citation, Report
-from rag.ingest.clean import simplified_shadow
 from rag.lang.figures import find_figures
 from rag.lang.places import Location, locate
+from rag.lang.script import simplified_shadow
 from rag.library.model import FLAG_LABEL, PART_KEYS, Cell, FlagCell, PartCell, ProblemCell, ReportRow
 from rag.report.parts import PartStatus, part_status
 from rag.summary.build import basic_info, five_elements, problems_and_plans, responsibility_items

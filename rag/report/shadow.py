@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from rag.core.types import CleanText, Item, ParseWarning, Report, Section, SourceDocument
-from rag.ingest.clean import simplified_shadow
+from rag.lang.script import simplified_shadow
 
 
 def shadow_inputs(doc: SourceDocument, clean: CleanText) -> tuple[SourceDocument, CleanText] | None:
