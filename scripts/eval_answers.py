@@ -175,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
 
     questions = load_questions(args.questions)
+    if args.split != "both":
+        questions = [q for q in questions if q.get("split", "dev") == args.split]
     if args.limit:  # evenly spread, so that every question type stays represented
         questions = questions[:: max(1, -(-len(questions) // args.limit))]
     with tempfile.TemporaryDirectory(prefix="reportqa-eval-") as tmp:

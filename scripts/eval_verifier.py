@@ -13,6 +13,10 @@ them. ``rag.answer.verify.verify_answer`` keeps or removes each sentence; the sc
   sentences with a figure;
 * per draft: correct drafts (every sentence supported) that lost a sentence, and wrong drafts
   (some sentence unsupported) that were shown whole.
+
+Both for the sentence verifier alone and for what the answer pipeline shows
+(``rag.answer.compose``: the kept text must also answer the question from the report it names,
+``answers_question``; otherwise the extractive answer is shown instead and nothing of the draft).
 """
 
 from __future__ import annotations
@@ -34,12 +38,16 @@ def load(path: Path = DRAFTS) -> list[dict[str, Any]]:
 
 def outcomes(record: dict[str, Any]) -> list[dict[str, Any]]:
     """Per labelled sentence: its label, whether the verifier kept it, whether it carries a figure."""
+    from rag.answer.extractive import answers_question
     from rag.answer.verify import split_sentences, verify_answer
     from rag.lang.figures import find_figures
 
     passages = {int(n): text for n, text in record["passages"].items()}
     check = verify_answer(record["draft"], passages)
     kept = {s.body.strip() for s in check.kept}
+    hits = _hits(record)
+    shown_at_all = check.usable and (hits is None or answers_question(
+        record["question"], check.text, [hits[n - 1] for n in check.citations if 0 < n <= len(hits)]))
     bodies = [s.body.strip() for s in split_sentences(record["draft"])]
     out = []
     for label in record["labels"]:
@@ -48,12 +56,28 @@ def outcomes(record: dict[str, Any]) -> list[dict[str, Any]]:
             raise ValueError(f"{record['id']}: labelled sentence not in the draft: {body!r}")
         figures = [f for f in find_figures(body) if f.kind in ("number", "percent", "date", "docno")]
         out.append({"id": record["id"], "sentence": body, "supported": bool(label["supported"]),
-                    "kept": body in kept, "figure": bool(figures)})
+                    "kept": body in kept, "shown": body in kept and shown_at_all, "figure": bool(figures)})
     return out
 
 
-def measure(records: list[dict[str, Any]]) -> dict[str, Any]:
-    rows = [o for r in records for o in outcomes(r)]
+def _hits(record: dict[str, Any]) -> list[Any] | None:
+    """The passages as Hits (their reports' metadata), when the record carries them."""
+    from rag.core.types import Chunk, Hit, ReportInfo
+
+    if "hits" not in record:
+        return None
+    out = []
+    for rank, h in enumerate(record["hits"]):
+        info = ReportInfo(h["report_id"], h["title"], h["issuing_body"], h["region"], h["level"], h["year"],
+                          h["doc_number"], h["date"], h["source"], "", "", 0)
+        chunk = Chunk(f"{h['report_id']}:{rank}", h["report_id"], rank, h["text"], h["section_path"], h["role"], (0, 0), (0, 0))
+        out.append(Hit(rank, 0.0, chunk, info))
+    return out
+
+
+def measure(records: list[dict[str, Any]], key: str = "kept") -> dict[str, Any]:
+    """Counts for ``key`` = "kept" (the sentence verifier) or "shown" (what the pipeline shows)."""
+    rows = [{**o, "kept": o[key]} for r in records for o in outcomes(r)]
     supported = [o for o in rows if o["supported"]]
     unsupported = [o for o in rows if not o["supported"]]
     by_draft: dict[str, list[dict[str, Any]]] = {}
@@ -77,10 +101,18 @@ def main() -> int:
     ap.add_argument("--drafts", type=Path, default=DRAFTS)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
-    m = measure(load(args.drafts))
+    records = load(args.drafts)
+    results = {key: measure(records, key) for key in ("kept", "shown")}
     if args.json:
-        print(json.dumps(m, ensure_ascii=False, indent=2))
+        print(json.dumps(results, ensure_ascii=False, indent=2))
         return 0
+    for key, title in (("kept", "sentence verifier (verify_answer)"), ("shown", "answer pipeline (verify + answers_question)")):
+        print(f"== {title}")
+        _print(results[key])
+    return 0
+
+
+def _print(m: dict[str, Any]) -> None:
     fr, fa = len(m["false_rejections"]), len(m["false_acceptances"])
     print(f"{m['drafts']} drafts, {m['sentences']} labelled sentences ({m['supported']} supported, {m['unsupported']} not)")
     print(f"false rejections  {fr}/{m['supported']} supported sentences removed")
@@ -92,7 +124,6 @@ def main() -> int:
         print(f"  rejected {o['id']}: {o['sentence']}")
     for o in m["false_acceptances"]:
         print(f"  accepted {o['id']}: {o['sentence']}")
-    return 0
 
 
 if __name__ == "__main__":
