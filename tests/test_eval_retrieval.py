@@ -8,12 +8,15 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT / "tests" / "data" / "retrieval_questions.jsonl"
 SAMPLES = ROOT / "data" / "samples"
 DISTRACTORS = ROOT / "data" / "distractors"
+CORPUS = ROOT / "tests" / "data" / "corpus"
+HELDOUT_TYPES = {"number", "paraphrase", "section", "metadata", "no_report", "yesno"}
 REQUIRED_TYPES = {"number", "paraphrase", "section", "place_year", "plans", "responsibility", "doc_number"}
 
 
@@ -27,20 +30,42 @@ def _load_script(name: str):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="module")
-def questions() -> list[dict]:
+def all_questions() -> list[dict]:
     return [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def test_question_records_are_well_formed(questions: list[dict]) -> None:
+@pytest.fixture(scope="module")
+def questions(all_questions: list[dict]) -> list[dict]:
+    """The dev split: questions over the five samples."""
+    return [q for q in all_questions if q["split"] == "dev"]
+
+
+@pytest.fixture(scope="module")
+def heldout(all_questions: list[dict]) -> list[dict]:
+    return [q for q in all_questions if q["split"] == "heldout"]
+
+
+@pytest.fixture(scope="module")
+def fixture_texts() -> dict[str, str]:
+    from rag.ingest.readers import read_file
+
+    return {p.stem: read_file(p, 10 * 1024 * 1024).text
+            for split in ("dev", "heldout") for p in sorted((CORPUS / split).iterdir())
+            if p.suffix in (".txt", ".html", ".docx")}
+
+
+def test_question_records_are_well_formed(all_questions: list[dict], questions: list[dict]) -> None:
     assert len(questions) >= 40
-    ids = [q["id"] for q in questions]
+    ids = [q["id"] for q in all_questions]
     assert len(ids) == len(set(ids)), [i for i, n in Counter(ids).items() if n > 1]
     stems = {p.stem for p in SAMPLES.glob("*.txt")}
-    for q in questions:
-        assert set(q) == {"id", "question", "report", "evidence", "type"}, q["id"]
-        assert q["report"] in stems, q["id"]
+    for q in all_questions:
+        assert set(q) == {"id", "question", "report", "evidence", "type", "split"}, q["id"]
+        assert q["split"] in ("dev", "heldout"), q["id"]
         assert q["question"].strip() and q["evidence"], q["id"]
         assert all(isinstance(e, str) and len(e) >= 4 for e in q["evidence"]), q["id"]
+    for q in questions:
+        assert q["report"] in stems, q["id"]
 
 
 def test_type_coverage(questions: list[dict]) -> None:
@@ -69,6 +94,36 @@ def test_evidence_survives_cleaning(questions: list[dict]) -> None:
             assert ev in cleaned[q["report"]], (q["id"], ev)
 
 
+def test_heldout_split_covers_every_type_over_fixture_reports(heldout: list[dict], fixture_texts: dict[str, str]) -> None:
+    assert len(heldout) >= 40
+    types = Counter(q["type"] for q in heldout)
+    assert set(types) == HELDOUT_TYPES, set(types) ^ HELDOUT_TYPES
+    assert min(types.values()) >= 5, types
+    for q in heldout:
+        assert (q["report"] is None) == (q["type"] == "no_report"), q["id"]
+        assert q["report"] is None or q["report"] in fixture_texts, q["id"]
+    # both halves of the fixture corpus are asked about, and many reports, not a few
+    asked = {q["report"] for q in heldout if q["report"]}
+    assert {r[0] for r in asked} == {"d", "h"} and len(asked) >= 25
+
+
+def test_heldout_evidence_is_verbatim_in_its_report(heldout: list[dict], fixture_texts: dict[str, str]) -> None:
+    for q in heldout:
+        for ev in q["evidence"]:
+            assert "\n" not in ev, (q["id"], ev)
+            if q["report"] is not None:
+                assert ev in fixture_texts[q["report"]], (q["id"], ev)
+            else:  # a question that names no report still has an answer somewhere
+                holders = [stem for stem, text in fixture_texts.items() if ev in text]
+                assert len(holders) == 1, (q["id"], ev, holders)
+
+
+def test_heldout_questions_are_not_the_answer_questions(heldout: list[dict]) -> None:
+    answer = [json.loads(line) for line in (ROOT / "tests/data/answer_questions.jsonl").read_text(
+        encoding="utf-8").splitlines() if line.strip()]
+    assert not {q["question"] for q in heldout} & {a["question"] for a in answer}
+
+
 def test_distractors_are_generated_and_current() -> None:
     make = _load_script("make_distractors")
     files = sorted(DISTRACTORS.glob("*.txt"))
@@ -93,7 +148,7 @@ def test_judge_counts_text_and_span_hits_in_the_right_report_only() -> None:
     source = {q.report: (SAMPLES / f"{q.report}.txt").read_text(encoding="utf-8")}
     spans = ev.evidence_spans(q, source)
     assert len(spans) == 1
-    a, b = spans[0]
+    _stem, a, b = spans[0]
     right_text = ev.Passage(q.report, "……共收到依申请公开5件，答复率100%。", (0, 1))
     right_span = ev.Passage(q.report, "cleaned text differs", (a - 5, b + 5))
     partial = ev.Passage(q.report, "共收到依申请", (a, b - 3))
@@ -106,3 +161,101 @@ def test_judge_counts_text_and_span_hits_in_the_right_report_only() -> None:
     metrics = ev.score([1, 3, None, 6])
     assert metrics["R@1"] == 0.25 and metrics["R@3"] == 0.5 and metrics["R@5"] == 0.5
     assert metrics["MRR"] == pytest.approx((1 + 1 / 3 + 1 / 6) / 4)
+
+
+def test_judge_for_a_question_that_names_no_report() -> None:
+    ev = _load_script("eval_retrieval")
+    q = ev.Question("x", "哪里在游客中心设立了法治宣传栏？", None, ("设立法治宣传栏",), "no_report", "heldout")
+    source = {"a": "……在游客中心设立法治宣传栏。", "b": "没有这句话。", "c": "也在社区设立法治宣传栏。"}
+    spans = ev.evidence_spans(q, source)
+    assert {s[0] for s in spans} == {"a", "c"}
+    assert ev.is_correct(ev.Passage("c", "社区设立法治宣传栏", (0, 1)), q, spans)  # any report holding it
+    start = source["a"].index("设立")
+    assert ev.is_correct(ev.Passage("a", "cleaned", (start - 1, start + 8)), q, spans)  # by span
+    assert not ev.is_correct(ev.Passage("b", "cleaned", (start - 1, start + 8)), q, spans)  # span, wrong report
+    assert not ev.is_correct(ev.Passage("b", "没有这句话。", (0, 6)), q, spans)
+
+
+def test_fixed_windows_cover_the_text_with_overlap() -> None:
+    ev = _load_script("eval_retrieval")
+    text = "字" * 1230
+    windows = ev.fixed_windows(text, 500, 50)
+    assert windows[0] == (0, 500) and windows[1] == (450, 950) and windows[-1][1] == 1230
+    assert all(b - a <= 500 for a, b in windows)
+
+
+def test_recursive_windows_cut_at_sentence_ends_within_size_and_overlap() -> None:
+    ev = _load_script("eval_retrieval")
+    sentences = [f"第{i}句" + "字" * (30 + i % 7) + "。" for i in range(40)]
+    text = "".join(sentences[:20]) + "\n\n" + "".join(sentences[20:])
+    windows = ev.recursive_windows(text, 250, 50)
+    assert len(windows) > 4
+    assert all(b - a <= 250 for a, b in windows)
+    # every window ends at a sentence end (or the paragraph break) and nothing is lost
+    assert all(text[b - 1] in "。\n" for a, b in windows)
+    covered = set().union(*(range(a, b) for a, b in windows))
+    assert covered >= {i for i, c in enumerate(text) if not c.isspace()}
+    # consecutive windows of a paragraph share at most `overlap` characters, and do share some
+    shared = [max(0, windows[i][1] - windows[i + 1][0]) for i in range(len(windows) - 1)]
+    assert max(shared) <= 50 and sum(1 for s in shared if s > 0) >= 2
+    # a sentence longer than the window is cut at commas, then by characters
+    long = "很长的句子，" * 60 + "。"
+    assert all(b - a <= 250 for a, b in ev.recursive_windows(long, 250, 50))
+
+
+def test_bm25_ranks_the_document_with_the_rare_query_word_first() -> None:
+    ev = _load_script("eval_retrieval")
+    docs = [["行政", "复议", "申请"], ["行政", "执法", "记录仪"], ["行政", "普法"]]
+    scores = ev.BM25(docs).scores(["记录仪", "行政"])
+    assert int(np.argmax(scores)) == 1 and scores[1] > scores[0]
+    assert ev.BM25(docs).scores(["未出现"]).tolist() == [0.0, 0.0, 0.0]
+
+
+def test_baselines_search_only_the_filtered_reports() -> None:
+    from rag.index.embed import HashEmbedder
+
+    ev = _load_script("eval_retrieval")
+    texts = {"a": "全年收到复议申请118件，纠错11件。" * 3, "b": "全年收到复议申请43件，纠错5件。" * 3,
+             "c": "培育法律明白人175名。" * 3}
+    baselines = ev.make_baselines(texts, HashEmbedder())
+    assert set(baselines) == set(ev.BASELINES)
+    for name, retriever in baselines.items():
+        top = retriever.search("收到复议申请43件", 3)
+        assert top and top[0].report == "b", name
+        only_a = retriever.search("收到复议申请43件", 5, {"a"})
+        assert only_a and {p.report for p in only_a} == {"a"}, name
+        assert all(texts[p.report][p.source_span[0]:p.source_span[1]] == p.text for p in only_a)
+
+
+def test_report_filter_uses_the_systems_recognition(tmp_path: Path) -> None:
+    ev = _load_script("eval_retrieval")
+    files = [CORPUS / "dev" / "d07_zhungeer_2021.txt", CORPUS / "dev" / "d19_tongwei_2017.txt",
+             CORPUS / "heldout" / "h02_xuhui_2022.html"]
+    qa, _seconds = ev.build_system(tmp_path / "index", {"embedder": {"backend": "hash"}}, files)
+    try:
+        named = ev.report_filter(qa.reports())
+        assert named("准格尔旗2021年收到复议申请多少件？") == {"d07_zhungeer_2021"}
+        assert named("徐汇区2022年存在哪些短板？") == {"h02_xuhui_2022"}
+        assert named("哪里培育了法律明白人？") is None  # names no report: search everything
+        search = ev.system_search(qa)
+        q = ev.Question("x", "准格尔旗2021年收到复议申请多少件？", "d07_zhungeer_2021", ("全年收到复议申请70件",),
+                        "number", "heldout")
+        texts = ev.load_texts(files)
+        ranks, _ = ev.evaluate(search, [q], texts)
+        assert ranks[0] is not None and ranks[0] <= 3
+    finally:
+        qa.close()
+
+
+def test_summary_compares_the_system_with_the_best_baseline_per_split_and_type() -> None:
+    ev = _load_script("eval_retrieval")
+    qs = [ev.Question("a", "?", "r", ("e",), "number", "dev"), ev.Question("b", "?", "r", ("e",), "number", "heldout"),
+          ev.Question("c", "?", None, ("e",), "no_report", "heldout")]
+    ranks = {"system": [1, 1, None], "chatchat": [2, 3, 1], "bm25": [None, 1, 2], "dense": [1, None, None]}
+    out = ev.summarize(qs, ranks)
+    assert list(out) == ["dev", "heldout"]
+    dev, held = out["dev"], out["heldout"]
+    assert dev["systems"]["system"]["R@1"] == 1.0 and dev["ratio_to_best_baseline"]["R@1"] == 1.0
+    assert held["systems"]["system"]["R@5"] == 0.5 and held["systems"]["chatchat"]["R@5"] == 1.0
+    assert held["ratio_to_best_baseline"]["R@5"] == 0.5
+    assert held["system_at_or_above_best_baseline_by_type"] == {"no_report": False, "number": True}
