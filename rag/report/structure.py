@@ -207,6 +207,34 @@ def _inline_problems(text: str, start: int, end: int) -> tuple[int, int] | None:
     return (sent_start, turn if turn is not None and turn > m.end() else para_end)
 
 
+def _unheaded_problems(text: str, clean: CleanText, sections: list[Section]) -> Section | None:
+    """A problems paragraph without a heading at the end of the section just before the plans
+    (「同时也要看到，…还存在一些问题。一是…」 closing the measures): split off as the problems part.
+
+    Only a passage that starts a paragraph, runs to the end of its section, is followed by the
+    plans and holds two deficit sentences at least; one 「但也要看到…」 sentence stays inline.
+    """
+    for i, sec in enumerate(sections[:-1]):
+        if sections[i + 1].role != "plans" or sec.role in ("plans", "problems", "preamble"):
+            continue
+        found = _inline_problems(text, sec.heading_span[1], sec.span[1])
+        if found is None:
+            return None
+        start, end = found
+        if (start > sec.heading_span[1] and text[start - 1] != "\n") or text[end : sec.span[1]].strip():
+            return None
+        cues = body_cues(text[start:end])
+        if round(cues.deficit * cues.sentences) < 2:
+            return None
+        problems = Section("", "", 1, "problems", (start, sec.span[1]), (start, start),
+                           clean.source_span(start, sec.span[1]), split_from=sec.heading or None)
+        _set_role(problems, "problems", 0.7, "问题段落没有标题，位于安排部分之前，多句为不足表述")
+        _clip(sec, start, clean)
+        sections.insert(i + 1, problems)
+        return problems
+    return None
+
+
 def _mask_warnings(doc: SourceDocument, text: str, start: int, end: int) -> list[ParseWarning]:
     figures: list[str] = []
     names: list[str] = []
@@ -313,6 +341,12 @@ def _parse(doc: SourceDocument, clean: CleanText, report_id: str, embedder: Embe
             _set_role(sec, role)
     for sec in sections:
         _set_role(sec, sec.role)
+    if nodes and not any(s.role == "problems" for s in sections):
+        unheaded = _unheaded_problems(text, clean, sections)
+        if unheaded is not None:
+            warnings.append(ParseWarning(
+                "problems_unheaded", f"问题没有单独的标题，写在“{unheaded.split_from or '（无标题）'}”一节末尾的段落里："
+                f"“{_snippet(text, unheaded.span[0], 40)}”，按“存在的不足”部分处理（problems paragraph without a heading）"))
     problems: list[Item] = []
     plans: list[Item] = []
     for sec in sections:
