@@ -28,7 +28,7 @@ _SENTENCE_PUNCT = re.compile(r"[。，,；;！？!?]")
 _DOC_NUMBER_LABEL = re.compile(r"^\s*(发文字号|文号|发文号)\s*[:：]\s*")
 ORG_SUFFIX = (
     "人民政府办公室|人民政府办公厅|人民政府|政府办公室|政府办公厅|政府|办公室|办公厅|委员会|街道办事处|办事处|"
-    "管理委员会|管委会|局|厅|委|办"
+    "管理委员会|管委会|局|厅|委|办|部"
 )
 _ORG = re.compile(rf"^(.{{2,30}}?(?:{ORG_SUFFIX}))\s*(?=关于|{YEAR}|[（(《]|$)")
 _SIGNATURE_ORG = re.compile(rf"^\s*(.{{2,30}}(?:{ORG_SUFFIX}))\s*$")
@@ -94,6 +94,7 @@ def _title_row(line: str) -> tuple[int, int] | None:
 # A transmittal letter in front of the report: salutation 「区委、区政府：」, a sentence submitting the
 # report, the body's name and a date — and only then the report's own title.
 _SALUTATION = re.compile(r"^[\u4e00-\u9fff、，,\s]{2,30}[:：]$")
+_PAGE_NOTICE = re.compile(r"浏览器|瀏覽器|分辨率|请升级|請升級")
 _SITE_SUFFIX = re.compile(r"\s*(?:[_|｜]|\s[-–—]+\s|--)\s*")
 
 
@@ -192,6 +193,9 @@ def locate_header(text: str) -> Header:
             titles.append((stripped[:prefix], (lead, lead + prefix)))
             body_start = lead + prefix
             break
+        if _PAGE_NOTICE.search(stripped) and len(stripped) <= 60:
+            previous = line
+            continue  # a browser-upgrade warning above the title is page furniture
         if len(stripped) > 60 or "。" in stripped:
             break  # the first real paragraph: nothing after it is header
     start = body_start if body_start is not None else (lines[0].start if lines else 0)
@@ -354,13 +358,18 @@ def region_of(org: str) -> str:
     return m.group(1) if m else ""
 
 
+_ZONE_GOVERNMENT = re.compile(r"(新区|开发区|高新区|试验区|示范区)(管理委员会|管委会)$")
+
+
 def _level_of_org(org: str, region: str) -> str:
     if not org:
         return ""
     # A government's 办公室/办公厅 reporting under its own name reports on its own work, as any
     # department does (「在区委、区政府的领导下，区政府办公室…」); a 街道办事处 is a township government.
     government = re.search(r"(人民政府|政府|办事处|街道|镇|乡)$", org)
-    if not government and re.search(r"(局|委员会|委|厅|办公室|办公厅|办)$", org):
+    if _ZONE_GOVERNMENT.search(org):
+        return "区县级"  # the 管委会 of a 新区/开发区 governs the zone (report-patterns §13.3)
+    if not government and re.search(r"(局|委员会|委|厅|办公室|办公厅|办|部)$", org):
         return "部门"
     # The national division data knows a county-level city (巩义市) from a prefecture (郑州市).
     if located := places.locate(org).level:
@@ -455,7 +464,7 @@ def _year_evidence(header: Header, text: str, body_start: int, doc_number: str, 
 
 def _is_government_of(org: str, place: str) -> bool:
     """Whether ``org`` is the government (not an office or department) of ``place``."""
-    return bool(re.search(r"(人民政府|政府|办事处)$", org)) and place in org
+    return (bool(re.search(r"(人民政府|政府|办事处)$", org)) or bool(_ZONE_GOVERNMENT.search(org))) and place in org
 
 
 def extract_meta(doc: SourceDocument, clean: CleanText) -> tuple[ReportMeta, list[ParseWarning]]:

@@ -40,7 +40,11 @@ class _Restorer:
                 pos = shadow.find(shown)
             if pos >= 0:
                 return original[pos : pos + len(shown)]
-        return self.metadata.get(shown, shown)
+        for shadow, original in self.metadata.items():  # a title cut out of the page <title>
+            pos = shadow.find(shown)
+            if pos >= 0 and len(shadow) == len(original):
+                return original[pos : pos + len(shown)]
+        return shown
 
 
 def _restore_section(section: Section, text: str, restorer: _Restorer) -> None:

@@ -207,6 +207,41 @@ def _inline_problems(text: str, start: int, end: int) -> tuple[int, int] | None:
     return (sent_start, turn if turn is not None and turn > m.end() else para_end)
 
 
+def _lead_sentence(text: str, start: int, end: int) -> int:
+    """End of the first sentence of ``text[start:end]``: it stands as the heading of a part that has
+    none (「同时也要看到，…还存在一些问题。」), so the part can be shown and cited by it."""
+    m = re.compile(r"[。！？!?：:\n]").search(text, start, min(end, start + 80))
+    return m.end() if m and text[m.start()] != "\n" else (m.start() if m else min(end, start + 40))
+
+
+def _paragraph_parts(text: str, clean: CleanText, start: int, end: int) -> list[Section] | None:
+    """A report without any heading, written as paragraphs: the work done, then a paragraph that
+    turns to the deficits (「但也要看到，…还存在一些不足。」), then one that turns to next year
+    (「下一步，…」). Split there into measures / problems / plans, or None when the paragraphs do not
+    show both turns (the whole text then stays one ``other`` section)."""
+    lines = split_lines(text, start, end)
+    for i, line in enumerate(lines[1:], 1):
+        m = INLINE_PROBLEMS.match(text, line.start, line.end)
+        if m is None or round(body_cues(line.text).deficit * body_cues(line.text).sentences) < 2:
+            continue
+        turn = next((ln.start for ln in lines[i + 1 :] if find_plan_turn(text, ln.start, ln.end) == ln.start), None)
+        if turn is None:
+            return None
+        after = body_cues(text[turn:end])
+        if after.future < 0.2 or after.deficit >= 0.5:
+            return None
+        out = []
+        for role, (a, b), conf, why in (("measures", (start, line.start), 0.5, "没有标题：问题段落之前的正文"),
+                                        ("problems", (line.start, turn), 0.65, "没有标题：以不足表述开头、多句为不足表述的段落"),
+                                        ("plans", (turn, end), 0.65, "没有标题：以“下一步/明年”等开头的段落")):
+            lead = _lead_sentence(text, a, b)
+            sec = Section(text[a:lead], "", 1, role, (a, b), (a, lead), clean.source_span(a, b))  # type: ignore[arg-type]
+            _set_role(sec, role, conf, why)
+            out.append(sec)
+        return out
+    return None
+
+
 def _unheaded_problems(text: str, clean: CleanText, sections: list[Section]) -> Section | None:
     """A problems paragraph without a heading at the end of the section just before the plans
     (「同时也要看到，…还存在一些问题。一是…」 closing the measures): split off as the problems part.
@@ -226,7 +261,8 @@ def _unheaded_problems(text: str, clean: CleanText, sections: list[Section]) -> 
         cues = body_cues(text[start:end])
         if round(cues.deficit * cues.sentences) < 2:
             return None
-        problems = Section("", "", 1, "problems", (start, sec.span[1]), (start, start),
+        lead = _lead_sentence(text, start, sec.span[1])
+        problems = Section(text[start:lead], "", 1, "problems", (start, sec.span[1]), (start, lead),
                            clean.source_span(start, sec.span[1]), split_from=sec.heading or None)
         _set_role(problems, "problems", 0.7, "问题段落没有标题，位于安排部分之前，多句为不足表述")
         _clip(sec, start, clean)
@@ -303,9 +339,16 @@ def _parse(doc: SourceDocument, clean: CleanText, report_id: str, embedder: Embe
     sections: list[Section] = []
     if not nodes:
         warnings.append(ParseWarning("no_structure", "未找到带编号的标题（一、（一）、1. 等），正文按一整节处理（no structure）"))
-        single = _Node(1, 0, "", body_start, (body_start, body_start), 1, body_end)
-        _add_runins(text, single)
-        sections.append(_to_section(text, clean, single))
+        parts = _paragraph_parts(text, clean, body_start, body_end)
+        if parts:
+            sections.extend(parts)
+            warnings.append(ParseWarning(
+                "parts_from_paragraphs", f"没有标题：按段落开头判断，“{_snippet(text, parts[1].span[0], 24)}”起为问题，"
+                f"“{_snippet(text, parts[2].span[0], 24)}”起为下一步安排（parts found from paragraphs）"))
+        else:
+            single = _Node(1, 0, "", body_start, (body_start, body_start), 1, body_end)
+            _add_runins(text, single)
+            sections.append(_to_section(text, clean, single))
     else:
         if text[body_start : nodes[0].start].strip():
             sections.append(Section("", "", 1, "preamble", (body_start, nodes[0].start), (body_start, body_start),
