@@ -323,3 +323,12 @@ def test_browser_warning_above_the_title_and_a_zone_committee(tmp_path: Path) ->
 def test_state_council_department_issuer(tmp_path: Path) -> None:
     meta, _ = meta_of(tmp_path, f"水利部2022年法治政府建设年度报告\n2022年，水利部{body()}\n一、主要工作\n{body()}\n")
     assert meta.issuing_body == "水利部" and meta.level == "部门"
+
+
+def test_doc_number_line_with_the_signer_and_a_township_office_named_like_a_city(tmp_path: Path) -> None:
+    text = (f"邯郸市人民政府关于2017年度法治政府建设情况的报告\n邯政呈〔2018〕7号　　签发人：某某某\n2017年，我市{body()}\n"
+            f"一、主要工作\n{body()}\n")
+    meta, _ = meta_of(tmp_path, text)
+    assert meta.doc_number == "邯政呈〔2018〕7号"
+    town, _ = meta_of(tmp_path, f"2025年，沙河源街道办事处{body()}\n一、主要工作\n{body()}\n", "t.txt")
+    assert town.issuing_body == "沙河源街道办事处" and town.level == "乡镇街道"  # not 沙河市's

@@ -110,8 +110,11 @@ def _title_prefix(text: str) -> int | None:
     return None
 
 
+_SIGNER = re.compile(r"\s*(签发人|簽發人)\s*[:：].*$")  # 「保政呈〔2017〕5号　签发人：XXX」 on one line
+
+
 def _is_doc_number_line(text: str) -> bool:
-    t = _DOC_NUMBER_LABEL.sub("", text.strip())
+    t = _SIGNER.sub("", _DOC_NUMBER_LABEL.sub("", text.strip()))
     m = DOC_NUMBER.search(t)
     return m is not None and len(t) - len(m.group(0)) <= 4
 
@@ -371,6 +374,10 @@ def _level_of_org(org: str, region: str) -> str:
         return "区县级"  # the 管委会 of a 新区/开发区 governs the zone (report-patterns §13.3)
     if not government and re.search(r"(局|委员会|委|厅|办公室|办公厅|办|部)$", org):
         return "部门"
+    # A body named after a township is a township's, whatever place names its stem contains
+    # (沙河源街道办事处 is no office of 沙河市).
+    if re.search(r"(街道|镇|乡)(人民政府|政府|办事处)?$", org):
+        return "乡镇街道"
     # The national division data knows a county-level city (巩义市) from a prefecture (郑州市).
     if located := places.locate(org).level:
         return located
