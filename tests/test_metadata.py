@@ -332,3 +332,15 @@ def test_doc_number_line_with_the_signer_and_a_township_office_named_like_a_city
     assert meta.doc_number == "邯政呈〔2018〕7号"
     town, _ = meta_of(tmp_path, f"2025年，沙河源街道办事处{body()}\n一、主要工作\n{body()}\n", "t.txt")
     assert town.issuing_body == "沙河源街道办事处" and town.level == "乡镇街道"  # not 沙河市's
+
+
+def test_news_copy_headline_and_lead_are_not_the_report(tmp_path: Path) -> None:
+    text = ("应急管理部发布2023年法治政府建设年度报告\n2024-03-29 10:21　来源：某某新闻网\n"
+            "某某网3月29日电　应急管理部日前对外公布2023年法治政府建设年度报告。报告全文如下：\n"
+            f"2023年，应急管理部坚持{body(1)}\n一、主要工作\n{body()}\n")
+    path = tmp_path / "n.txt"
+    path.write_text(text, encoding="utf-8")
+    from rag.report.parse import load_report
+    r = load_report(path, 1_000_000)
+    assert r.meta.title == "" and r.meta.issuing_body == "应急管理部" and r.meta.level == "部门"
+    assert r.meta.source == "某某新闻网" and r.meta.pub_date == "2024-03-29"

@@ -52,6 +52,7 @@ def _is_title(text: str) -> bool:
         and bool(_TITLE_WORDS.search(t))
         and not _SENTENCE_PUNCT.search(t)
         and not _LABEL_COLON.search(t)
+        and not _HEADLINE.match(t)
         and match_heading(t) is None
         and not _CHROME.search(t)
     )
@@ -62,6 +63,12 @@ def _is_title(text: str) -> bool:
 # of an unnumbered report is not taken for a title.
 _STATUS_END = re.compile(r"(建设|工作)(工作)?情况$")
 _LABEL_COLON = re.compile(r"[\u4e00-\u9fff]\s*[:：]\s*\S")  # 「名 称：…」 rows and 「发布时间：…」 lines are not titles
+
+
+# A news headline about a report (「应急管理部发布2023年法治政府建设年度报告」) is not the report's title.
+_HEADLINE = re.compile(r"^[^关]{2,24}?(发布|公布|公开|晒出|出炉)(了)?\s*(?:{y}|《)".replace("{y}", YEAR))
+# A news lead before the report text: 「某某网3月29日电　…报告全文如下：」
+_NEWS_LEAD = re.compile(r"\d{1,2}月\d{1,2}日电[\s　]|全文如下[:：]?\s*$")
 
 
 def _is_status_title(t: str) -> bool:
@@ -339,13 +346,24 @@ def _org_at(paragraph: str, pos: int) -> str:
         if len(name) >= 3 and (_PLACE_WORD.search(words[: suffix.start()]) or suffix.group(0).startswith("街道")):
             return name
         return ""
-    return ""
+    # a 国务院部门 names no place: 「2023年，应急管理部坚持…」 (not 干部, 部分, 部门)
+    ministry = _MINISTRY.match(words)
+    return ministry.group(0) if ministry and not ministry.group(0).endswith("干部") else ""
+
+
+_MINISTRY = re.compile(r"[\u4e00-\u9fff]{2,8}?部(?![门分署队位长])")
 
 
 def _org_from_opening(text: str, body_start: int, body_end: int) -> str:
     """The issuing body as the report's first paragraph names itself, or "" (see ``_SELF_ORG_SUFFIX``)."""
     nl = text.find("\n", body_start, body_end)
     paragraph = text[body_start : nl if nl >= 0 else body_end]
+    for _ in range(2):  # a news copy: its headline and lead stand before the report's first paragraph
+        if not (_NEWS_LEAD.search(paragraph) or _HEADLINE.match(paragraph)) or nl < 0:
+            break
+        body_start = nl + 1
+        nl = text.find("\n", body_start, body_end)
+        paragraph = text[body_start : nl if nl >= 0 else body_end]
     if match_heading(paragraph) is not None:
         return ""
     lead = _OPENING_LEAD.match(paragraph)

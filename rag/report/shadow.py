@@ -73,6 +73,7 @@ def restore_original(report: Report, doc: SourceDocument, clean: CleanText) -> R
     meta.title = restorer.original(meta.title)
     meta.issuing_body = restorer.original(meta.issuing_body)
     meta.region = restorer.original(meta.region)
+    meta.doc_number = restorer.original(meta.doc_number)
     if meta.source_span:
         meta.source = doc.text[meta.source_span[0] : meta.source_span[1]]
     warnings = [*report.warnings, ParseWarning(
