@@ -16,7 +16,9 @@ A section's span runs from the start of its heading paragraph to the start of th
 the same or a higher level. ``level`` is the nominal level of the numbering style (1 一、, 2 （一）,
 3 1., 4 （1）, 5 一是), except that top-level sections are always level 1 and a child is always
 deeper than its parent. A report without any heading is one ``other`` section (warning
-``no_structure``).
+``no_structure``), unless its paragraphs turn to deficits and then to next year: then it is split
+there into measures / problems / plans, each headed by its lead sentence. A problems paragraph
+without a heading that closes the section before the plans becomes the problems part the same way.
 """
 
 from __future__ import annotations
@@ -338,14 +340,14 @@ def _parse(doc: SourceDocument, clean: CleanText, report_id: str, embedder: Embe
         _add_runins(text, node)
     sections: list[Section] = []
     if not nodes:
-        warnings.append(ParseWarning("no_structure", "未找到带编号的标题（一、（一）、1. 等），正文按一整节处理（no structure）"))
         parts = _paragraph_parts(text, clean, body_start, body_end)
         if parts:
             sections.extend(parts)
             warnings.append(ParseWarning(
-                "parts_from_paragraphs", f"没有标题：按段落开头判断，“{_snippet(text, parts[1].span[0], 24)}”起为问题，"
-                f"“{_snippet(text, parts[2].span[0], 24)}”起为下一步安排（parts found from paragraphs）"))
+                "no_structure", f"未找到带编号的标题（一、（一）、1. 等）：按段落开头判断，“{_snippet(text, parts[1].span[0], 24)}”"
+                f"起为问题，“{_snippet(text, parts[2].span[0], 24)}”起为下一步安排（no structure; parts found from paragraphs）"))
         else:
+            warnings.append(ParseWarning("no_structure", "未找到带编号的标题（一、（一）、1. 等），正文按一整节处理（no structure）"))
             single = _Node(1, 0, "", body_start, (body_start, body_start), 1, body_end)
             _add_runins(text, single)
             sections.append(_to_section(text, clean, single))
@@ -385,11 +387,8 @@ def _parse(doc: SourceDocument, clean: CleanText, report_id: str, embedder: Embe
     for sec in sections:
         _set_role(sec, sec.role)
     if nodes and not any(s.role == "problems" for s in sections):
-        unheaded = _unheaded_problems(text, clean, sections)
-        if unheaded is not None:
-            warnings.append(ParseWarning(
-                "problems_unheaded", f"问题没有单独的标题，写在“{unheaded.split_from or '（无标题）'}”一节末尾的段落里："
-                f"“{_snippet(text, unheaded.span[0], 40)}”，按“存在的不足”部分处理（problems paragraph without a heading）"))
+        # the section's role_evidence says why (no warning code of its own: the UI labels every code)
+        _unheaded_problems(text, clean, sections)
     problems: list[Item] = []
     plans: list[Item] = []
     for sec in sections:
