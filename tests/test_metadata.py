@@ -287,6 +287,7 @@ def test_title_without_genre_word_needs_a_body_before_the_year(tmp_path: Path) -
 def test_title_row_of_a_metadata_block_is_cut_at_the_next_label() -> None:
     header = locate_header(f"索 引 号：000/2024-01\n名 称：某某区2023年法治政府建设工作报告文　　号：无\n2023年，某某区人民政府{body()}\n")
     assert header.title == "某某区2023年法治政府建设工作报告"
+    assert locate_header(f"标 题：法治\n2023年，某某区人民政府{body()}\n").title == ""  # a stray cell is no title
 
 
 def test_transmittal_letter_before_the_report_is_header(tmp_path: Path) -> None:

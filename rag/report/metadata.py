@@ -93,8 +93,9 @@ def _title_row(line: str) -> tuple[int, int] | None:
     stop = _ROW_LABEL.search(line, value_start)
     value_end = stop.start() if stop else m.end(1)
     value = line[value_start:value_end].strip()
-    if not value or not _TITLE_WORDS.search(value) or _SENTENCE_PUNCT.search(value):
-        return None
+    if (len(value) < 8 or not _TITLE_WORDS.search(value) or _SENTENCE_PUNCT.search(value)
+            or not (_TITLE_END.search(value) or _STATUS_END.search(value))):
+        return None  # an empty or stray cell is no title
     return value_start, value_start + len(value)
 
 
