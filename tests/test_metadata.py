@@ -267,3 +267,81 @@ def test_official_date_cell_is_not_the_publication_date(tmp_path: Path) -> None:
     path = tmp_path / "r.txt"
     path.write_text(text, encoding="utf-8")
     assert load_report(path, 1_000_000).meta.pub_date == ""
+
+
+# ----------------------------------------------------------------------------- report-patterns §13 classes
+def test_title_split_over_two_lines_is_joined(tmp_path: Path) -> None:
+    text = f"某某县应急管理局\n关于2023年度法治政府建设情况的报告\n2023年，我局{body()}\n一、主要工作\n{body()}\n"
+    meta, _ = meta_of(tmp_path, text)
+    assert meta.title == "某某县应急管理局关于2023年度法治政府建设情况的报告"
+    assert meta.issuing_body == "某某县应急管理局" and meta.level == "部门"
+
+
+def test_title_without_genre_word_needs_a_body_before_the_year(tmp_path: Path) -> None:
+    meta, _ = meta_of(tmp_path, f"某某省交通运输厅2023年法治政府部门建设工作情况\n2023年，我厅{body()}\n一、主要工作\n{body()}\n")
+    assert meta.title == "某某省交通运输厅2023年法治政府部门建设工作情况" and meta.issuing_body == "某某省交通运输厅"
+    # the bare heading of an unnumbered report is no title
+    assert locate_header(f"2023年法治政府建设情况\n2023年，我区{body()}\n").title == ""
+
+
+def test_title_row_of_a_metadata_block_is_cut_at_the_next_label() -> None:
+    header = locate_header(f"索 引 号：000/2024-01\n名 称：某某区2023年法治政府建设工作报告文　　号：无\n2023年，某某区人民政府{body()}\n")
+    assert header.title == "某某区2023年法治政府建设工作报告"
+    assert locate_header(f"标 题：法治\n2023年，某某区人民政府{body()}\n").title == ""  # a stray cell is no title
+
+
+def test_transmittal_letter_before_the_report_is_header(tmp_path: Path) -> None:
+    text = ("某卫〔2024〕3号\n区委、区政府：\n现将我委2023年度法治政府建设情况报告呈上，请审阅。\n某某区卫生健康委员会\n2024年1月20日\n"
+            f"某某区卫生健康委员会2023年度法治政府建设情况报告\n2023年，区卫生健康委{body()}\n一、主要工作\n{body()}\n")
+    meta, _ = meta_of(tmp_path, text)
+    assert meta.title == "某某区卫生健康委员会2023年度法治政府建设情况报告"
+    assert meta.doc_number == "某卫〔2024〕3号" and meta.issuing_body == "某某区卫生健康委员会"
+    header = locate_header(clean_text(read_file(tmp_path / "r.txt", 1_000_000)).text)
+    assert "呈上" not in text[header.body_start :header.body_start + 10]
+
+
+def test_page_title_fallback_drops_the_site_name(tmp_path: Path) -> None:
+    html = ("<html><head><title>某某县2022年法治政府建设情况报告_某某县人民政府门户网站</title></head><body><div>"
+            f"<p>2022年，某某县人民政府{body(1)}</p><p>一、主要工作</p><p>{body(3)}</p></div></body></html>")
+    meta, _ = meta_of(tmp_path, html, "r.html")
+    assert meta.title == "某某县2022年法治政府建设情况报告"
+
+
+def test_doc_number_in_a_metadata_row_cell(tmp_path: Path) -> None:
+    text = f"[ 索引号 ] 000/2021-0020  [ 发文字号 ] 某政文〔2021〕18号\n某某县2020年法治政府建设情况报告\n2020年，我县{body()}\n一、主要工作\n{body()}\n"
+    meta, _ = meta_of(tmp_path, text)
+    assert meta.doc_number == "某政文〔2021〕18号"
+
+
+def test_browser_warning_above_the_title_and_a_zone_committee(tmp_path: Path) -> None:
+    text = ("您的浏览器版本过低，为了获得更好的浏览体验，请升级浏览器。\n贵安新区2023年法治政府建设情况报告\n"
+            f"2023年，新区管委会{body()}\n一、主要工作\n{body()}\n贵安新区管理委员会\n2024年2月20日\n")
+    meta, _ = meta_of(tmp_path, text)
+    assert meta.title == "贵安新区2023年法治政府建设情况报告"
+    assert meta.issuing_body == "贵安新区管理委员会" and meta.level == "区县级"
+
+
+def test_state_council_department_issuer(tmp_path: Path) -> None:
+    meta, _ = meta_of(tmp_path, f"水利部2022年法治政府建设年度报告\n2022年，水利部{body()}\n一、主要工作\n{body()}\n")
+    assert meta.issuing_body == "水利部" and meta.level == "部门"
+
+
+def test_doc_number_line_with_the_signer_and_a_township_office_named_like_a_city(tmp_path: Path) -> None:
+    text = (f"邯郸市人民政府关于2017年度法治政府建设情况的报告\n邯政呈〔2018〕7号　　签发人：某某某\n2017年，我市{body()}\n"
+            f"一、主要工作\n{body()}\n")
+    meta, _ = meta_of(tmp_path, text)
+    assert meta.doc_number == "邯政呈〔2018〕7号"
+    town, _ = meta_of(tmp_path, f"2025年，沙河源街道办事处{body()}\n一、主要工作\n{body()}\n", "t.txt")
+    assert town.issuing_body == "沙河源街道办事处" and town.level == "乡镇街道"  # not 沙河市's
+
+
+def test_news_copy_headline_and_lead_are_not_the_report(tmp_path: Path) -> None:
+    text = ("应急管理部发布2023年法治政府建设年度报告\n2024-03-29 10:21　来源：某某新闻网\n"
+            "某某网3月29日电　应急管理部日前对外公布2023年法治政府建设年度报告。报告全文如下：\n"
+            f"2023年，应急管理部坚持{body(1)}\n一、主要工作\n{body()}\n")
+    path = tmp_path / "n.txt"
+    path.write_text(text, encoding="utf-8")
+    from rag.report.parse import load_report
+    r = load_report(path, 1_000_000)
+    assert r.meta.title == "" and r.meta.issuing_body == "应急管理部" and r.meta.level == "部门"
+    assert r.meta.source == "某某新闻网" and r.meta.pub_date == "2024-03-29"

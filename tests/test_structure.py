@@ -498,3 +498,27 @@ def test_bold_line_inside_a_numbered_html_report_is_not_a_top_heading(tmp_path: 
             f"<p><strong>三、下一步工作安排</strong></p><p>{''.join(_INTENTS)}</p></article></body></html>")
     r = parse_text(tmp_path, page, "r.html")
     assert [s.heading for s in r.sections if s.heading] == ["一、主要举措和成效", "二、存在的问题", "三、下一步工作安排"]
+
+
+def test_unheaded_problems_paragraph_before_the_plans_is_the_problems_part(tmp_path: Path) -> None:
+    text = ("2020年法治政府建设情况报告\n一、2020年法治政府建设情况\n" + para() + "\n"
+            "同时也要看到，全市法治政府建设还存在一些问题。一些县审核程序走过场；部分单位执法装备陈旧，执法能力不强；督察整改不到位。\n"
+            "二、2021年工作打算\n2021年，我市将重点做好以下工作。一是落实审核机制。二是加大执法装备投入。\n")
+    r = parse_text(tmp_path, text)
+    problems = r.sections_with_role("problems")
+    assert len(problems) == 1 and problems[0].heading == "同时也要看到，全市法治政府建设还存在一些问题。"
+    assert "没有标题" in problems[0].role_evidence and "no_problems_section" not in {w.code for w in r.warnings}
+    assert r.text[slice(*r.sections_with_role("plans")[0].span)].startswith("二、2021年工作打算")
+
+
+def test_report_without_headings_is_split_at_the_turns_of_its_paragraphs(tmp_path: Path) -> None:
+    text = ("2019年，我县" + para() + "\n" + para() + "\n"
+            "但也要看到，我县法治政府建设还存在一些不足。部分乡镇执法程序不够规范；法制审核能力有待加强。\n"
+            "下一步，县政府将从三方面着力改进。一是加强执法培训。二是充实审核力量。\n")
+    r = parse_text(tmp_path, text)
+    assert [s.role for s in r.sections] == ["measures", "problems", "plans"]
+    assert "按段落开头判断" in next(w.message for w in r.warnings if w.code == "no_structure")
+    assert r.text[slice(*r.sections[1].span)].startswith("但也要看到")
+    # one deficit sentence inside a paragraph stays inline (no split)
+    inline = parse_text(tmp_path, "2019年，我县" + para() + "但仍存在执法不够规范的问题。\n下一步，我县将加强培训。\n", "b.txt")
+    assert len(inline.sections) == 1

@@ -316,7 +316,8 @@ def _read_html(raw: bytes, where: str) -> tuple[str, str, dict[str, str]]:
     return text, encoding, metadata
 
 
-_PAGE_INFO_LABEL = re.compile(r"(发布|更新|发表)(时间|日期)\s*[:：]|(文章|信息|稿件|新闻|内容)?来源\s*[:：]")
+# simplified and traditional labels: a 繁體 page (or the 繁体 view of a portal) keeps the same furniture
+_PAGE_INFO_LABEL = re.compile(r"(发布|發布|更新|发表|發表)(时间|時間|日期)\s*[:：]|(文章|信息|稿件|新闻|新聞|内容|內容)?(来源|來源)\s*[:：]")
 
 
 def _page_info_lines(tree: HtmlElement, text: str) -> list[str]:

@@ -34,6 +34,7 @@ _SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治�
 _ETHNIC = re.compile(r"(?:[\u4e00-\u9fff]{1,5}?族)+(?=自治)")
 _ZONE = re.compile(r"开发区|示范区|试验区|合作区|保税区|园区|管理区|风景区")
 _TOWN_SUFFIX = re.compile(r"街道|镇|乡|村|社区")
+_COUNTY_SUFFIX = re.compile(r"新?区|县|旗")
 _TOWN = re.compile(r"([\u4e00-\u9fff]{2,5}?)(街道办事处|街道|镇|乡)")
 # Words before 镇/乡/街道 that are not names: 城镇, 乡镇, 各街道, 全镇 …
 _NOT_TOWN_STEM = re.compile(r"^[全各本该我每两多个其所]|[乡村集镇街]$|重点|特色|小|中心|辖区|相关|有关|城市|城区")
@@ -205,6 +206,8 @@ def find_places(text: str) -> list[PlaceMention]:
         end = m.end()
         if m.group(0) not in {d.name for d in divisions} and _TOWN_SUFFIX.match(text, end):
             continue  # 新城街道, 城关镇: a township that shares a county's short form
+        if m.group(0) not in {d.name for d in divisions} and _COUNTY_SUFFIX.match(text, end):
+            continue  # 贵安新区 is not 安新县: a short form running into 区/县/旗 names another division
         found.append(PlaceMention(text[m.start() : end], m.start(), end, divisions[0].level, divisions))
         taken.append((m.start(), end))
     for m in _TOWN.finditer(text):

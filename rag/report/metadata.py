@@ -19,7 +19,7 @@ from rag.ingest.clean import MASK
 from rag.lang import places
 from rag.lang.docno import DOC_NUMBER
 from rag.lang.years import YEAR
-from rag.report.headings import CN_DIGITS, cn_to_int, match_heading, split_lines
+from rag.report.headings import CN_DIGITS, Line, cn_to_int, match_heading, split_lines
 
 _TITLE_END = re.compile(r"(报告|总结|汇报)")
 _TITLE_WORDS = re.compile(r"法治|依法行政|法制|依法治")
@@ -28,7 +28,7 @@ _SENTENCE_PUNCT = re.compile(r"[。，,；;！？!?]")
 _DOC_NUMBER_LABEL = re.compile(r"^\s*(发文字号|文号|发文号)\s*[:：]\s*")
 ORG_SUFFIX = (
     "人民政府办公室|人民政府办公厅|人民政府|政府办公室|政府办公厅|政府|办公室|办公厅|委员会|街道办事处|办事处|"
-    "管理委员会|管委会|局|厅|委|办"
+    "管理委员会|管委会|局|厅|委|办|部"
 )
 _ORG = re.compile(rf"^(.{{2,30}}?(?:{ORG_SUFFIX}))\s*(?=关于|{YEAR}|[（(《]|$)")
 _SIGNATURE_ORG = re.compile(rf"^\s*(.{{2,30}}(?:{ORG_SUFFIX}))\s*$")
@@ -48,12 +48,62 @@ def _is_title(text: str) -> bool:
     t = text.strip().strip("*")
     return (
         4 <= len(t) <= 80
-        and bool(_TITLE_END.search(t))
+        and bool(_TITLE_END.search(t) or _is_status_title(t))
         and bool(_TITLE_WORDS.search(t))
         and not _SENTENCE_PUNCT.search(t)
+        and not _LABEL_COLON.search(t)
+        and not _HEADLINE.match(t)
         and match_heading(t) is None
         and not _CHROME.search(t)
     )
+
+
+# A title without a genre word, as provincial 厅 pages write it: 「XX厅2023年法治政府部门建设工作情况」.
+# Only with a body or place in front of the year, so the bare section heading 「2023年法治政府建设情况」
+# of an unnumbered report is not taken for a title.
+_STATUS_END = re.compile(r"(建设|工作)(工作)?情况$")
+_LABEL_COLON = re.compile(r"[\u4e00-\u9fff]\s*[:：]\s*\S")  # 「名 称：…」 rows and 「发布时间：…」 lines are not titles
+
+
+# A news headline about a report (「应急管理部发布2023年法治政府建设年度报告」) is not the report's title.
+_HEADLINE = re.compile(r"^[^关]{2,24}?(发布|公布|公开|晒出|出炉)(了)?\s*(?:{y}|《)".replace("{y}", YEAR))
+# A news lead before the report text: 「某某网3月29日电　…报告全文如下：」
+_NEWS_LEAD = re.compile(r"\d{1,2}月\d{1,2}日电[\s　]|全文如下[:：]?\s*$")
+
+
+def _is_status_title(t: str) -> bool:
+    if not _STATUS_END.search(t):
+        return False
+    m = _REGION.match(t)
+    lead = _ORG.match(t)
+    return bool((lead and lead.group(1)) or (m and m.group(1) and re.match(rf"\s*{YEAR}", t[m.end(1):])))
+
+
+# A metadata row carrying the title (政府信息公开 tables): 「标 题：…」, 「名 称：…」, 「[ 标题 ] …」.
+_TITLE_ROW = re.compile(r"^\s*[\[【［]?\s*(?:标\s*题|名\s*称|文\s*件\s*名\s*称)\s*[\]】］]?\s*[:：]?\s*(\S.*?)\s*$")
+_ROW_LABEL = re.compile(r"\s*[\[【［]?\s*(?:文\s*号|发文字号|索\s*引\s*号|发布机构|成文日期|发布日期|主题分类|有\s*效\s*性)")
+
+
+def _title_row(line: str) -> tuple[int, int] | None:
+    """Offsets of the title value in a 「标 题：」/「名 称：」 row (cut where the next row label starts)."""
+    m = _TITLE_ROW.match(line)
+    if m is None:
+        return None
+    value_start = m.start(1)
+    stop = _ROW_LABEL.search(line, value_start)
+    value_end = stop.start() if stop else m.end(1)
+    value = line[value_start:value_end].strip()
+    if (len(value) < 8 or not _TITLE_WORDS.search(value) or _SENTENCE_PUNCT.search(value)
+            or not (_TITLE_END.search(value) or _STATUS_END.search(value))):
+        return None  # an empty or stray cell is no title
+    return value_start, value_start + len(value)
+
+
+# A transmittal letter in front of the report: salutation 「区委、区政府：」, a sentence submitting the
+# report, the body's name and a date — and only then the report's own title.
+_SALUTATION = re.compile(r"^[\u4e00-\u9fff、，,\s]{2,30}[:：]$")
+_PAGE_NOTICE = re.compile(r"浏览器|瀏覽器|分辨率|请升级|請升級")
+_SITE_SUFFIX = re.compile(r"\s*(?:[_|｜]|\s[-–—]+\s|--)\s*")
 
 
 def _title_prefix(text: str) -> int | None:
@@ -68,8 +118,11 @@ def _title_prefix(text: str) -> int | None:
     return None
 
 
+_SIGNER = re.compile(r"\s*(签发人|簽發人)\s*[:：].*$")  # 「保政呈〔2017〕5号　签发人：XXX」 on one line
+
+
 def _is_doc_number_line(text: str) -> bool:
-    t = _DOC_NUMBER_LABEL.sub("", text.strip())
+    t = _SIGNER.sub("", _DOC_NUMBER_LABEL.sub("", text.strip()))
     m = DOC_NUMBER.search(t)
     return m is not None and len(t) - len(m.group(0)) <= 4
 
@@ -83,21 +136,65 @@ class Header:
     body_start: int
 
 
+def _bare_org(text: str) -> bool:
+    """A line that is only a body's name (the first line of a title split over two lines)."""
+    m = _SIGNATURE_ORG.match(text)
+    return bool(m) and not _SENTENCE_PUNCT.search(text) and not _LABEL_COLON.search(text)
+
+
+def _letter_end(lines: list[Line]) -> int | None:
+    """Index of the report title that follows a transmittal letter at the top, or None.
+
+    The letter: a salutation line, then (after its text) a line with the sender's name and a line
+    with only a date; the next line is the title of the report itself.
+    """
+    salutation = next((i for i, ln in enumerate(lines[:8]) if _SALUTATION.match(ln.text.strip())), None)
+    if salutation is None:
+        return None
+    for i in range(salutation + 2, min(len(lines) - 1, salutation + 12)):
+        if (_DATE_ONLY.match(lines[i].text) and _bare_org(lines[i - 1].text.strip())
+                and _is_title(lines[i + 1].text.strip())):
+            return i + 1
+    return None
+
+
 def locate_header(text: str) -> Header:
     """Title and 文号 lines at the top of the cleaned text, and where the report body starts."""
     titles: list[tuple[str, tuple[int, int]]] = []
     doc_number = ""
     body_start: int | None = None
     lines = split_lines(text)
+    letter = _letter_end(lines)
+    if letter is not None:  # a transmittal letter first: its 文号 counts, its text is not the report
+        for line in lines[:letter]:
+            if not doc_number and (dm := DOC_NUMBER.search(line.text)) and _is_doc_number_line(line.text):
+                doc_number = dm.group(0)
+        lines = lines[letter:]
+    previous: Line | None = None
     for line in lines[:25]:
         if match_heading(line.text) is not None:
             break
         stripped = line.text.strip()
         lead = line.start + line.text.index(stripped[0])
         if _is_title(stripped):
-            titles.append((stripped.strip("*").strip(), (lead, lead + len(stripped))))
+            found, where = stripped.strip("*").strip(), (lead, lead + len(stripped))
+            if (previous is not None and _bare_org(previous.text.strip()) and not _org_from_title(found)
+                    and re.match(rf"(关于|{YEAR})", found)):
+                # 「XX乡人民政府」 / 「关于2023年度…的报告」: one title over two lines
+                org = previous.text.strip()
+                found = org + found
+                where = (previous.start + previous.text.index(org[0]), where[1])
+            titles.append((found, where))
             body_start = line.end
+            previous = line
             continue
+        row = _title_row(line.text)
+        if row is not None:
+            titles.append((line.text[row[0] : row[1]], (line.start + row[0], line.start + row[1])))
+            body_start = line.end
+            previous = line
+            continue
+        previous = line
         if _is_doc_number_line(stripped):
             doc_number = doc_number or DOC_NUMBER.search(stripped).group(0)  # type: ignore[union-attr]
             body_start = line.end
@@ -107,6 +204,9 @@ def locate_header(text: str) -> Header:
             titles.append((stripped[:prefix], (lead, lead + prefix)))
             body_start = lead + prefix
             break
+        if _PAGE_NOTICE.search(stripped) and len(stripped) <= 60:
+            previous = line
+            continue  # a browser-upgrade warning above the title is page furniture
         if len(stripped) > 60 or "。" in stripped:
             break  # the first real paragraph: nothing after it is header
     start = body_start if body_start is not None else (lines[0].start if lines else 0)
@@ -176,12 +276,27 @@ def _publication_date(doc: SourceDocument) -> str:
     return ""
 
 
+# A 发文字号 cell in a row of the 政府信息公开 metadata block: 「[ 索引号 ] … [ 发文字号 ] 巩政文〔2021〕18号」.
+_DOC_NUMBER_CELL = re.compile(r"(?:发文字号|文\s*号|发文号)\s*[\]】］]?\s*[:：]?\s*(?=\S)")
+
+
 def _doc_number_from_source(doc: SourceDocument) -> str:
     for line in doc.text[:4000].splitlines()[:40]:
         t = line.strip()
         if _is_doc_number_line(t):
             return DOC_NUMBER.search(_DOC_NUMBER_LABEL.sub("", t)).group(0)  # type: ignore[union-attr]
+        for cell in _DOC_NUMBER_CELL.finditer(t):
+            if m := DOC_NUMBER.match(t, cell.end()):
+                return m.group(0)
     return ""
+
+
+def _page_title(raw: str) -> str:
+    """The report title in an HTML ``<title>``/docx title, without the site name after 「_」「|」「 - 」."""
+    parts = [p.strip() for p in _SITE_SUFFIX.split(raw.strip()) if p.strip()]
+    if len(parts) <= 1:
+        return raw.strip()
+    return next((p for p in parts if _is_title(p)), next((p for p in parts if _TITLE_WORDS.search(p)), parts[0]))
 
 
 def _title_place(title: str) -> str:
@@ -232,13 +347,24 @@ def _org_at(paragraph: str, pos: int) -> str:
         if len(name) >= 3 and (_PLACE_WORD.search(words[: suffix.start()]) or suffix.group(0).startswith("街道")):
             return name
         return ""
-    return ""
+    # a 国务院部门 names no place: 「2023年，应急管理部坚持…」 (not 干部, 部分, 部门)
+    ministry = _MINISTRY.match(words)
+    return ministry.group(0) if ministry and not ministry.group(0).endswith("干部") else ""
+
+
+_MINISTRY = re.compile(r"[\u4e00-\u9fff]{2,8}?部(?![门分署队位长])")
 
 
 def _org_from_opening(text: str, body_start: int, body_end: int) -> str:
     """The issuing body as the report's first paragraph names itself, or "" (see ``_SELF_ORG_SUFFIX``)."""
     nl = text.find("\n", body_start, body_end)
     paragraph = text[body_start : nl if nl >= 0 else body_end]
+    for _ in range(2):  # a news copy: its headline and lead stand before the report's first paragraph
+        if not (_NEWS_LEAD.search(paragraph) or _HEADLINE.match(paragraph)) or nl < 0:
+            break
+        body_start = nl + 1
+        nl = text.find("\n", body_start, body_end)
+        paragraph = text[body_start : nl if nl >= 0 else body_end]
     if match_heading(paragraph) is not None:
         return ""
     lead = _OPENING_LEAD.match(paragraph)
@@ -254,14 +380,23 @@ def region_of(org: str) -> str:
     return m.group(1) if m else ""
 
 
+_ZONE_GOVERNMENT = re.compile(r"(新区|开发区|高新区|试验区|示范区)(管理委员会|管委会)$")
+
+
 def _level_of_org(org: str, region: str) -> str:
     if not org:
         return ""
     # A government's 办公室/办公厅 reporting under its own name reports on its own work, as any
     # department does (「在区委、区政府的领导下，区政府办公室…」); a 街道办事处 is a township government.
     government = re.search(r"(人民政府|政府|办事处|街道|镇|乡)$", org)
-    if not government and re.search(r"(局|委员会|委|厅|办公室|办公厅|办)$", org):
+    if _ZONE_GOVERNMENT.search(org):
+        return "区县级"  # the 管委会 of a 新区/开发区 governs the zone (report-patterns §13.3)
+    if not government and re.search(r"(局|委员会|委|厅|办公室|办公厅|办|部)$", org):
         return "部门"
+    # A body named after a township is a township's, whatever place names its stem contains
+    # (沙河源街道办事处 is no office of 沙河市).
+    if re.search(r"(街道|镇|乡)(人民政府|政府|办事处)?$", org):
+        return "乡镇街道"
     # The national division data knows a county-level city (巩义市) from a prefecture (郑州市).
     if located := places.locate(org).level:
         return located
@@ -355,7 +490,7 @@ def _year_evidence(header: Header, text: str, body_start: int, doc_number: str, 
 
 def _is_government_of(org: str, place: str) -> bool:
     """Whether ``org`` is the government (not an office or department) of ``place``."""
-    return bool(re.search(r"(人民政府|政府|办事处)$", org)) and place in org
+    return (bool(re.search(r"(人民政府|政府|办事处)$", org)) or bool(_ZONE_GOVERNMENT.search(org))) and place in org
 
 
 def extract_meta(doc: SourceDocument, clean: CleanText) -> tuple[ReportMeta, list[ParseWarning]]:
@@ -366,7 +501,7 @@ def extract_meta(doc: SourceDocument, clean: CleanText) -> tuple[ReportMeta, lis
     title = header.title
     page_title = next((t for t in header.title_candidates if t != title), "") or doc.metadata.get("title", "")
     if not title:
-        title = doc.metadata.get("title", "").strip()
+        title = _page_title(doc.metadata.get("title", ""))
         warnings.append(ParseWarning("no_title", "文本开头未找到报告标题（no title）"
                                      + (f"，改用网页标题“{title}”" if title else "")))
     doc_number = header.doc_number or _doc_number_from_source(doc)

@@ -23,6 +23,7 @@ _DATE = re.compile(
     rf"({YEAR})\s*(?:[-/.]|年)\s*(\d{{1,2}})\s*(?:[-/.]|月)\s*(\d{{1,2}})\s*日?"
 )
 _BARE_DATE = re.compile(rf"^\s*[•·\-\s]*({YEAR})[-/.](\d{{1,2}})[-/.](\d{{1,2}})(\s+\d{{1,2}}:\d{{2}}(:\d{{2}})?)?\s*$")
+_LEADING_DATE = re.compile(rf"^\s*({YEAR})[-/.](\d{{1,2}})[-/.](\d{{1,2}})(?:\s+\d{{1,2}}:\d{{2}}(?::\d{{2}})?)?\s")
 _SEARCH_CHARS = 4000  # publication lines stand at the top of a page
 
 
@@ -56,4 +57,20 @@ def page_info(doc: SourceDocument, clean: CleanText) -> PageInfo:
         m = next((d for d in labelled if d), None) or _BARE_DATE.match(line)
         if m and (iso := _iso(m)):
             pub_date, pub_span = iso, (start + m.start(1), start + m.end(3) + (1 if line[m.end(3):m.end(3) + 1] == "日" else 0))
+    if not (pub_date and source):  # a short page line the cleaner joined to the text (news copies)
+        for line_start, line in _top_lines(doc.text):
+            if len(line.strip()) > 60:
+                continue
+            if not source and (m := _SOURCE.search(line)):
+                source, source_span = m.group(1).strip("，,。"), (line_start + m.start(1), line_start + m.end(1))
+                if not pub_date and (d := _LEADING_DATE.match(line)) and (iso := _iso(d)):
+                    pub_date, pub_span = iso, (line_start + d.start(1), line_start + d.end(3))
     return PageInfo(pub_date, pub_span, source, source_span)
+
+
+def _top_lines(text: str) -> list[tuple[int, str]]:
+    out, pos = [], 0
+    for line in text[:_SEARCH_CHARS].split("\n")[:15]:
+        out.append((pos, line))
+        pos += len(line) + 1
+    return out

@@ -40,7 +40,11 @@ class _Restorer:
                 pos = shadow.find(shown)
             if pos >= 0:
                 return original[pos : pos + len(shown)]
-        return self.metadata.get(shown, shown)
+        for shadow, original in self.metadata.items():  # a title cut out of the page <title>
+            pos = shadow.find(shown)
+            if pos >= 0 and len(shadow) == len(original):
+                return original[pos : pos + len(shown)]
+        return shown
 
 
 def _restore_section(section: Section, text: str, restorer: _Restorer) -> None:
@@ -69,6 +73,7 @@ def restore_original(report: Report, doc: SourceDocument, clean: CleanText) -> R
     meta.title = restorer.original(meta.title)
     meta.issuing_body = restorer.original(meta.issuing_body)
     meta.region = restorer.original(meta.region)
+    meta.doc_number = restorer.original(meta.doc_number)
     if meta.source_span:
         meta.source = doc.text[meta.source_span[0] : meta.source_span[1]]
     warnings = [*report.warnings, ParseWarning(

@@ -16,7 +16,9 @@ A section's span runs from the start of its heading paragraph to the start of th
 the same or a higher level. ``level`` is the nominal level of the numbering style (1 一、, 2 （一）,
 3 1., 4 （1）, 5 一是), except that top-level sections are always level 1 and a child is always
 deeper than its parent. A report without any heading is one ``other`` section (warning
-``no_structure``).
+``no_structure``), unless its paragraphs turn to deficits and then to next year: then it is split
+there into measures / problems / plans, each headed by its lead sentence. A problems paragraph
+without a heading that closes the section before the plans becomes the problems part the same way.
 """
 
 from __future__ import annotations
@@ -207,6 +209,70 @@ def _inline_problems(text: str, start: int, end: int) -> tuple[int, int] | None:
     return (sent_start, turn if turn is not None and turn > m.end() else para_end)
 
 
+def _lead_sentence(text: str, start: int, end: int) -> int:
+    """End of the first sentence of ``text[start:end]``: it stands as the heading of a part that has
+    none (「同时也要看到，…还存在一些问题。」), so the part can be shown and cited by it."""
+    m = re.compile(r"[。！？!?：:\n]").search(text, start, min(end, start + 80))
+    return m.end() if m and text[m.start()] != "\n" else (m.start() if m else min(end, start + 40))
+
+
+def _paragraph_parts(text: str, clean: CleanText, start: int, end: int) -> list[Section] | None:
+    """A report without any heading, written as paragraphs: the work done, then a paragraph that
+    turns to the deficits (「但也要看到，…还存在一些不足。」), then one that turns to next year
+    (「下一步，…」). Split there into measures / problems / plans, or None when the paragraphs do not
+    show both turns (the whole text then stays one ``other`` section)."""
+    lines = split_lines(text, start, end)
+    for i, line in enumerate(lines[1:], 1):
+        m = INLINE_PROBLEMS.match(text, line.start, line.end)
+        if m is None or round(body_cues(line.text).deficit * body_cues(line.text).sentences) < 2:
+            continue
+        turn = next((ln.start for ln in lines[i + 1 :] if find_plan_turn(text, ln.start, ln.end) == ln.start), None)
+        if turn is None:
+            return None
+        after = body_cues(text[turn:end])
+        if after.future < 0.2 or after.deficit >= 0.5:
+            return None
+        out = []
+        for role, (a, b), conf, why in (("measures", (start, line.start), 0.5, "没有标题：问题段落之前的正文"),
+                                        ("problems", (line.start, turn), 0.65, "没有标题：以不足表述开头、多句为不足表述的段落"),
+                                        ("plans", (turn, end), 0.65, "没有标题：以“下一步/明年”等开头的段落")):
+            lead = _lead_sentence(text, a, b)
+            sec = Section(text[a:lead], "", 1, role, (a, b), (a, lead), clean.source_span(a, b))  # type: ignore[arg-type]
+            _set_role(sec, role, conf, why)
+            out.append(sec)
+        return out
+    return None
+
+
+def _unheaded_problems(text: str, clean: CleanText, sections: list[Section]) -> Section | None:
+    """A problems paragraph without a heading at the end of the section just before the plans
+    (「同时也要看到，…还存在一些问题。一是…」 closing the measures): split off as the problems part.
+
+    Only a passage that starts a paragraph, runs to the end of its section, is followed by the
+    plans and holds two deficit sentences at least; one 「但也要看到…」 sentence stays inline.
+    """
+    for i, sec in enumerate(sections[:-1]):
+        if sections[i + 1].role != "plans" or sec.role in ("plans", "problems", "preamble"):
+            continue
+        found = _inline_problems(text, sec.heading_span[1], sec.span[1])
+        if found is None:
+            return None
+        start, end = found
+        if (start > sec.heading_span[1] and text[start - 1] != "\n") or text[end : sec.span[1]].strip():
+            return None
+        cues = body_cues(text[start:end])
+        if round(cues.deficit * cues.sentences) < 2:
+            return None
+        lead = _lead_sentence(text, start, sec.span[1])
+        problems = Section(text[start:lead], "", 1, "problems", (start, sec.span[1]), (start, lead),
+                           clean.source_span(start, sec.span[1]), split_from=sec.heading or None)
+        _set_role(problems, "problems", 0.7, "问题段落没有标题，位于安排部分之前，多句为不足表述")
+        _clip(sec, start, clean)
+        sections.insert(i + 1, problems)
+        return problems
+    return None
+
+
 def _mask_warnings(doc: SourceDocument, text: str, start: int, end: int) -> list[ParseWarning]:
     figures: list[str] = []
     names: list[str] = []
@@ -274,10 +340,17 @@ def _parse(doc: SourceDocument, clean: CleanText, report_id: str, embedder: Embe
         _add_runins(text, node)
     sections: list[Section] = []
     if not nodes:
-        warnings.append(ParseWarning("no_structure", "未找到带编号的标题（一、（一）、1. 等），正文按一整节处理（no structure）"))
-        single = _Node(1, 0, "", body_start, (body_start, body_start), 1, body_end)
-        _add_runins(text, single)
-        sections.append(_to_section(text, clean, single))
+        parts = _paragraph_parts(text, clean, body_start, body_end)
+        if parts:
+            sections.extend(parts)
+            warnings.append(ParseWarning(
+                "no_structure", f"未找到带编号的标题（一、（一）、1. 等）：按段落开头判断，“{_snippet(text, parts[1].span[0], 24)}”"
+                f"起为问题，“{_snippet(text, parts[2].span[0], 24)}”起为下一步安排（no structure; parts found from paragraphs）"))
+        else:
+            warnings.append(ParseWarning("no_structure", "未找到带编号的标题（一、（一）、1. 等），正文按一整节处理（no structure）"))
+            single = _Node(1, 0, "", body_start, (body_start, body_start), 1, body_end)
+            _add_runins(text, single)
+            sections.append(_to_section(text, clean, single))
     else:
         if text[body_start : nodes[0].start].strip():
             sections.append(Section("", "", 1, "preamble", (body_start, nodes[0].start), (body_start, body_start),
@@ -313,6 +386,9 @@ def _parse(doc: SourceDocument, clean: CleanText, report_id: str, embedder: Embe
             _set_role(sec, role)
     for sec in sections:
         _set_role(sec, sec.role)
+    if nodes and not any(s.role == "problems" for s in sections):
+        # the section's role_evidence says why (no warning code of its own: the UI labels every code)
+        _unheaded_problems(text, clean, sections)
     problems: list[Item] = []
     plans: list[Item] = []
     for sec in sections:
