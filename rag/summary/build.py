@@ -12,20 +12,20 @@ import re
 
 from rag.core.protocols import Generator
 from rag.core.types import Item, Report, Section, Span
+from rag.lang.emphasis import informativeness
 from rag.report.themes import classify_problem, link_plans, reason_given, specificity
 from rag.summary.flags import quality_flags
 from rag.summary.llm import refine_with_llm
+from rag.summary.measures import best_phrase, measure_groups
 from rag.summary.model import (
     ELEMENTS,
     FOLDED_RESPONSIBILITY_RE,
-    MEASURE_SENTENCES_PER_GROUP,
     MISSING_NOTE,
     OTHER_HEADING_RE,
     RESPONSIBILITY_ACTS,
     SUMMARY_SCHEMA_VERSION,
     BasicInfo,
     ElementStatus,
-    MeasureGroup,
     PlanEntry,
     ProblemEntry,
     Summary,
@@ -36,11 +36,13 @@ from rag.summary.model import (
     element_heading,
     heading_path,
     real_figures,
-    salience,
     sentences,
-    short_heading,
 )
 from rag.summary.render import fit_to_page
+
+__all__ = ["basic_info", "build_summary", "five_elements", "item_statement", "measure_groups", "problem_items",
+           "problems_and_plans", "responsibility_items"]
+RESPONSIBILITY_PHRASE_MAX = 56
 
 
 def basic_info(report: Report) -> BasicInfo:
@@ -100,28 +102,6 @@ def _folded_evidence(report: Report, key: str) -> list[tuple[int, int, str]]:
     return found
 
 
-def measure_groups(report: Report) -> list[MeasureGroup]:
-    groups = []
-    for top in report.sections_with_role("measures"):
-        subs = [c for c in top.children if c.level == 2] or [top]
-        for sub in subs:
-            start, end = body_span(sub)
-            ranked = []
-            for s, _e, text in sentences(report.text[start:end], start):
-                if real_figures(text):
-                    quote = clip_quote(text)
-                    qs = report.text.find(quote, s)
-                    ranked.append((salience(quote), qs, qs + len(quote), quote))
-            ranked.sort(key=lambda r: (-r[0], r[1]))
-            items = [
-                SummaryItem(q, [cite(report, s, e, q)], "extractive", real_figures(q), round(sc, 3))
-                for sc, s, e, q in sorted(ranked[:MEASURE_SENTENCES_PER_GROUP], key=lambda r: r[1])
-            ]
-            hs, he = sub.heading_span
-            groups.append(MeasureGroup(short_heading(sub.heading), items, cite(report, hs, he)))
-    return groups
-
-
 def responsibility_items(report: Report, elements: list[ElementStatus]) -> tuple[list[SummaryItem], str]:
     status = next(e for e in elements if e.key == "responsibility")
     if status.status == "missing":
@@ -134,15 +114,20 @@ def responsibility_items(report: Report, elements: list[ElementStatus]) -> tuple
     for section in report.sections_with_role("responsibility"):
         start, end = body_span(section)
         for s, _e, text in sentences(report.text[start:end], start):
-            acts = sum(act in text for act in RESPONSIBILITY_ACTS)
-            if acts:
-                quote = clip_quote(text, 100)
-                qs = report.text.find(quote, s)
-                ranked.append((acts + salience(quote), qs, qs + len(quote), quote))
+            if not any(act in text for act in RESPONSIBILITY_ACTS):
+                continue
+            phrase = best_phrase(report.text, s, _e, _act_score, RESPONSIBILITY_PHRASE_MAX)
+            if phrase is not None:
+                ranked.append((phrase.score, phrase.start, phrase.end, phrase.text))
     ranked.sort(key=lambda r: (-r[0], r[1]))
     items = [SummaryItem(q, [cite(report, s, e, q)], "extractive", real_figures(q), round(sc, 3))
              for sc, s, e, q in sorted(ranked[:3], key=lambda r: r[1])]
     return items, "" if items else "第一责任人部分未写明具体履职行为（专题会议、述法、学法、批示、督办）"
+
+
+def _act_score(text: str) -> float:
+    """A 第一责任人 clause: its concrete acts (专题会议, 述法, 批示 …) and what it tells."""
+    return 1.5 * sum(act in text for act in RESPONSIBILITY_ACTS) + informativeness(text)
 
 
 def item_statement(item: Item, limit: int = 70) -> str:

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from rag.report.themes import theme_short
-from rag.summary.model import STATUS_LABEL, Cite, Summary, SummaryItem
+from rag.summary.model import Cite, Summary, SummaryItem
 
 CHARS_PER_LINE = 43
 PAGE_LINES = 46
@@ -56,36 +57,45 @@ def _basic_line(s: Summary) -> str:
     return line + f"｜来源：{b.source_file}"
 
 
+def _elements_line(s: Summary) -> str:
+    marks = []
+    for e in s.elements:
+        where = f"（见“{e.heading}”）" if e.status == "folded" and e.heading else ""
+        marks.append(f"{MARK[e.status]}{SHORT_LABEL.get(e.key, e.label)}{where}")
+    return "**五要素**：" + " ".join(marks) + "（✓单列 △仅见于其他部分 ✗未见）"
+
+
 def render_page(s: Summary) -> tuple[str, list[Cite]]:
+    """The page as Markdown and the citations its markers [n] point to. Extractive phrases are
+    verbatim; a phrase the model wrote (and verification kept) is marked ◇."""
     refs = _Refs()
     title = s.basic.title or s.basic.source_file
-    lines = [f"# {title}｜一页摘要", "", _basic_line(s), "", "## 五要素"]
-    for e in s.elements:
-        where = f"：{e.heading}" if e.heading else ""
-        lines.append(f"- {MARK[e.status]} {SHORT_LABEL.get(e.key, e.label)} —— {STATUS_LABEL[e.status]}{where}")
-    lines += ["", "## 主要举措和成效"]
+    lines = [f"# {title}｜一页摘要", "", _basic_line(s), "", _elements_line(s), "", "## 主要举措和成效"]
     bare = []
+
+    def point(item: SummaryItem) -> str:
+        return f"{'◇' if item.builder == 'llm' else ''}{item.text}{refs.mark(item.citations[:1])}"
+
     for g in s.measures:
         if g.items:
-            quotes = "；".join(f"“{i.text}”{refs.mark(i.citations)}" for i in g.items)
-            lines.append(f"- **{g.heading}**：{quotes}")
+            lines.append(f"- **{g.heading}**：" + "；".join(point(i) for i in g.items))
         else:
             bare.append(g.heading)
     if bare:
-        lines.append("- 其他举措：" + "；".join(bare))
+        lines.append("- 其他方面：" + "；".join(bare))
     if not s.measures:
         lines.append("- " + "报告未见'主要举措和成效'部分")
     lines += ["", "## 第一责任人履职"]
     if s.responsibility_note:
         lines.append(f"- {s.responsibility_note}")
-    lines += [f"- “{i.text}”{refs.mark(i.citations)}" for i in s.responsibility]
+    if s.responsibility:
+        lines.append("- " + "；".join(point(i) for i in s.responsibility))
     lines += ["", f"## 存在的问题（共{len(s.problems)}项）"]
     if s.problems_note:
         lines.append(f"- {s.problems_note}")
     for n, p in enumerate(s.problems, 1):
-        tags = f"{p.theme_code}{theme_short(p.theme_code)}·{p.specificity}·{'有原因' if p.reason_given else '无原因'}"
         plan = f"→安排{'、'.join(str(j + 1) for j in p.plan_indexes)}" if p.plan_indexes else ""
-        lines.append(f"{n}. {p.item.text}{refs.mark(p.item.citations[:1])}〔{tags}{plan}〕")
+        lines.append(f"{n}. {point(p.item)}〔{p.theme_code}{theme_short(p.theme_code)}{plan}〕")
     lines += ["", f"## 下一年度安排（共{len(s.plans)}项）"]
     if s.plans_note:
         lines.append(f"- {s.plans_note}")
@@ -93,13 +103,13 @@ def render_page(s: Summary) -> tuple[str, list[Cite]]:
         parts = []
         for n, plan_entry in enumerate(s.plans, 1):
             answers = plan_entry.answers
-            link = f"→问题{'、'.join(str(i + 1) for i in answers)}" if answers else ""
-            parts.append(f"{n}. {plan_entry.item.text}{link}{refs.mark(plan_entry.item.citations[:1])}")
+            link = f"（→问题{'、'.join(str(i + 1) for i in answers)}）" if answers else ""
+            parts.append(f"{n}. {point(plan_entry.item)}{link}")
         lines.append("；".join(parts))
     if s.flags:
         lines += ["", "## 专家提示"]
         messages = [f.message for f in s.flags if f.message != s.responsibility_note]
-        lines += [f"- {m}" for m in messages] if len(messages) <= 3 else ["；".join(f"⚠{m}" for m in messages)]
+        lines.append("；".join(f"⚠{m}" for m in messages))
     return "\n".join(lines), refs.cites
 
 
@@ -142,53 +152,79 @@ def fits_page(summary: Summary) -> bool:
     return page_lines(render_page(summary)[0]) <= PAGE_LINES
 
 
-MIN_KEY_FIGURES = 3  # measure quotes kept while anything else can still be shortened
+def _ranked_measures(summary: Summary) -> list[tuple[int, float, int, int]]:
+    """(rank in its area, salience, group, item) of every measure phrase; rank 0 is the area's best."""
+    out = []
+    for gi, g in enumerate(summary.measures):
+        order = sorted(range(len(g.items)), key=lambda ii: -g.items[ii].salience)
+        out.extend((rank, g.items[ii].salience, gi, ii) for rank, ii in enumerate(order))
+    return out
+
+
+def _drop_measure(summary: Summary, min_rank: int) -> bool:
+    """Drop the lowest-salience phrase among the areas' phrases of rank >= ``min_rank``."""
+    ranked = [r for r in _ranked_measures(summary) if r[0] >= min_rank]
+    if not ranked:
+        return False
+    _, _, gi, ii = max(ranked, key=lambda r: (r[0], -r[1]))
+    del summary.measures[gi].items[ii]
+    return True
+
+
+def _cut_all(targets: list[Any], attr: str, limit: int) -> bool:
+    long = [t for t in targets if len(getattr(t, attr)) > limit]
+    for t in long:
+        setattr(t, attr, _cut(getattr(t, attr), limit))
+        if isinstance(t, SummaryItem):  # figures cut off the phrase are no longer shown
+            t.figures = [f for f in t.figures if f in t.text]
+    return bool(long)
+
+
+def _steps(summary: Summary) -> list[Callable[[], bool]]:
+    """Shortening steps, mildest first: the areas' third and later phrases, then their second ones,
+    long flags, statements and plans, extra 第一责任人 acts, then the areas' best phrases (kept
+    longest). The problems list and the checklist are never dropped."""
+    def resp(n: int) -> Callable[[], bool]:
+        def step() -> bool:
+            if len(summary.responsibility) > n:
+                summary.responsibility.pop()
+                return True
+            return False
+        return step
+
+    plans = lambda: [p.item for p in summary.plans]  # noqa: E731
+    problems = lambda: [p.item for p in summary.problems]  # noqa: E731
+    return [
+        lambda: _drop_measure(summary, 2),
+        lambda: _cut_all(summary.flags, "message", 60),
+        lambda: _cut_all(plans(), "text", 30),
+        lambda: _drop_measure(summary, 1),
+        resp(2),
+        lambda: _cut_all(problems(), "text", 40),
+        lambda: _cut_all(plans(), "text", 22),
+        lambda: _cut_all(summary.flags, "message", 36),
+        lambda: _cut_all(summary.responsibility, "text", 40),
+        resp(1),
+        lambda: _cut_all([i for g in summary.measures for i in g.items], "text", 30),
+        lambda: _cut_all(problems(), "text", 28),
+        lambda: _cut_all(plans(), "text", 14),
+        lambda: _drop_measure(summary, 0),
+        lambda: _cut_all([g for g in summary.measures if not g.items], "heading", 8),
+    ]
 
 
 def fit_to_page(summary: Summary) -> Summary:
-    """Trim until the page fits: lowest-salience measure quotes first (down to the best three), then
-    shorter headings, statements and flags, then the last measure quotes. The problems list and the
-    checklist are never dropped."""
-    dropped = 0
+    """Shorten until the page fits (see ``_steps`` for the order); note what was left out."""
+    before = sum(len(g.items) for g in summary.measures)
+    steps = _steps(summary)
     while not fits_page(summary):
-        candidates = [(i.salience, gi, ii) for gi, g in enumerate(summary.measures) for ii, i in enumerate(g.items)]
-        if len(candidates) > MIN_KEY_FIGURES or (candidates and not _shorten(summary)):
-            _, gi, ii = min(candidates)
-            del summary.measures[gi].items[ii]
-            dropped += 1
-        elif not candidates and not _shorten(summary):
+        if not any(step() for step in steps):
             summary.notes.append("摘要超出一页：问题清单和五要素不删减")
             break
+    dropped = before - sum(len(g.items) for g in summary.measures)
     if dropped:
-        summary.notes.append(f"为控制在一页内，略去了{dropped}条较次要的举措引文")
+        summary.notes.append(f"为控制在一页内，略去了{dropped}条较次要的举措要点")
     return summary
-
-
-def _shorten(summary: Summary) -> bool:
-    """One more shortening step (verbatim prefixes + …); False when nothing is left to cut."""
-    if len(summary.responsibility) > 1:
-        summary.responsibility.pop()
-        return True
-    steps: list[tuple[list[Any], str, int]] = [
-        (summary.elements, "heading", 24),
-        ([p.item for p in summary.plans], "text", 16),
-        ([p.item for p in summary.problems], "text", 36),
-        ([g for g in summary.measures if not g.items], "heading", 14),
-        (summary.responsibility, "text", 60),
-        ([i for g in summary.measures for i in g.items], "text", 40),
-        ([p.item for p in summary.plans], "text", 10),
-        ([g for g in summary.measures if not g.items], "heading", 9),
-        (summary.flags, "message", 40),
-    ]
-    for targets, attr, limit in steps:
-        long = [t for t in targets if len(getattr(t, attr)) > limit]
-        if long:
-            for t in long:
-                setattr(t, attr, _cut(getattr(t, attr), limit))
-                if isinstance(t, SummaryItem):  # figures cut off the quote are no longer shown
-                    t.figures = [f for f in t.figures if f in t.text]
-            return True
-    return False
 
 
 def _cut(text: str, limit: int) -> str:

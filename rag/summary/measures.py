@@ -1,0 +1,152 @@
+"""Measures and achievements for each measure area (issue 14), extractive.
+
+A measure area is a second-level section of a measures part (（一）依法全面履行政府职能), or the
+part itself when it has none. In each area every sentence is compressed to its most informative
+verbatim phrase: the run of whole clauses (rag.lang.sentences.clause_spans) that carries the most
+figures, firsts, honours and named mechanisms (rag.lang.emphasis) for its length. The best phrases
+of each area become its items, ranked; the page is then filled area by area, best first
+(``rag.summary.render.fit_to_page`` drops the lowest-ranked phrases first). Each phrase cites the
+clause run it was cut from. Area titles are shortened at clause or word boundaries, never mid-word.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rag.core.types import Report, Section
+from rag.lang.emphasis import highlights, informativeness
+from rag.lang.sentences import clause_spans, sentence_spans
+from rag.lang.words import cut_at_word
+from rag.summary.model import MeasureGroup, SummaryItem, body_span, cite, real_figures
+
+PHRASE_MAX = 44  # characters of one phrase; a clause longer than this is cut at a word boundary
+PER_AREA = 4  # ranked phrases kept per area before the page is fitted
+TITLE_MAX = 14
+LENGTH_COST = 0.02  # informativeness one character of phrase costs (44 characters ≈ one figure)
+_NUMBERING = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]+[）)]|[一二三四五六七八九十]+[、.．]|\d+[、.．]|[一二三四五六七八九十]+是)\s*")
+_LEAD = re.compile(r"^(?:[一二三四五六七八九十]+是|同时|其中|此外|另外|今年以来|全年|目前)[，,、：:]?")
+_TRAIL = "，,、；;：:。"
+
+
+@dataclass
+class Phrase:
+    start: int  # cleaned-text span of the phrase
+    end: int
+    text: str
+    score: float
+
+
+def measure_areas(report: Report) -> list[Section]:
+    areas: list[Section] = []
+    for top in report.sections_with_role("measures"):
+        subs = [c for c in top.children if c.level == 2]
+        for area in subs or [top]:
+            start, end = body_span(area)
+            if report.text[start:end].strip():
+                areas.append(area)
+    return areas
+
+
+def area_title(heading: str, limit: int = TITLE_MAX) -> str:
+    """A measure area's heading, short: numbering off, cut at its run-in end, then at a comma, then
+    after a whole word (“…” marks a word cut)."""
+    head = _NUMBERING.sub("", heading.strip().strip("*"))
+    m = re.search(r"[。：:；;！!]", head)
+    if m and m.start() >= 2:
+        head = head[: m.start()]
+    if len(head) <= limit:
+        return head
+    clauses = [c for c in re.split(r"[，,]", head) if c]
+    for clause in clauses:
+        if 4 <= len(clause) <= limit:
+            return clause
+    cut = cut_at_word(head, limit - 1)
+    return (cut or head[: limit - 1]) + "…"
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Drop an enumerator or a connective before the phrase and the punctuation after it."""
+    m = _LEAD.match(text, start, end)
+    if m and m.end() < end:
+        start = m.end()
+    while end > start and text[end - 1] in _TRAIL:
+        end -= 1
+    return start, end
+
+
+def _cut_long(text: str, start: int, end: int, limit: int) -> tuple[int, int]:
+    """A clause longer than ``limit``: keep from its start (or from just before its first signal) to
+    the last word boundary that fits."""
+    found = highlights(text[start:end])
+    if found and found[0].end > limit:
+        lead = text.rfind("、", start, start + found[0].start)
+        start = lead + 1 if lead >= 0 else start + found[0].start
+    return start, start + len(cut_at_word(text[start:end], limit))
+
+
+def best_phrase(text: str, start: int, end: int, score: Callable[[str], float] = informativeness,
+                limit: int = PHRASE_MAX) -> Phrase | None:
+    """The verbatim clause run of ``text[start:end]`` (one sentence) with the best score for its
+    length; the first clauses when no clause scores above zero."""
+    clauses = clause_spans(text, start, end)
+    if not clauses:
+        return None
+    scores = [score(text[a:b]) for a, b in clauses]
+    best: tuple[float, int, int] | None = None
+    if max(scores) > 0:
+        for i in range(len(clauses)):
+            total = 0.0
+            for j in range(i, len(clauses)):
+                total += scores[j]
+                length = clauses[j][1] - clauses[i][0]
+                if length > limit and j > i:
+                    break
+                value = total - LENGTH_COST * min(length, limit)
+                if (scores[i] > 0 or scores[j] > 0) and (best is None or value > best[0]):
+                    best = (value, i, j)
+        assert best is not None
+        _, i, j = best
+        # A short opening clause ("成功率为78.43%") needs the clause before it to say what it measures.
+        if i > 0 and clauses[i][1] - clauses[i][0] < 8 and clauses[j][1] - clauses[i - 1][0] <= limit + 8:
+            i -= 1
+    else:
+        i = j = 0
+        while j + 1 < len(clauses) and clauses[j + 1][1] - clauses[0][0] <= limit // 2:
+            j += 1
+    a, b = _trim(text, clauses[i][0], clauses[j][1])
+    if b - a > limit + 8:
+        a, b = _cut_long(text, a, b, limit)
+        a, b = _trim(text, a, b)
+    if b - a < 4:
+        return None
+    phrase = text[a:b]
+    return Phrase(a, b, phrase, round(score(phrase) - LENGTH_COST * len(phrase), 3))
+
+
+def area_phrases(report: Report, area: Section, per_area: int = PER_AREA) -> list[Phrase]:
+    """The area's best phrases, best first, at most one per sentence."""
+    start, end = body_span(area)
+    subheads = {s.heading_span for s in area.walk() if s is not area}
+    found = []
+    for s, e in sentence_spans(report.text, start, end, semicolons=True):
+        if any(hs <= s < he for hs, he in subheads) and not highlights(report.text[s:e]):
+            continue  # a run-in sub-heading ("1.行政审批制度改革深入推进。") says what the sentences after it show
+        phrase = best_phrase(report.text, s, e)
+        if phrase is not None and phrase.score > -1.0:
+            found.append(phrase)
+    found.sort(key=lambda p: (-p.score, p.start))
+    return found[:per_area]
+
+
+def measure_groups(report: Report, per_area: int = PER_AREA) -> list[MeasureGroup]:
+    """One group per measure area: its short title and its ranked phrases (in reading order), each cited."""
+    groups = []
+    for area in measure_areas(report):
+        ranked = area_phrases(report, area, per_area)
+        items = [SummaryItem(p.text, [cite(report, p.start, p.end)], "extractive", real_figures(p.text), p.score)
+                 for p in sorted(ranked, key=lambda p: p.start)]
+        hs, he = area.heading_span
+        groups.append(MeasureGroup(area_title(area.heading), items, cite(report, hs, he)))
+    return groups
