@@ -44,7 +44,10 @@ class Highlight:
 def highlights(text: str) -> list[Highlight]:
     """The informative signals of ``text``, in order (years, dates, masked and ordinal figures excluded)."""
     out: list[Highlight] = []
+    names = [(m.start(), m.end()) for m in _QUOTED.finditer(text)]
     for f in find_figures(text):
+        if any(a <= f.start < b for a, b in names):
+            continue  # the 1 of “1+X”, the 3 of “三项制度”: part of a name, not a count
         if f.kind in ("number", "percent") and not f.key[-1] and re.search(r"\d", f.text):
             out.append(Highlight("percent" if f.kind == "percent" else "figure", f.text, f.start, f.end))
     for kind, words in (("first", FIRSTS), ("honour", HONOURS)):
@@ -68,15 +71,16 @@ def highlights(text: str) -> list[Highlight]:
     return out
 
 
-WEIGHTS = {"percent": 2.0, "figure": 1.2, "first": 3.0, "honour": 2.0, "named": 1.5, "mechanism": 1.0, "document": 0.5}
-CAPS = {"percent": 3, "figure": 3, "first": 1, "honour": 1, "named": 2, "mechanism": 1, "document": 1}
+# A first or an honour is rarer, and tells an inspector more, than one more count.
+WEIGHTS = {"percent": 1.6, "figure": 1.0, "first": 4.0, "honour": 3.0, "named": 1.5, "mechanism": 1.0, "document": 0.5}
+CAPS = {"percent": 2, "figure": 3, "first": 1, "honour": 1, "named": 2, "mechanism": 1, "document": 1}
+FIGURES_CAP = 3.5  # figures and percentages together: a run of counts is one result, not five
 
 
 def informativeness(text: str, found: list[Highlight] | None = None) -> float:
     """How much ``text`` tells: weighted signals (each kind capped), minus slogan words."""
     found = highlights(text) if found is None else found
-    score = 0.0
-    for kind, weight in WEIGHTS.items():
-        score += weight * min(CAPS[kind], sum(1 for h in found if h.kind == kind))
+    parts = {kind: weight * min(CAPS[kind], sum(1 for h in found if h.kind == kind)) for kind, weight in WEIGHTS.items()}
+    score = min(FIGURES_CAP, parts.pop("percent") + parts.pop("figure")) + sum(parts.values())
     score -= 0.6 * sum(word in text for word in GENERIC)
     return score

@@ -13,6 +13,7 @@ import re
 from rag.core.protocols import Generator
 from rag.core.types import Item, Report, Section, Span
 from rag.lang.emphasis import informativeness
+from rag.lang.sentences import sentence_spans
 from rag.report.themes import classify_problem, link_plans, reason_given, specificity
 from rag.summary.flags import quality_flags
 from rag.summary.llm import refine_with_llm
@@ -40,8 +41,17 @@ from rag.summary.model import (
 )
 from rag.summary.render import fit_to_page
 
-__all__ = ["basic_info", "build_summary", "five_elements", "item_statement", "measure_groups", "problem_items",
-           "problems_and_plans", "responsibility_items"]
+__all__ = [
+    "basic_info",
+    "build_summary",
+    "five_elements",
+    "item_statement",
+    "measure_groups",
+    "plan_statement",
+    "problem_items",
+    "problems_and_plans",
+    "responsibility_items",
+]
 RESPONSIBILITY_PHRASE_MAX = 56
 
 
@@ -127,7 +137,24 @@ def responsibility_items(report: Report, elements: list[ElementStatus]) -> tuple
 
 def _act_score(text: str) -> float:
     """A 第一责任人 clause: its concrete acts (专题会议, 述法, 批示 …) and what it tells."""
-    return 1.5 * sum(act in text for act in RESPONSIBILITY_ACTS) + informativeness(text)
+    acts = sum(act in text for act in RESPONSIBILITY_ACTS)
+    return 1.5 * acts + (informativeness(text) if acts else min(0.0, informativeness(text)))
+
+
+PLAN_TARGET_SCORE = 1.5  # a plan phrase this informative (a figure, a target, a named mechanism) stands for the plan
+
+
+def plan_statement(item: Item, limit: int = 40) -> str:
+    """A plan in a few words: its most informative verbatim phrase when it names a target or a
+    mechanism (力争…成为示范区, 持证比例提高到80%以上), else its title and first sentence."""
+    best = None
+    for s, e in sentence_spans(item.text, semicolons=True):
+        phrase = best_phrase(item.text, s, e)
+        if phrase is not None and (best is None or phrase.score > best.score):
+            best = phrase
+    if best is not None and best.score >= PLAN_TARGET_SCORE and len(best.text) <= limit:
+        return best.text
+    return item_statement(item, limit)
 
 
 def item_statement(item: Item, limit: int = 70) -> str:
@@ -173,7 +200,7 @@ def problems_and_plans(report: Report) -> tuple[list[ProblemEntry], str, list[Pl
     plan_entries = []
     for j, plan in enumerate(plans):
         answers = [i for i, link in enumerate(links) if link == j]
-        entry = SummaryItem(item_statement(plan, 40), [cite(report, plan.span[0], plan.span[1], plan.text)],
+        entry = SummaryItem(plan_statement(plan), [cite(report, plan.span[0], plan.span[1], plan.text)],
                             "extractive", real_figures(plan.text), 1.0)
         plan_entries.append(PlanEntry(entry, answers))
     plan_note = "" if plans else MISSING_NOTE["plans"]

@@ -22,11 +22,12 @@ from rag.lang.words import cut_at_word
 from rag.summary.model import MeasureGroup, SummaryItem, body_span, cite, real_figures
 
 PHRASE_MAX = 44  # characters of one phrase; a clause longer than this is cut at a word boundary
-PER_AREA = 4  # ranked phrases kept per area before the page is fitted
+PER_AREA = 6  # ranked phrases kept per area before the page is fitted (the page keeps fewer)
+MIN_PLAIN = 12  # a phrase with no figure, first, honour or name must say at least this much
 TITLE_MAX = 14
 LENGTH_COST = 0.02  # informativeness one character of phrase costs (44 characters ≈ one figure)
-_NUMBERING = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]+[）)]|[一二三四五六七八九十]+[、.．]|\d+[、.．]|[一二三四五六七八九十]+是)\s*")
-_LEAD = re.compile(r"^(?:[一二三四五六七八九十]+是|同时|其中|此外|另外|今年以来|全年|目前)[，,、：:]?")
+_NUMBERING = re.compile(r"\s*(?:[（(][一二三四五六七八九十\d]+[）)]|[一二三四五六七八九十]+[、.．]|\d+[、.．]|[一二三四五六七八九十]+是)\s*")
+_LEAD = re.compile(r"(?:[一二三四五六七八九十]+是|同时|其中|此外|另外|今年以来|全年|目前)[，,、：:]?")
 _TRAIL = "，,、；;：:。"
 
 
@@ -52,7 +53,8 @@ def measure_areas(report: Report) -> list[Section]:
 def area_title(heading: str, limit: int = TITLE_MAX) -> str:
     """A measure area's heading, short: numbering off, cut at its run-in end, then at a comma, then
     after a whole word (“…” marks a word cut)."""
-    head = _NUMBERING.sub("", heading.strip().strip("*"))
+    head = heading.strip().strip("*")
+    head = head[m.end():] if (m := _NUMBERING.match(head)) else head
     m = re.search(r"[。：:；;！!]", head)
     if m and m.start() >= 2:
         head = head[: m.start()]
@@ -62,8 +64,16 @@ def area_title(heading: str, limit: int = TITLE_MAX) -> str:
     for clause in clauses:
         if 4 <= len(clause) <= limit:
             return clause
-    cut = cut_at_word(head, limit - 1)
-    return (cut or head[: limit - 1]) + "…"
+    cut = _balanced(cut_at_word(head, limit - 1) or head[: limit - 1])
+    return cut + "…"
+
+
+def _balanced(text: str) -> str:
+    """``text`` without an opening quote or 《 left unclosed at its end (and the 和/及 before it)."""
+    for opening, closing in (("“", "”"), ("《", "》"), ("「", "」")):
+        if text.count(opening) > text.count(closing):
+            text = text[: text.rfind(opening)]
+    return text.rstrip("和及与、，,")
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -83,7 +93,8 @@ def _cut_long(text: str, start: int, end: int, limit: int) -> tuple[int, int]:
     if found and found[0].end > limit:
         lead = text.rfind("、", start, start + found[0].start)
         start = lead + 1 if lead >= 0 else start + found[0].start
-    return start, start + len(cut_at_word(text[start:end], limit))
+    kept = _balanced(cut_at_word(text[start:end], limit))
+    return start, start + (len(kept) if len(kept) >= limit // 2 else len(cut_at_word(text[start:end], limit)))
 
 
 def best_phrase(text: str, start: int, end: int, score: Callable[[str], float] = informativeness,
@@ -125,19 +136,38 @@ def best_phrase(text: str, start: int, end: int, score: Callable[[str], float] =
     return Phrase(a, b, phrase, round(score(phrase) - LENGTH_COST * len(phrase), 3))
 
 
-def area_phrases(report: Report, area: Section, per_area: int = PER_AREA) -> list[Phrase]:
-    """The area's best phrases, best first, at most one per sentence."""
-    start, end = body_span(area)
-    subheads = {s.heading_span for s in area.walk() if s is not area}
+def _sentence_phrases(report: Report, start: int, end: int, skip: set[tuple[int, int]]) -> list[Phrase]:
     found = []
     for s, e in sentence_spans(report.text, start, end, semicolons=True):
-        if any(hs <= s < he for hs, he in subheads) and not highlights(report.text[s:e]):
+        numbering = _NUMBERING.match(report.text, s, e)
+        if numbering and numbering.end() < e:
+            s = numbering.end()  # "1." is an enumerator, not a figure
+        signals = highlights(report.text[s:e])
+        if any(hs <= s < he for hs, he in skip) and not signals:
             continue  # a run-in sub-heading ("1.行政审批制度改革深入推进。") says what the sentences after it show
         phrase = best_phrase(report.text, s, e)
-        if phrase is not None and phrase.score > -1.0:
-            found.append(phrase)
+        if phrase is None or phrase.score <= -1.0 or (not signals and len(phrase.text) < MIN_PLAIN):
+            continue
+        found.append(phrase)
     found.sort(key=lambda p: (-p.score, p.start))
-    return found[:per_area]
+    return found
+
+
+def area_phrases(report: Report, area: Section, per_area: int = PER_AREA) -> list[Phrase]:
+    """The area's best phrases, best first, at most one per sentence. An area with sub-areas
+    (1. 2. 3. under （一）) takes the best phrase of every sub-area before any second one."""
+    start, end = body_span(area)
+    heads = {s.heading_span for s in area.walk() if s is not area}
+    subs = [c for c in area.children if report.text[c.span[0] : c.span[1]].strip()]
+    if not subs:
+        return _sentence_phrases(report, start, end, heads)[:per_area]
+    pools = [_sentence_phrases(report, start, subs[0].span[0], heads)] if subs[0].span[0] > start else []
+    pools += [_sentence_phrases(report, c.span[0], c.span[1], heads) for c in subs]
+    ranked: list[Phrase] = []
+    for depth in range(per_area):
+        layer = sorted((pool[depth] for pool in pools if len(pool) > depth), key=lambda p: (-p.score, p.start))
+        ranked.extend(layer)
+    return ranked[: max(per_area, len(pools) + 1)]
 
 
 def measure_groups(report: Report, per_area: int = PER_AREA) -> list[MeasureGroup]:
@@ -145,8 +175,8 @@ def measure_groups(report: Report, per_area: int = PER_AREA) -> list[MeasureGrou
     groups = []
     for area in measure_areas(report):
         ranked = area_phrases(report, area, per_area)
-        items = [SummaryItem(p.text, [cite(report, p.start, p.end)], "extractive", real_figures(p.text), p.score)
-                 for p in sorted(ranked, key=lambda p: p.start)]
+        items = [SummaryItem(p.text, [cite(report, p.start, p.end)], "extractive", real_figures(p.text), p.score, rank)
+                 for rank, p in sorted(enumerate(ranked), key=lambda r: r[1].start)]
         hs, he = area.heading_span
         groups.append(MeasureGroup(area_title(area.heading), items, cite(report, hs, he)))
     return groups

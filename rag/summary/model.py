@@ -59,6 +59,7 @@ class SummaryItem:
     builder: Builder = "extractive"
     figures: list[str] = field(default_factory=list)
     salience: float = 0.0
+    rank: int = 0  # importance within its group (0 = the best); page fitting drops the highest ranks first
 
 
 @dataclass

@@ -154,11 +154,7 @@ def fits_page(summary: Summary) -> bool:
 
 def _ranked_measures(summary: Summary) -> list[tuple[int, float, int, int]]:
     """(rank in its area, salience, group, item) of every measure phrase; rank 0 is the area's best."""
-    out = []
-    for gi, g in enumerate(summary.measures):
-        order = sorted(range(len(g.items)), key=lambda ii: -g.items[ii].salience)
-        out.extend((rank, g.items[ii].salience, gi, ii) for rank, ii in enumerate(order))
-    return out
+    return [(item.rank, item.salience, gi, ii) for gi, g in enumerate(summary.measures) for ii, item in enumerate(g.items)]
 
 
 def _drop_measure(summary: Summary, min_rank: int) -> bool:
@@ -192,6 +188,14 @@ def _steps(summary: Summary) -> list[Callable[[], bool]]:
             return False
         return step
 
+    def plan_titles() -> bool:  # "健全完善依法行政制度体系：完善行政规范性文件…" -> its title
+        changed = False
+        for p in summary.plans:
+            title, sep, _ = p.item.text.partition("：")
+            if sep and 4 <= len(title) < len(p.item.text):
+                p.item.text, changed = title, True
+        return changed
+
     plans = lambda: [p.item for p in summary.plans]  # noqa: E731
     problems = lambda: [p.item for p in summary.problems]  # noqa: E731
     return [
@@ -199,6 +203,7 @@ def _steps(summary: Summary) -> list[Callable[[], bool]]:
         lambda: _cut_all(summary.flags, "message", 60),
         lambda: _cut_all(plans(), "text", 30),
         lambda: _drop_measure(summary, 1),
+        plan_titles,
         resp(2),
         lambda: _cut_all(problems(), "text", 40),
         lambda: _cut_all(plans(), "text", 22),
