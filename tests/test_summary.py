@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import re
@@ -399,3 +400,53 @@ def test_llm_pass_covers_every_section_and_reduce_keeps_only_listed_points() -> 
     for item in llm_items:
         assert item.citations[0].quote in report.text and all(f in report.text for f in item.figures)
     assert page_lines(render_page(s)[0]) <= PAGE_LINES and s.builders["measures"] in ("llm", "mixed")
+
+
+# ----------------------------------------------------------------------------- a real page (LibreOffice)
+def _pdf_pages(pdf: Path) -> list[str]:
+    """The text of each page, whitespace removed (pypdf is a declared dependency)."""
+    from pypdf import PdfReader
+
+    return [re.sub(r"\s+", "", page.extract_text() or "") for page in PdfReader(str(pdf)).pages]
+
+
+@pytest.mark.slow
+def test_docx_of_every_sample_prints_on_one_a4_page(tmp_path: Path,
+                                                    sample_summaries: dict[str, tuple[Report, Summary]]) -> None:
+    """The .docx through LibreOffice headless: the page is page 1, the references start on page 2."""
+    import shutil
+    import subprocess
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice is not installed (apt-get install libreoffice-writer-nogui): the page count "
+                    "of the .docx cannot be checked without rendering it")
+    docs = {p: summary_to_docx(s, tmp_path / f"{p}.docx") for p, (_, s) in sample_summaries.items()}
+    bare = summary_to_docx(sample_summaries["001"][1], tmp_path / "001-bare.docx", references=False)
+    overfull = copy.deepcopy(sample_summaries["001"][1])
+    overfull.measures = overfull.measures * 3  # what the page would be without fit_to_page
+    too_long = summary_to_docx(overfull, tmp_path / "001-overfull.docx", references=False)
+    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), *map(str, docs.values()), str(bare), str(too_long)],
+                   check=True, capture_output=True, timeout=300)
+    for prefix, docx in docs.items():
+        pages = _pdf_pages(docx.with_suffix(".pdf"))
+        summary = sample_summaries[prefix][1]
+        assert pages[0].startswith(re.sub(r"\s+", "", summary.basic.title or summary.basic.source_file)[:8]), prefix
+        assert "引文" not in pages[0] and pages[1].startswith("引文"), (prefix, len(pages))
+        assert "[1]" in pages[1]
+    assert len(_pdf_pages(bare.with_suffix(".pdf"))) == 1
+    assert page_lines(render_page(overfull)[0]) > PAGE_LINES and len(_pdf_pages(too_long.with_suffix(".pdf"))) > 1
+
+
+def test_docx_uses_the_line_model_of_the_page_budget(tmp_path: Path) -> None:
+    from docx import Document
+
+    doc = Document(str(summary_to_docx(build_summary(small_report()), tmp_path / "s.docx")))
+    body = [p for p in doc.paragraphs if p.text and not p.text.startswith("[")]
+    assert all(p.style.paragraph_format.line_spacing.pt == 15.0 for p in body)
+    assert doc.sections[0].left_margin.cm == pytest.approx(2.54, abs=0.01)
+    # the references follow a page break, never on the page itself
+    xml = [p._p.xml for p in doc.paragraphs]
+    brk = next(i for i, x in enumerate(xml) if 'w:type="page"' in x)
+    assert doc.paragraphs[brk + 1].text == "引文"

@@ -23,6 +23,7 @@ from rag.summary.model import MeasureGroup, SummaryItem, body_span, cite, real_f
 
 PHRASE_MAX = 44  # characters of one phrase; a clause longer than this is cut at a word boundary
 PER_AREA = 6  # ranked phrases kept per area before the page is fitted (the page keeps fewer)
+SHORT_CLAUSE = 10  # an opening clause shorter than this (标准在全市处于前列) takes the clause before it
 MIN_PLAIN = 12  # a phrase with no figure, first, honour or name must say at least this much
 TITLE_MAX = 14
 LENGTH_COST = 0.02  # informativeness one character of phrase costs (44 characters ≈ one figure)
@@ -120,7 +121,7 @@ def best_phrase(text: str, start: int, end: int, score: Callable[[str], float] =
         assert best is not None
         _, i, j = best
         # A short opening clause ("成功率为78.43%") needs the clause before it to say what it measures.
-        if i > 0 and clauses[i][1] - clauses[i][0] < 8 and clauses[j][1] - clauses[i - 1][0] <= limit + 8:
+        if i > 0 and clauses[i][1] - clauses[i][0] < SHORT_CLAUSE and clauses[j][1] - clauses[i - 1][0] <= limit + 8:
             i -= 1
     else:
         i = j = 0

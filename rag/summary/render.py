@@ -1,14 +1,16 @@
 """Render a Summary as one printed A4 page (Markdown, .docx) and as JSON-safe dict.
 
 Page budget. A4 is 210 × 297 mm; with 2.54 cm margins on every side the text block is 160 × 246 mm.
-五号 type (10.5 pt ≈ 3.7 mm per CJK character) puts 43 characters on a line, and single spacing
-(≈ 15 pt ≈ 5.3 mm per line) gives 46 lines: a full page holds 43 × 46 ≈ 1,980 CJK characters, the
-1,800–2,000 usually quoted. Real pages are not full, so we measure in *lines*: every printed
-paragraph takes ceil(width / 43) lines (ASCII counts half); a section heading (12 pt, 6 pt space
-before, as summary_to_docx sets it) 1.5 times that, the 16 pt title twice. Markdown syntax (#, **, list bullets) is not printed and is not counted.
-The numbered references ("[1] 第X节 …原文…") are endnotes printed after the page, like footnotes
-continued, and are not part of the budget. ``fit_to_page`` trims the lowest-salience measure
-quotes first and never drops the 五要素 checklist or a problem item.
+五号 type (10.5 pt ≈ 3.7 mm per CJK character) puts 43 characters on a line, and an exact 15 pt line
+pitch gives 46 lines: a full page holds 43 × 46 ≈ 1,980 CJK characters, the 1,800–2,000 usually
+quoted. Real pages are not full, so we measure in *lines*: every printed paragraph takes
+ceil(width / 43) lines (ASCII counts half); a section heading (12 pt on a 16 pt pitch, 6 pt before)
+1.5 times that, the 16 pt title twice. Markdown syntax (#, **, list bullets) is not printed and is
+not counted. ``summary_to_docx`` sets exactly these sizes and pitches, so the line model holds
+whatever CJK font the reader's word processor substitutes (tests/test_summary.py renders the .docx
+with LibreOffice and counts the pages). The numbered references ("[1] 第X节 …原文…") are printed
+after the page, on a page of their own, and are not part of the budget. ``fit_to_page`` shortens
+the page (see ``_steps``) and never drops the 五要素 checklist or a problem item.
 """
 
 from __future__ import annotations
@@ -128,8 +130,15 @@ def summary_to_markdown(summary: Summary, references: bool = True) -> str:
     return page + "\n\n---\n\n**引文**\n\n" + "\n".join(_reference_lines(cites)) + "\n"
 
 
+_MARKER = re.compile(r"\[\d+\]")
+MARKER_SCALE = 0.6  # citation markers print as superscript (python-docx: about 60% of the body size)
+
+
 def _width(text: str) -> float:
-    return sum(0.5 if ord(ch) < 128 else 1.0 for ch in text)
+    """Printed width in CJK characters: ASCII counts half, superscript markers [n] less."""
+    markers = sum(len(m) for m in _MARKER.findall(text))
+    plain = _MARKER.sub("", text)
+    return sum(0.5 if ord(ch) < 128 else 1.0 for ch in plain) + 0.5 * MARKER_SCALE * markers
 
 
 def page_lines(markdown: str) -> int:
@@ -260,9 +269,18 @@ def summary_to_dict(summary: Summary) -> dict[str, Any]:
     return data
 
 
-def summary_to_docx(summary: Summary, path: str | Path) -> Path:
-    """A4 .docx: the page, then the numbered references (python-docx has no footnote API)."""
+BODY_PT = 10.5  # 五号
+LINE_PT = 15.0  # exact line pitch: the line model above holds whatever font the reader substitutes
+HEADING_PT, HEADING_LINE_PT, HEADING_BEFORE_PT = 12.0, 16.0, 6.0  # 1.47 body lines
+TITLE_PT, TITLE_LINE_PT, TITLE_AFTER_PT = 16.0, 22.0, 8.0  # 2.0 body lines
+MARGIN_CM = 2.54
+
+
+def summary_to_docx(summary: Summary, path: str | Path, references: bool = True) -> Path:
+    """A4 .docx: the page (one printed page: exact line pitch, the line model of ``page_lines``),
+    then, after a page break, the numbered references (python-docx has no endnote API)."""
     from docx import Document
+    from docx.enum.text import WD_BREAK, WD_LINE_SPACING
     from docx.oxml.ns import qn
     from docx.shared import Cm, Pt
 
@@ -271,32 +289,47 @@ def summary_to_docx(summary: Summary, path: str | Path) -> Path:
     section = doc.sections[0]
     section.page_width, section.page_height = Cm(21.0), Cm(29.7)
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Cm(2.54))
+        setattr(section, side, Cm(MARGIN_CM))
+    section.header_distance = section.footer_distance = Cm(1.0)
     style = doc.styles["Normal"]
-    style.font.size = Pt(10.5)
+    style.font.size = Pt(BODY_PT)
     style.font.name = "SimSun"
     style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
-    style.paragraph_format.space_after = Pt(0)
+    fmt = style.paragraph_format
+    fmt.space_before = fmt.space_after = Pt(0)
+    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    fmt.line_spacing = Pt(LINE_PT)
+    fmt.widow_control = False
+
+    def paragraph(text: str, size: float | None = None, bold: bool = False) -> Any:
+        para = doc.add_paragraph()
+        _add_runs(para, text)
+        for run in para.runs:
+            run.bold = bold or run.bold
+            if size:
+                run.font.size = Pt(size)
+        return para
+
     for raw in page.splitlines():
         if not raw.strip():
             continue
-        if raw.startswith("# ") or raw.startswith("## "):
-            level = 1 if raw.startswith("# ") else 2
-            heading = doc.add_heading(raw[level + 1 :], level=level)
-            heading.paragraph_format.space_before = Pt(6 if level == 2 else 0)
-            heading.paragraph_format.space_after = Pt(0)
-            for run in heading.runs:
-                run.font.size = Pt(16 if level == 1 else 12)
+        if raw.startswith("# "):
+            para = paragraph(raw[2:], TITLE_PT, bold=True)
+            para.paragraph_format.line_spacing = Pt(TITLE_LINE_PT)
+            para.paragraph_format.space_after = Pt(TITLE_AFTER_PT)
+        elif raw.startswith("## "):
+            para = paragraph(raw[3:], HEADING_PT, bold=True)
+            para.paragraph_format.line_spacing = Pt(HEADING_LINE_PT)
+            para.paragraph_format.space_before = Pt(HEADING_BEFORE_PT)
+            para.paragraph_format.keep_with_next = True
         else:
-            para = doc.add_paragraph(style="List Bullet" if raw.startswith("- ") else None)
-            _add_runs(para, raw[2:] if raw.startswith("- ") else raw)
-    if cites:
-        doc.add_page_break()
-        doc.add_heading("引文", level=2)
+            paragraph(raw[2:] if raw.startswith("- ") else raw)
+    if references and cites:
+        doc.paragraphs[-1].add_run().add_break(WD_BREAK.PAGE)
+        paragraph("引文", HEADING_PT, bold=True)
         for line in _reference_lines(cites):
-            para = doc.add_paragraph(line)
-            for run in para.runs:
-                run.font.size = Pt(9)
+            para = paragraph(line, 9.0)
+            para.paragraph_format.line_spacing = Pt(13)
     out = Path(path)
     doc.save(str(out))
     return out
