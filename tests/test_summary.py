@@ -148,17 +148,19 @@ def _map_reply(points: list[tuple[str, str, list[str]]]) -> str:
 def test_llm_points_are_verified_and_fabricated_figures_dropped() -> None:
     report = small_report()
     good = _map_reply([("政务公开信息5164条，办结率100%", "公开政府信息5164条，办结率100%", ["5164条", "100%"])])
-    gen = FakeGenerator([good, _map_reply([]), _map_reply([])])
+    gen = FakeGenerator([_map_reply([]), good, _map_reply([]), _map_reply([])])
     s = build_summary(report, generator=gen)
-    # One call per top-level section with content (the preamble here is only the title line).
-    assert len(gen.calls) == 3 and all(c["json_schema"] for c in gen.calls)
+    # One call per measure area and per other part with content (not the preamble, a title line here).
+    assert len(gen.calls) == 4 and all(c["json_schema"] for c in gen.calls)
+    assert "部分：（二）推行政务公开" in gen.prompts[1][-1]["content"]
     llm_items = [i for g in s.measures for i in g.items if i.builder == "llm"]
     assert [i.text for i in llm_items] == ["政务公开信息5164条，办结率100%"]
-    assert s.builders["measures"] == "llm"
+    assert [g.builder for g in s.measures] == ["extractive", "llm"]  # the area without a point keeps its own
+    assert s.builders["measures"] == "mixed"
 
     fabricated = _map_reply([("公开政府信息9999条", "公开政府信息5164条，办结率100%", ["9999条"]),
                              ("召开会议", "这句话不在原文里", [])])
-    gen = FakeGenerator([fabricated, _map_reply([]), _map_reply([])])
+    gen = FakeGenerator([_map_reply([]), fabricated, _map_reply([]), _map_reply([])])
     s = build_summary(report, generator=gen)
     assert all(i.builder == "extractive" for g in s.measures for i in g.items)
     assert "5164条" in {f for g in s.measures for i in g.items for f in i.figures}
@@ -177,7 +179,7 @@ def test_llm_garbage_and_errors_fall_back_to_extractive() -> None:
 def test_llm_problem_statement_attaches_to_its_item() -> None:
     report = small_report()
     problems = _map_reply([("理论学习不够，学用脱节", "理论学习需要进一步加强，学用脱节", [])])
-    s = build_summary(report, generator=FakeGenerator([_map_reply([]), problems, _map_reply([])]))
+    s = build_summary(report, generator=FakeGenerator([_map_reply([]), _map_reply([]), problems, _map_reply([])]))
     assert s.problems[0].item.text == "理论学习不够，学用脱节" and s.problems[0].item.builder == "llm"
     assert s.problems[1].item.builder == "extractive" and s.builders["problems"] == "mixed"
 
@@ -362,7 +364,7 @@ def test_problems_section_without_parser_items_or_without_text() -> None:
 
 
 class _RoutingGenerator:
-    """Answers by looking at the prompt: verified points for the measures section, a keep-list for reduce."""
+    """Answers by looking at the prompt: verified points for every measure area, a page for reduce."""
 
     name = "routing-fake"
     context_size = 4096
@@ -375,30 +377,37 @@ class _RoutingGenerator:
         return len(text)
 
     def complete(self, messages, *, max_tokens, temperature, stop=None, json_schema=None):  # type: ignore[no-untyped-def]
+        from rag.summary.measures import measure_areas
+
         prompt = messages[-1]["content"]
         self.calls.append(prompt)
-        if "只能保留" in prompt:
-            return json.dumps({"keep": [0, 2, 99, "x"]})
-        top = self.report.sections_with_role("measures")[0]
-        if f"部分：{top.heading[:20]}" not in prompt:
+        if "只能写" in prompt:  # reduce: keep 0 unchanged, 2 with an invented figure, two invalid ids
+            first = re.search(r"^0\. 【[^】]*】(.*)$", prompt, re.M).group(1)  # type: ignore[union-attr]
+            return json.dumps({"points": [{"id": 0, "text": first}, {"id": 2, "text": "共办理案件99999件"},
+                                          {"id": 99, "text": "x"}, {"id": "x", "text": "y"}]}, ensure_ascii=False)
+        if not any(f"部分：{a.heading[:12]}" in prompt for a in measure_areas(self.report)):
             return json.dumps({"points": []})
         window = prompt.split("原文：\n", 1)[1]
-        quotes = re.findall(r"[^。]*\d+(?:\.\d+)?%[^。]*。", window)[:12]
+        quotes = re.findall(r"[^。，,]*\d+(?:\.\d+)?%[^。，,]*", window)[:4]
         return json.dumps({"points": [{"text": q[:60], "quote": q, "figures": []} for q in quotes]}, ensure_ascii=False)
 
 
 def test_llm_pass_covers_every_section_and_reduce_keeps_only_listed_points() -> None:
+    from rag.summary.llm import map_units
+    from rag.summary.measures import measure_areas
+
     report = load_sample("001")
     gen = _RoutingGenerator(report)
     s = build_summary(report, generator=gen)
-    map_calls = [c for c in gen.calls if "只能保留" not in c]
-    sections = [sec for sec in report.sections if report.text[sec.heading_span[1]:sec.span[1]].strip()]
-    assert len(map_calls) >= len(sections) - 1  # every top-level section with a body (a short preamble excepted)
-    assert any("只能保留" in c for c in gen.calls)
+    map_calls = [c for c in gen.calls if "只能写" not in c]
+    assert len(map_calls) >= len(map_units(report)) == len(measure_areas(report)) + 3  # + 第一责任人, 问题, 安排
+    assert any("只能写" in c for c in gen.calls)
     llm_items = [i for g in s.measures for i in g.items if i.builder == "llm"]
-    assert 1 <= len(llm_items) <= 2  # only indexes 0 and 2 were valid, page trimming may drop more
+    assert 1 <= len(llm_items) <= 2  # only points 0 and 2 were chosen; page fitting may drop more
     for item in llm_items:
         assert item.citations[0].quote in report.text and all(f in report.text for f in item.figures)
+    md = summary_to_markdown(s)
+    assert "99999" not in md and any("汇总改写未通过核验" in n for n in s.notes)
     assert page_lines(render_page(s)[0]) <= PAGE_LINES and s.builders["measures"] in ("llm", "mixed")
 
 
