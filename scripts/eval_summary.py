@@ -136,15 +136,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--save-baseline", type=Path)
     ap.add_argument("--baseline", type=Path)
     ap.add_argument("--json", action="store_true")
-    ap.add_argument("--llm", metavar="GGUF", help="model-written summaries with this GGUF (map over sections + reduce)")
-    ap.add_argument("--llm-threads", type=int, default=4)
+    ap.add_argument("--llm", metavar="MODEL", help="model-written summaries with this GGUF or registry name (map + reduce)")
+    ap.add_argument("--llm-threads", type=int, default=2)
     ap.add_argument("--n-ctx", type=int, default=4096)
     args = ap.parse_args(argv)
     generator = None
     if args.llm:
         from rag.generate.factory import LlamaCppGenerator
+        from rag.generate.registry import resolve_model_path
 
-        generator = LlamaCppGenerator(args.llm, n_ctx=args.n_ctx, n_threads=args.llm_threads)
+        path = args.llm if Path(args.llm).exists() else str(resolve_model_path(args.llm)[0])
+        generator = LlamaCppGenerator(path, n_ctx=args.n_ctx, n_threads=args.llm_threads)
     points = load_keypoints()
     splits = ("dev", "heldout") if args.split == "both" else (args.split,)
     results = {split: evaluate(points, split, generator, args.verbose) for split in splits}

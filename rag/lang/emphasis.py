@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.lang.figures import find_figures
+from rag.lang.figures import Figure, find_figures
 
 FIRSTS = ("全国率先", "全省率先", "全市率先", "全区率先", "率先", "首次", "首个", "首家", "首批", "首创",
           "第一个", "零的突破", "填补")
@@ -33,6 +33,15 @@ _QUOTED = re.compile(r"[“\"「]([^”\"」]{2,18})[”\"」]")
 _TITLED = re.compile(r"《([^》]{2,40})》")
 
 
+def _counts(figure: Figure) -> bool:
+    """A figure that states a quantity: written in digits, or a Chinese numeral of a share (四成,
+    百分之九十) or of ten and more (十九个); a lone 两次 or 三个 is usually a way of speaking."""
+    if re.search(r"\d", figure.text):
+        return True
+    unit, value = figure.key[2], figure.key[1]
+    return unit in ("成", "%") or (isinstance(value, str) and value.isdigit() and int(value) >= 10)
+
+
 @dataclass(frozen=True)
 class Highlight:
     kind: str  # figure, percent, first, honour, named, mechanism, document
@@ -48,10 +57,10 @@ def highlights(text: str) -> list[Highlight]:
     for f in find_figures(text):
         if any(a <= f.start < b for a, b in names):
             continue  # the 1 of “1+X”, the 3 of “三项制度”: part of a name, not a count
-        if f.kind in ("number", "percent") and not f.key[-1] and re.search(r"\d", f.text):
+        if f.kind in ("number", "percent") and not f.key[-1] and _counts(f):
             out.append(Highlight("percent" if f.kind == "percent" else "figure", f.text, f.start, f.end))
     for kind, words in (("first", FIRSTS), ("honour", HONOURS)):
-        taken: list[tuple[int, int]] = []
+        taken = list(names)  # “创建全国法治政府示范城市” names a goal; it is not an honour
         for word in sorted(words, key=len, reverse=True):
             for m in re.finditer(re.escape(word), text):
                 if not any(a <= m.start() < b for a, b in taken):

@@ -17,7 +17,7 @@ from rag.lang.sentences import sentence_spans
 from rag.report.themes import classify_problem, link_plans, reason_given, specificity
 from rag.summary.flags import quality_flags
 from rag.summary.llm import refine_with_llm
-from rag.summary.measures import best_phrase, measure_groups
+from rag.summary.measures import best_phrase, measure_groups, phrase_item
 from rag.summary.model import (
     ELEMENTS,
     FOLDED_RESPONSIBILITY_RE,
@@ -128,10 +128,9 @@ def responsibility_items(report: Report, elements: list[ElementStatus]) -> tuple
                 continue
             phrase = best_phrase(report.text, s, _e, _act_score, RESPONSIBILITY_PHRASE_MAX)
             if phrase is not None:
-                ranked.append((phrase.score, phrase.start, phrase.end, phrase.text))
-    ranked.sort(key=lambda r: (-r[0], r[1]))
-    items = [SummaryItem(q, [cite(report, s, e, q)], "extractive", real_figures(q), round(sc, 3))
-             for sc, s, e, q in sorted(ranked[:3], key=lambda r: r[1])]
+                ranked.append(phrase)
+    ranked.sort(key=lambda p: (-p.score, p.start))
+    items = [phrase_item(report, p, rank) for rank, p in sorted(enumerate(ranked[:3]), key=lambda r: r[1].start)]
     return items, "" if items else "第一责任人部分未写明具体履职行为（专题会议、述法、学法、批示、督办）"
 
 
@@ -141,7 +140,7 @@ def _act_score(text: str) -> float:
     return 1.5 * acts + (informativeness(text) if acts else min(0.0, informativeness(text)))
 
 
-PLAN_TARGET_SCORE = 1.5  # a plan phrase this informative (a figure, a target, a named mechanism) stands for the plan
+PLAN_TARGET_SCORE = 1.0  # a plan phrase this informative (a figure, a target, a named mechanism) stands for the plan
 
 
 def plan_statement(item: Item, limit: int = 40) -> str:
@@ -152,7 +151,7 @@ def plan_statement(item: Item, limit: int = 40) -> str:
         phrase = best_phrase(item.text, s, e)
         if phrase is not None and (best is None or phrase.score > best.score):
             best = phrase
-    if best is not None and best.score >= PLAN_TARGET_SCORE and len(best.text) <= limit:
+    if best is not None and informativeness(best.text) >= PLAN_TARGET_SCORE and len(best.text) <= limit:
         return best.text
     return item_statement(item, limit)
 

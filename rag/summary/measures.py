@@ -26,6 +26,7 @@ PER_AREA = 6  # ranked phrases kept per area before the page is fitted (the page
 SHORT_CLAUSE = 10  # an opening clause shorter than this (标准在全市处于前列) takes the clause before it
 MIN_PLAIN = 12  # a phrase with no figure, first, honour or name must say at least this much
 TITLE_MAX = 14
+LONG_MAX = 80  # characters of a phrase's longer version (whole clauses around it)
 LENGTH_COST = 0.02  # informativeness one character of phrase costs (44 characters ≈ one figure)
 _NUMBERING = re.compile(r"\s*(?:[（(][一二三四五六七八九十\d]+[）)]|[一二三四五六七八九十]+[、.．]|\d+[、.．]|[一二三四五六七八九十]+是)\s*")
 _LEAD = re.compile(r"(?:[一二三四五六七八九十]+是|同时|其中|此外|另外|今年以来|全年|目前)[，,、：:]?")
@@ -38,6 +39,12 @@ class Phrase:
     end: int
     text: str
     score: float
+    long_start: int = 0  # the phrase with its neighbouring clauses, up to LONG_MAX characters
+    long_end: int = 0
+
+    @property
+    def span(self) -> tuple[int, int]:
+        return (self.long_start, self.long_end) if self.long_end else (self.start, self.end)
 
 
 def measure_areas(report: Report) -> list[Section]:
@@ -121,7 +128,8 @@ def best_phrase(text: str, start: int, end: int, score: Callable[[str], float] =
         assert best is not None
         _, i, j = best
         # A short opening clause ("成功率为78.43%") needs the clause before it to say what it measures.
-        if i > 0 and clauses[i][1] - clauses[i][0] < SHORT_CLAUSE and clauses[j][1] - clauses[i - 1][0] <= limit + 8:
+        if (i > 0 and clauses[i][1] - clauses[i][0] < SHORT_CLAUSE and clauses[i - 1][1] - clauses[i - 1][0] <= 16
+                and clauses[j][1] - clauses[i - 1][0] <= limit + 8):
             i -= 1
     else:
         i = j = 0
@@ -134,7 +142,19 @@ def best_phrase(text: str, start: int, end: int, score: Callable[[str], float] =
     if b - a < 4:
         return None
     phrase = text[a:b]
-    return Phrase(a, b, phrase, round(score(phrase) - LENGTH_COST * len(phrase), 3))
+    out = Phrase(a, b, phrase, round(score(phrase) - LENGTH_COST * len(phrase), 3))
+    li, lj = i, j  # the longer version: neighbouring clauses, after first, while it stays short
+    while True:
+        if lj + 1 < len(clauses) and clauses[lj + 1][1] - clauses[li][0] <= LONG_MAX:
+            lj += 1
+        elif li > 0 and clauses[lj][1] - clauses[li - 1][0] <= LONG_MAX:
+            li -= 1
+        else:
+            break
+    la, lb = _trim(text, clauses[li][0], clauses[lj][1])
+    if (li, lj) != (i, j) and la <= a and lb >= b and lb - la > b - a:
+        out.long_start, out.long_end = la, lb
+    return out
 
 
 def _sentence_phrases(report: Report, start: int, end: int, skip: set[tuple[int, int]]) -> list[Phrase]:
@@ -171,13 +191,20 @@ def area_phrases(report: Report, area: Section, per_area: int = PER_AREA) -> lis
     return ranked[: max(per_area, len(pools) + 1)]
 
 
+def phrase_item(report: Report, phrase: Phrase, rank: int) -> SummaryItem:
+    """An item showing the phrase's longer version while the page has room (``short_text`` = the phrase)."""
+    start, end = phrase.span
+    text = report.text[start:end]
+    return SummaryItem(text, [cite(report, start, end)], "extractive", real_figures(text), phrase.score, rank,
+                       phrase.text if text != phrase.text else "")
+
+
 def measure_groups(report: Report, per_area: int = PER_AREA) -> list[MeasureGroup]:
     """One group per measure area: its short title and its ranked phrases (in reading order), each cited."""
     groups = []
     for area in measure_areas(report):
         ranked = area_phrases(report, area, per_area)
-        items = [SummaryItem(p.text, [cite(report, p.start, p.end)], "extractive", real_figures(p.text), p.score, rank)
-                 for rank, p in sorted(enumerate(ranked), key=lambda r: r[1].start)]
+        items = [phrase_item(report, p, rank) for rank, p in sorted(enumerate(ranked), key=lambda r: r[1].start)]
         hs, he = area.heading_span
         groups.append(MeasureGroup(area_title(area.heading), items, cite(report, hs, he)))
     return groups

@@ -60,6 +60,7 @@ class SummaryItem:
     figures: list[str] = field(default_factory=list)
     salience: float = 0.0
     rank: int = 0  # importance within its group (0 = the best); page fitting drops the highest ranks first
+    short_text: str = ""  # the compressed phrase, when ``text`` is a longer verbatim run shown while the page has room
 
 
 @dataclass

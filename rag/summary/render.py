@@ -25,11 +25,17 @@ from typing import Any
 from rag.report.themes import theme_short
 from rag.summary.model import Cite, Summary, SummaryItem
 
-CHARS_PER_LINE = 43
-PAGE_LINES = 46
-PAGE_CHARS = CHARS_PER_LINE * PAGE_LINES  # 1,978: the character budget the line budget corresponds to
-TITLE_LINES = 2.0  # 16 pt title plus its spacing
-HEADING_LINES = 1.5  # 12 pt section heading (≈1.15 lines) plus 6 pt space before (≈0.4 line)
+# The printed page, in points (1 cm = 28.35 pt). summary_to_docx sets exactly these sizes and pitches.
+MARGIN_CM = 2.54
+TEXT_WIDTH_PT = (21.0 - 2 * MARGIN_CM) * 72 / 2.54  # 451 pt
+TEXT_HEIGHT_PT = (29.7 - 2 * MARGIN_CM) * 72 / 2.54  # 698 pt
+BODY_PT, LINE_PT = 10.5, 15.0  # 五号 on an exact 15 pt pitch
+HEADING_PT, HEADING_LINE_PT, HEADING_BEFORE_PT = 12.0, 16.0, 6.0
+TITLE_PT, TITLE_LINE_PT, TITLE_AFTER_PT = 16.0, 22.0, 8.0
+CHARS_PER_LINE = int(TEXT_WIDTH_PT // BODY_PT)  # 42 CJK characters (43 fit exactly; line-breaking rules take one)
+PAGE_LINES = int(TEXT_HEIGHT_PT // LINE_PT)  # 46 body lines
+PAGE_CHARS = CHARS_PER_LINE * PAGE_LINES  # 1,932: the character budget the line budget corresponds to
+ASCII_WIDTH = 0.55  # Latin letters and digits of a CJK font, in CJK character widths
 SHORT_LABEL = {"responsibility": "第一责任人履职", "problems": "存在的不足和原因", "other": "其他需要报告的情况"}
 MARK = {"present": "✓", "folded": "△", "missing": "✗"}
 
@@ -138,22 +144,30 @@ def _width(text: str) -> float:
     """Printed width in CJK characters: ASCII counts half, superscript markers [n] less."""
     markers = sum(len(m) for m in _MARKER.findall(text))
     plain = _MARKER.sub("", text)
-    return sum(0.5 if ord(ch) < 128 else 1.0 for ch in plain) + 0.5 * MARKER_SCALE * markers
+    return sum(ASCII_WIDTH if ord(ch) < 128 else 1.0 for ch in plain) + ASCII_WIDTH * MARKER_SCALE * markers
+
+
+LINE_END_SLACK = 1.0  # a line that "just fits" may not: a closing mark or a marker cannot start the next line
+
+
+def _printed_lines(width: float, size_pt: float) -> int:
+    return max(1, math.ceil((width + LINE_END_SLACK) / int(TEXT_WIDTH_PT // size_pt)))
 
 
 def page_lines(markdown: str) -> int:
-    """Printed lines the page body takes (see the module docstring for the model)."""
+    """Body lines (15 pt) the page takes: each paragraph wrapped at its type size, the title and
+    the section headings at their own pitch and spacing (see the module docstring)."""
     total = 0.0
     for raw in markdown.split("\n---\n")[0].splitlines():
         if not raw.strip():
             continue
-        text = re.sub(r"^#+\s*|\*\*|^- ", "", raw.strip())
-        lines: float = max(1, math.ceil(_width(text) / CHARS_PER_LINE))
+        width = _width(re.sub(r"^#+\s*|\*\*|^- ", "", raw.strip()))
         if raw.startswith("# "):
-            lines *= TITLE_LINES
+            total += (_printed_lines(width, TITLE_PT) * TITLE_LINE_PT + TITLE_AFTER_PT) / LINE_PT
         elif raw.startswith("## "):
-            lines *= HEADING_LINES
-        total += lines
+            total += (_printed_lines(width, HEADING_PT) * HEADING_LINE_PT + HEADING_BEFORE_PT) / LINE_PT
+        else:
+            total += _printed_lines(width, BODY_PT)
     return math.ceil(total)
 
 
@@ -207,7 +221,18 @@ def _steps(summary: Summary) -> list[Callable[[], bool]]:
 
     plans = lambda: [p.item for p in summary.plans]  # noqa: E731
     problems = lambda: [p.item for p in summary.problems]  # noqa: E731
+    def compress() -> bool:  # one longer run back to its phrase: the least important first
+        longer = [(i.rank, -i.salience, n, i) for n, i in enumerate(
+            [i for g in summary.measures for i in g.items] + summary.responsibility) if i.short_text]
+        if not longer:
+            return False
+        item = max(longer, key=lambda r: r[:3])[3]
+        item.text, item.short_text = item.short_text, ""
+        item.figures = [f for f in item.figures if f in item.text]
+        return True
+
     return [
+        compress,
         lambda: _drop_measure(summary, 2),
         lambda: _cut_all(summary.flags, "message", 60),
         lambda: _cut_all(plans(), "text", 30),
@@ -267,13 +292,6 @@ def summary_to_dict(summary: Summary) -> dict[str, Any]:
     data["page_lines"] = page_lines(render_page(summary)[0])
     data["page_budget_lines"] = PAGE_LINES
     return data
-
-
-BODY_PT = 10.5  # 五号
-LINE_PT = 15.0  # exact line pitch: the line model above holds whatever font the reader substitutes
-HEADING_PT, HEADING_LINE_PT, HEADING_BEFORE_PT = 12.0, 16.0, 6.0  # 1.47 body lines
-TITLE_PT, TITLE_LINE_PT, TITLE_AFTER_PT = 16.0, 22.0, 8.0  # 2.0 body lines
-MARGIN_CM = 2.54
 
 
 def summary_to_docx(summary: Summary, path: str | Path, references: bool = True) -> Path:
