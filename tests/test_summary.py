@@ -203,8 +203,8 @@ def test_exports_markdown_docx_json(tmp_path: Path) -> None:
 
 
 def test_page_measure_counts_wrapped_lines() -> None:
-    # heading (16 + 6 pt = 1.47 lines) + 41 characters (one line) + 42 (two: one character of slack), rounded up
-    assert page_lines("## 标题\n" + "字" * 41 + "\n" + "字" * 42) == 5
+    # heading (16 + 6 pt = 1.47 lines) + 40 characters (one line) + 41 (two: line-end slack), rounded up
+    assert page_lines("## 标题\n" + "字" * 40 + "\n" + "字" * 41) == 5
     assert page_lines("# " + "字" * 29) == 4  # a 16 pt title wraps after 28 characters: (2 × 22 + 8) / 15
     assert page_lines("# 题\n\n- **粗**\n\n---\n\n[1] 引文不计") == 2 + 1
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rag.lang.figures import Figure, find_figures
 
@@ -52,6 +53,11 @@ class Highlight:
 
 def highlights(text: str) -> list[Highlight]:
     """The informative signals of ``text``, in order (years, dates, masked and ordinal figures excluded)."""
+    return list(_highlights(text))
+
+
+@lru_cache(maxsize=16384)
+def _highlights(text: str) -> tuple[Highlight, ...]:
     out: list[Highlight] = []
     names = [(m.start(), m.end()) for m in _QUOTED.finditer(text)]
     for f in find_figures(text):
@@ -77,7 +83,7 @@ def highlights(text: str) -> list[Highlight]:
                 out.append(Highlight("mechanism", word, at, at + len(word)))
                 break
     out.sort(key=lambda h: h.start)
-    return out
+    return tuple(out)
 
 
 # A first or an honour is rarer, and tells an inspector more, than one more count.
@@ -86,9 +92,10 @@ CAPS = {"percent": 2, "figure": 3, "first": 1, "honour": 1, "named": 2, "mechani
 FIGURES_CAP = 3.5  # figures and percentages together: a run of counts is one result, not five
 
 
-def informativeness(text: str, found: list[Highlight] | None = None) -> float:
+@lru_cache(maxsize=16384)
+def informativeness(text: str) -> float:
     """How much ``text`` tells: weighted signals (each kind capped), minus slogan words."""
-    found = highlights(text) if found is None else found
+    found = _highlights(text)
     parts = {kind: weight * min(CAPS[kind], sum(1 for h in found if h.kind == kind)) for kind, weight in WEIGHTS.items()}
     score = min(FIGURES_CAP, parts.pop("percent") + parts.pop("figure")) + sum(parts.values())
     score -= 0.6 * sum(word in text for word in GENERIC)

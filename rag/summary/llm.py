@@ -32,6 +32,8 @@ from rag.summary.render import fits_page
 MAP_MAX_TOKENS = 600
 PROMPT_OVERHEAD = 400  # tokens of system prompt, instructions and chat template around the text
 MAX_POINTS = 6
+CHARS_PER_POINT = 150
+TOKENS_PER_POINT = 110  # a point of ≤60 characters, its quote and figures, as JSON
 TASKS = {
     "measures": "概括本部分的主要举措和成效，优先保留带数字的成效。",
     "responsibility": "列出主要负责人履行第一责任人职责的具体行为（专题会议、述法、会前学法、批示、督办等）。",
@@ -128,20 +130,28 @@ def verify_points(raw: str, report: Report, window: tuple[int, int], scope: Sect
     return kept, notes
 
 
+def points_for(chars: int) -> int:
+    """Points asked of a window of ``chars`` characters: one per CHARS_PER_POINT, 1 to MAX_POINTS
+    (a short area needs no six points, and every point the model writes costs CPU seconds)."""
+    return max(1, min(MAX_POINTS, -(-chars // CHARS_PER_POINT)))
+
+
 def map_section(report: Report, section: Section, generator: Generator) -> tuple[list[Point], list[str]]:
     budget = max(200, generator.context_size - MAP_MAX_TOKENS - PROMPT_OVERHEAD)
     points: list[Point] = []
     notes: list[str] = []
     for w_start, w_end in _windows(report, section, budget, generator.count_tokens):
+        n = points_for(w_end - w_start)
         messages = [
             {"role": "system", "content": render("summary_map_system")},
             {"role": "user", "content": render(
                 "summary_map_user", title=report.meta.title or report.source.name, heading=short_heading(section.heading, 60),
                 role=ROLE_NAMES.get(section.role, section.role), task=TASKS.get(section.role, TASKS["other"]),
-                text=report.text[w_start:w_end], max_points=MAX_POINTS)},
+                text=report.text[w_start:w_end], max_points=n)},
         ]
         try:
-            raw = generator.complete(messages, max_tokens=MAP_MAX_TOKENS, temperature=0.0, json_schema=map_schema(MAX_POINTS))
+            raw = generator.complete(messages, max_tokens=min(MAP_MAX_TOKENS, 40 + TOKENS_PER_POINT * n),
+                                     temperature=0.0, json_schema=map_schema(n))
         except Exception as exc:  # a failing model must not cost the user the extractive summary
             notes.append(f"模型处理“{short_heading(section.heading)}”失败（{exc}），已改用抽取式摘要")
             continue

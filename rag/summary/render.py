@@ -22,6 +22,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from rag.lang.emphasis import informativeness
 from rag.report.themes import theme_short
 from rag.summary.model import Cite, Summary, SummaryItem
 
@@ -84,13 +85,18 @@ def render_page(s: Summary) -> tuple[str, list[Cite]]:
     def point(item: SummaryItem) -> str:
         return f"{'◇' if item.builder == 'llm' else ''}{item.text}{refs.mark(item.citations[:1])}"
 
+    areas = []
     for g in s.measures:
         if g.items:
-            lines.append(f"- **{g.heading}**：" + "；".join(point(i) for i in g.items))
+            areas.append(f"**{g.heading}**：" + "；".join(point(i) for i in g.items))
         else:
             bare.append(g.heading)
     if bare:
-        lines.append("- 其他方面：" + "；".join(bare))
+        areas.append("其他方面：" + "；".join(bare))
+    if s.layout == "run-in" and areas:
+        lines.append("。".join(areas) + "。")
+    else:
+        lines += [f"- {a}" for a in areas]
     if not s.measures:
         lines.append("- " + "报告未见'主要举措和成效'部分")
     lines += ["", "## 第一责任人履职"]
@@ -110,9 +116,14 @@ def render_page(s: Summary) -> tuple[str, list[Cite]]:
     if s.plans:
         parts = []
         for n, plan_entry in enumerate(s.plans, 1):
+            if not plan_entry.shown:
+                continue
             answers = plan_entry.answers
             link = f"（→问题{'、'.join(str(i + 1) for i in answers)}）" if answers else ""
             parts.append(f"{n}. {point(plan_entry.item)}{link}")
+        hidden = [str(n) for n, p in enumerate(s.plans, 1) if not p.shown]
+        if hidden:
+            parts.append(f"另有第{'、'.join(hidden)}项未列出（不对应已列问题，也无具体目标）")
         lines.append("；".join(parts))
     if s.flags:
         lines += ["", "## 专家提示"]
@@ -142,16 +153,20 @@ MARKER_SCALE = 0.6  # citation markers print as superscript (python-docx: about 
 
 def _width(text: str) -> float:
     """Printed width in CJK characters: ASCII counts half, superscript markers [n] less."""
-    markers = sum(len(m) for m in _MARKER.findall(text))
     plain = _MARKER.sub("", text)
-    return sum(ASCII_WIDTH if ord(ch) < 128 else 1.0 for ch in plain) + ASCII_WIDTH * MARKER_SCALE * markers
+    markers = len(text) - len(plain)
+    ascii_chars = len(plain.encode("ascii", "ignore"))
+    return len(plain) - (1.0 - ASCII_WIDTH) * ascii_chars + ASCII_WIDTH * MARKER_SCALE * markers
 
 
-LINE_END_SLACK = 1.0  # a line that "just fits" may not: a closing mark or a marker cannot start the next line
+# A line that "just fits" may not: a closing mark or a marker cannot start the next line, a number
+# does not break. One character of slack per paragraph, and half a character per printed line.
+LINE_END_SLACK = 1.0
+LINE_SLACK = 0.5
 
 
 def _printed_lines(width: float, size_pt: float) -> int:
-    return max(1, math.ceil((width + LINE_END_SLACK) / int(TEXT_WIDTH_PT // size_pt)))
+    return max(1, math.ceil((width + LINE_END_SLACK) / (int(TEXT_WIDTH_PT // size_pt) - LINE_SLACK)))
 
 
 def page_lines(markdown: str) -> int:
@@ -231,11 +246,27 @@ def _steps(summary: Summary) -> list[Callable[[], bool]]:
         item.figures = [f for f in item.figures if f in item.text]
         return True
 
+    def run_in() -> bool:
+        if summary.layout == "run-in" or len(summary.measures) < 4:
+            return False
+        summary.layout = "run-in"
+        return True
+
+    def hide_idle_plans() -> bool:  # plans that answer no listed problem and name no target (a long list)
+        idle = [p for p in summary.plans if p.shown and not p.answers and informativeness(p.item.text) < 1.0]
+        if len(summary.plans) <= 8 or not idle:
+            return False
+        for p in idle:
+            p.shown = False
+        return True
+
     return [
+        run_in,
         compress,
         lambda: _drop_measure(summary, 2),
         lambda: _cut_all(summary.flags, "message", 60),
         lambda: _cut_all(plans(), "text", 30),
+        hide_idle_plans,
         lambda: _drop_measure(summary, 1),
         plan_titles,
         resp(2),
@@ -256,10 +287,14 @@ def fit_to_page(summary: Summary) -> Summary:
     """Shorten until the page fits (see ``_steps`` for the order); note what was left out."""
     before = sum(len(g.items) for g in summary.measures)
     steps = _steps(summary)
-    while not fits_page(summary):
-        if not any(step() for step in steps):
+    while (over := page_lines(render_page(summary)[0]) - PAGE_LINES) > 0:
+        step = next((step for step in steps if step()), None)
+        if step is None:
             summary.notes.append("摘要超出一页：问题清单和五要素不删减")
             break
+        for _ in range(over // 3):  # far over the page: the same step again before measuring (each saves a line or so)
+            if not step():
+                break
     dropped = before - sum(len(g.items) for g in summary.measures)
     if dropped:
         summary.notes.append(f"为控制在一页内，略去了{dropped}条较次要的举措要点")
