@@ -30,6 +30,9 @@ CREATION = ("创建", "创设", "创新", "首创", "建立", "建成", "推行"
 GENERIC = ("习近平", "新时代", "指导思想", "重要讲话", "决策部署", "精神", "高度重视", "摆在", "始终",
            "坚决", "牢固树立", "贯穿", "营造", "氛围", "意识", "不断提升", "有效提升", "进一步增强", "大力",
            "切实", "扎实", "认真", "全力", "积极", "努力", "着力", "紧紧围绕", "坚强领导", "有力保障")
+# Quoted slogans of political language: in quotes like a name, but no mechanism of the reporting unit.
+SLOGANS = ("四个意识", "四个自信", "两个维护", "两个确立", "一岗双责", "关键少数", "三会一课", "不忘初心",
+           "两学一做", "放管服", "七五", "八五", "十四五", "十三五")
 _QUOTED = re.compile(r"[“\"「]([^”\"」]{2,18})[”\"」]")
 _TITLED = re.compile(r"《([^》]{2,40})》")
 
@@ -73,7 +76,8 @@ def _highlights(text: str) -> tuple[Highlight, ...]:
                     taken.append((m.start(), m.end()))
                     out.append(Highlight(kind, word, m.start(), m.end()))
     for m in _QUOTED.finditer(text):
-        out.append(Highlight("named", m.group(0), m.start(), m.end()))
+        if m.group(1) not in SLOGANS:
+            out.append(Highlight("named", m.group(0), m.start(), m.end()))
     for m in _TITLED.finditer(text):
         out.append(Highlight("document", m.group(0), m.start(), m.end()))
     if any(v in text for v in CREATION):

@@ -49,8 +49,8 @@ def map_schema(max_points: int = MAX_POINTS) -> dict[str, Any]:
     point = {
         "type": "object",
         "properties": {
-            "text": {"type": "string", "maxLength": 120},
-            "quote": {"type": "string", "maxLength": 240},
+            "text": {"type": "string", "maxLength": 60},
+            "quote": {"type": "string", "maxLength": 120},
             "figures": {"type": "array", "items": {"type": "string"}, "maxItems": 8},
         },
         "required": ["text", "quote", "figures"],
@@ -83,9 +83,16 @@ def _windows(report: Report, section: Section, budget_tokens: int, count_tokens:
     return out or [(start, end)]
 
 
+# One character for one: quote marks and commas of either width and style compare equal, so that a
+# model writing ‘12345’ for “12345” still finds its quote (offsets are unchanged).
+_SAME = str.maketrans({"‘": "“", "’": "”", "「": "“", "」": "”", "\"": "“", ",": "，", ";": "；", ":": "："})
+
+
 def _find_quote(text: str, quote: str) -> tuple[int, int] | None:
-    """Where ``quote`` stands verbatim in ``text`` (whitespace and line breaks ignored)."""
-    quote = quote.strip().strip("“”\"「」")
+    """Where ``quote`` stands verbatim in ``text`` (whitespace, line breaks, quote-mark and comma
+    styles ignored)."""
+    text = text.translate(_SAME)
+    quote = quote.strip().strip("“”\"「」‘’").translate(_SAME)
     if len(quote) < 4:
         return None
     at = text.find(quote)

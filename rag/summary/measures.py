@@ -24,6 +24,7 @@ from rag.summary.model import MeasureGroup, SummaryItem, body_span, cite, real_f
 PHRASE_MAX = 44  # characters of one phrase; a clause longer than this is cut at a word boundary
 PER_AREA = 6  # ranked phrases kept per area before the page is fitted (the page keeps fewer)
 SHORT_CLAUSE = 10  # an opening clause shorter than this (标准在全市处于前列) takes the clause before it
+RUN_IN_TITLE_MAX = 20  # an enumerated sentence this short is a run-in title (一是明确工作责任。)
 MIN_PLAIN = 12  # a phrase with no figure, first, honour or name must say at least this much
 TITLE_MAX = 14
 LONG_MAX = 80  # characters of a phrase's longer version (whole clauses around it)
@@ -131,9 +132,10 @@ def best_phrase(text: str, start: int, end: int, score: Callable[[str], float] =
         if (i > 0 and clauses[i][1] - clauses[i][0] < SHORT_CLAUSE and clauses[i - 1][1] - clauses[i - 1][0] <= 16
                 and clauses[j][1] - clauses[i - 1][0] <= limit + 8):
             i -= 1
-    else:
-        i = j = 0
-        while j + 1 < len(clauses) and clauses[j + 1][1] - clauses[0][0] <= limit // 2:
+    else:  # no signal: the first clauses that are not slogan (高度重视…，始终把…摆在…)
+        i = next((k for k, sc in enumerate(scores) if sc >= 0), 0)
+        j = i
+        while j + 1 < len(clauses) and scores[j + 1] >= 0 and clauses[j + 1][1] - clauses[i][0] <= limit // 2:
             j += 1
     a, b = _trim(text, clauses[i][0], clauses[j][1])
     if b - a > limit + 8:
@@ -164,8 +166,9 @@ def _sentence_phrases(report: Report, start: int, end: int, skip: set[tuple[int,
         if numbering and numbering.end() < e:
             s = numbering.end()  # "1." is an enumerator, not a figure
         signals = highlights(report.text[s:e])
-        if any(hs <= s < he for hs, he in skip) and not signals:
-            continue  # a run-in sub-heading ("1.行政审批制度改革深入推进。") says what the sentences after it show
+        if (any(hs <= s < he for hs, he in skip) or (numbering and e - s <= RUN_IN_TITLE_MAX)) and not any(
+                h.kind in ("figure", "percent", "first", "honour") for h in signals):
+            continue  # a sub-heading ("1.行政审批制度改革深入推进。", "三是积极做好…工作。") says what follows shows
         phrase = best_phrase(report.text, s, e)
         if phrase is None or phrase.score <= -1.0 or (not signals and len(phrase.text) < MIN_PLAIN):
             continue

@@ -69,8 +69,7 @@ def _basic_line(s: Summary) -> str:
 def _elements_line(s: Summary) -> str:
     marks = []
     for e in s.elements:
-        where = f"（见“{e.heading}”）" if e.status == "folded" and e.heading else ""
-        marks.append(f"{MARK[e.status]}{SHORT_LABEL.get(e.key, e.label)}{where}")
+        marks.append(f"{MARK[e.status]}{SHORT_LABEL.get(e.key, e.label)}")  # where a folded part stands: its own section
     return "**五要素**：" + " ".join(marks) + "（✓单列 △仅见于其他部分 ✗未见）"
 
 
