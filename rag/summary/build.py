@@ -184,6 +184,22 @@ def problem_items(report: Report) -> tuple[list[Item], str]:
     return items, note
 
 
+PROBLEM_WHOLE_MAX = 100  # characters of a problem item shown whole while the page has room
+PLAN_WHOLE_MAX = 70
+
+
+def _show_whole(entry: SummaryItem, item: Item, limit: int) -> None:
+    """Show the item's own text (its first clauses up to ``limit``) while the page has room; the short
+    statement comes back when the page is full (``SummaryItem.short_text``)."""
+    text = re.sub(r"^\s*(?:[（(][一二三四五六七八九十\d]+[）)]|[一二三四五六七八九十]+是|\d+[.、．])", "", item.text.strip())
+    if len(text) > limit:
+        cut = max(text.rfind(c, 0, limit) for c in "。；;，,")
+        text = text[: cut if cut > limit // 2 else limit].rstrip("，,；;、：") + "…"
+    text = text.rstrip("；;，,、")
+    if len(text) > len(entry.text) and entry.text.removesuffix("…") not in ("", text):
+        entry.text, entry.short_text = text, entry.text
+
+
 def problems_and_plans(report: Report) -> tuple[list[ProblemEntry], str, list[PlanEntry], str]:
     items, p_note = problem_items(report)
     plans = list(report.plans)
@@ -194,6 +210,7 @@ def problems_and_plans(report: Report) -> tuple[list[ProblemEntry], str, list[Pl
         short = item_statement(item)
         entry = SummaryItem(short, [cite(report, item.span[0], item.span[1], item.text)], "extractive",
                             real_figures(item.text), 1.0)
+        _show_whole(entry, item, PROBLEM_WHOLE_MAX)
         problems.append(ProblemEntry(entry, theme.code, theme.label, specificity(item.text),
                                      reason_given(item.text), [link] if link is not None else []))
     plan_entries = []
@@ -201,6 +218,7 @@ def problems_and_plans(report: Report) -> tuple[list[ProblemEntry], str, list[Pl
         answers = [i for i, link in enumerate(links) if link == j]
         entry = SummaryItem(plan_statement(plan), [cite(report, plan.span[0], plan.span[1], plan.text)],
                             "extractive", real_figures(plan.text), 1.0)
+        _show_whole(entry, plan, PLAN_WHOLE_MAX)
         plan_entries.append(PlanEntry(entry, answers))
     plan_note = "" if plans else MISSING_NOTE["plans"]
     return problems, p_note, plan_entries, plan_note

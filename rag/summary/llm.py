@@ -216,7 +216,7 @@ def _attach(report: Report, summary: Summary, points: list[Point], role: str) ->
         span = item.citations[0].span
         match = next((p for p in points if span[0] <= p.span[0] and p.span[1] <= span[1]), None)
         if match is not None:
-            item.text, item.builder, item.figures = match.text, "llm", match.figures
+            item.text, item.builder, item.figures, item.short_text = match.text, "llm", match.figures, ""
 
 
 REDUCE_SCHEMA = {

@@ -236,8 +236,10 @@ def _steps(summary: Summary) -> list[Callable[[], bool]]:
     plans = lambda: [p.item for p in summary.plans]  # noqa: E731
     problems = lambda: [p.item for p in summary.problems]  # noqa: E731
     def compress() -> bool:  # one longer run back to its phrase: the least important first
-        longer = [(i.rank, -i.salience, n, i) for n, i in enumerate(
-            [i for g in summary.measures for i in g.items] + summary.responsibility) if i.short_text]
+        # plans, then problems, then the measures' and 第一责任人 phrases (by rank): the statements keep their gist
+        listed = ([(i.rank, -i.salience, i) for g in summary.measures for i in g.items] + [(i.rank, -i.salience, i) for i in summary.responsibility]
+                  + [(98, 0.0, p.item) for p in summary.problems] + [(99, 0.0, p.item) for p in summary.plans])
+        longer = [(rank, sal, n, i) for n, (rank, sal, i) in enumerate(listed) if i.short_text]
         if not longer:
             return False
         item = max(longer, key=lambda r: r[:3])[3]
