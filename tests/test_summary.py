@@ -461,3 +461,39 @@ def test_docx_uses_the_line_model_of_the_page_budget(tmp_path: Path) -> None:
     xml = [p._p.xml for p in doc.paragraphs]
     brk = next(i for i, x in enumerate(xml) if 'w:type="page"' in x)
     assert doc.paragraphs[brk + 1].text == "引文"
+
+
+# ----------------------------------------------------------------------------- frozen key points (issue 14)
+def _eval_summary():  # type: ignore[no-untyped-def]
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("eval_summary", Path(__file__).resolve().parent.parent / "scripts" / "eval_summary.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def test_key_points_are_verbatim_in_their_reports() -> None:
+    """The frozen lists (tests/data/summary_keypoints.md): every evidence string is in its report's text."""
+    from rag.report.parse import load_report
+
+    ev = _eval_summary()
+    points = ev.load_keypoints()
+    assert {p["split"] for p in points} == {"dev", "heldout"} and len(points) >= 200
+    texts: dict[str, str] = {}
+    for p in points:
+        if p["file"] not in texts:
+            texts[p["file"]] = ev._norm(load_report(ev.ROOT / p["file"], 50 * 2**20).text)
+        assert p["part"] in ev.PARTS and p["evidence"], p["id"]
+        assert all(ev.covers(texts[p["file"]], e) for e in p["evidence"]), p["id"]
+    assert not ev.covers("办结率96%", "6%") and ev.covers("权重提高到6%", "6%")  # a number is not a longer number's tail
+
+
+@pytest.mark.slow
+def test_dev_key_points_are_on_the_page() -> None:
+    """Coverage of the dev half (tuned on) must not fall back towards the 46% of the old builder."""
+    ev = _eval_summary()
+    result = ev.evaluate(ev.load_keypoints(), "dev")
+    ok, n = result["covered"]
+    assert ok / n >= 0.75, result["per_report"]
+    assert not result["over_page"]
