@@ -497,3 +497,40 @@ def test_dev_key_points_are_on_the_page() -> None:
     ok, n = result["covered"]
     assert ok / n >= 0.75, result["per_report"]
     assert not result["over_page"]
+
+
+# ----------------------------------------------------------------------------- measures: phrases and titles
+def test_area_titles_are_cut_at_clause_or_word_boundaries() -> None:
+    from rag.summary.measures import area_title
+
+    assert area_title("（二）完善依法行政制度体系") == "完善依法行政制度体系"
+    assert area_title("（一）坚持高标站位，加强法治建设组织领导。一是明确工作责任。") == "坚持高标站位"
+    cut = area_title("(三)推进行政决策科学化、民主化、法治化、规范化建设", 12)
+    assert cut.endswith("…") and "推进行政决策科学化、民主化、法治化、规范化建设".startswith(cut[:-1])
+    assert not cut[:-1].endswith(("行", "民主", "法"))  # never 完善依法行… / 民主化 cut mid-word
+    assert area_title("（二）大力推动政府职能转变和“放管服”改革工作全面深化", 14).count("“") == 0  # no quote left open
+
+
+def test_best_phrase_keeps_the_informative_clauses_verbatim() -> None:
+    from rag.summary.measures import best_phrase
+
+    text = ("高度重视法治建设工作，始终把法治建设摆在重要议事日程，2020年全区人民调解组织受理矛盾纠纷8275件，"
+            "成功调处8265件，调解成功率达99.88%，龙山街道人民调解委员会被司法部评为“全国模范人民调解委员会”。")
+    phrase = best_phrase(text, 0, len(text))
+    assert phrase is not None and phrase.text == text[phrase.start:phrase.end]
+    assert "全国模范人民调解委员会" in phrase.text and "高度重视" not in phrase.text
+    slogan = "高度重视法治建设工作，始终把法治建设摆在重要议事日程，通过专题会形式集体研究法治建设具体工作。"
+    plain = best_phrase(slogan, 0, len(slogan))
+    assert plain is not None and plain.text.startswith("通过专题会形式")
+
+
+def test_emphasis_signals() -> None:
+    from rag.lang.emphasis import highlights, informativeness
+    from rag.lang.sentences import clause_spans
+
+    kinds = {h.kind for h in highlights("在全国率先创建抓早抓小问题发现及处置机制，精简率超过四成，获评优秀")}
+    assert {"first", "honour", "figure", "mechanism"} <= kinds
+    assert not [h for h in highlights("构建“1+1+N”的社会信用体系") if h.kind == "figure"]  # 1+1+N is a name
+    assert informativeness("树牢“四个意识”，坚定“四个自信”") <= 0  # slogans, not mechanisms
+    text = "创新“三审四议，两公开”制度，无1件出现问题。"
+    assert [text[a:b] for a, b in clause_spans(text)] == ["创新“三审四议，两公开”制度，", "无1件出现问题。"]
