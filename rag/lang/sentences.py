@@ -55,3 +55,37 @@ def sentence_spans(
         if a < b:
             out.append((a, b))
     return out
+
+
+CLAUSE_ENDS = "，,：:；;" + FULL_STOPS
+
+
+def clause_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """(start, end) of each clause of ``text[start:end]``: a run ending after ，：；。！？ (the mark kept),
+    whitespace-trimmed. A mark inside quotes or 《》 does not end a clause, so a name stays whole."""
+    stop = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    depth = 0
+    begin = start
+    for i in range(start, stop):
+        ch = text[i]
+        if ch in "“《「（(":
+            depth += 1
+        elif ch in "”》」）)" and depth:
+            depth -= 1
+        elif ch in CLAUSE_ENDS and not depth:
+            spans.append((begin, i + 1))
+            begin = i + 1
+        elif ch == "\n":
+            spans.append((begin, i))
+            begin, depth = i + 1, 0
+    spans.append((begin, stop))
+    out = []
+    for a, b in spans:
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if a < b:
+            out.append((a, b))
+    return out

@@ -51,3 +51,16 @@ def word_tag(word: str) -> str | None:
 
 def word_frequency(word: str) -> int:
     return int(tokenizer().FREQ.get(word, 0))
+
+
+def cut_at_word(text: str, limit: int) -> str:
+    """The longest prefix of ``text`` of at most ``limit`` characters that ends at a word boundary
+    (jieba with the domain dictionary), so that 完善依法行政制度体系 becomes 完善依法行政制度, never 完善依法行."""
+    if len(text) <= limit:
+        return text
+    out = ""
+    for word in tokenizer().cut(text, HMM=False):
+        if len(out) + len(word) > limit:
+            break
+        out += word
+    return out

@@ -12,20 +12,21 @@ import re
 
 from rag.core.protocols import Generator
 from rag.core.types import Item, Report, Section, Span
+from rag.lang.emphasis import informativeness
+from rag.lang.sentences import sentence_spans
 from rag.report.themes import classify_problem, link_plans, reason_given, specificity
 from rag.summary.flags import quality_flags
 from rag.summary.llm import refine_with_llm
+from rag.summary.measures import best_phrase, measure_groups, phrase_item
 from rag.summary.model import (
     ELEMENTS,
     FOLDED_RESPONSIBILITY_RE,
-    MEASURE_SENTENCES_PER_GROUP,
     MISSING_NOTE,
     OTHER_HEADING_RE,
     RESPONSIBILITY_ACTS,
     SUMMARY_SCHEMA_VERSION,
     BasicInfo,
     ElementStatus,
-    MeasureGroup,
     PlanEntry,
     ProblemEntry,
     Summary,
@@ -36,11 +37,22 @@ from rag.summary.model import (
     element_heading,
     heading_path,
     real_figures,
-    salience,
     sentences,
-    short_heading,
 )
 from rag.summary.render import fit_to_page
+
+__all__ = [
+    "basic_info",
+    "build_summary",
+    "five_elements",
+    "item_statement",
+    "measure_groups",
+    "plan_statement",
+    "problem_items",
+    "problems_and_plans",
+    "responsibility_items",
+]
+RESPONSIBILITY_PHRASE_MAX = 56
 
 
 def basic_info(report: Report) -> BasicInfo:
@@ -100,28 +112,6 @@ def _folded_evidence(report: Report, key: str) -> list[tuple[int, int, str]]:
     return found
 
 
-def measure_groups(report: Report) -> list[MeasureGroup]:
-    groups = []
-    for top in report.sections_with_role("measures"):
-        subs = [c for c in top.children if c.level == 2] or [top]
-        for sub in subs:
-            start, end = body_span(sub)
-            ranked = []
-            for s, _e, text in sentences(report.text[start:end], start):
-                if real_figures(text):
-                    quote = clip_quote(text)
-                    qs = report.text.find(quote, s)
-                    ranked.append((salience(quote), qs, qs + len(quote), quote))
-            ranked.sort(key=lambda r: (-r[0], r[1]))
-            items = [
-                SummaryItem(q, [cite(report, s, e, q)], "extractive", real_figures(q), round(sc, 3))
-                for sc, s, e, q in sorted(ranked[:MEASURE_SENTENCES_PER_GROUP], key=lambda r: r[1])
-            ]
-            hs, he = sub.heading_span
-            groups.append(MeasureGroup(short_heading(sub.heading), items, cite(report, hs, he)))
-    return groups
-
-
 def responsibility_items(report: Report, elements: list[ElementStatus]) -> tuple[list[SummaryItem], str]:
     status = next(e for e in elements if e.key == "responsibility")
     if status.status == "missing":
@@ -134,15 +124,36 @@ def responsibility_items(report: Report, elements: list[ElementStatus]) -> tuple
     for section in report.sections_with_role("responsibility"):
         start, end = body_span(section)
         for s, _e, text in sentences(report.text[start:end], start):
-            acts = sum(act in text for act in RESPONSIBILITY_ACTS)
-            if acts:
-                quote = clip_quote(text, 100)
-                qs = report.text.find(quote, s)
-                ranked.append((acts + salience(quote), qs, qs + len(quote), quote))
-    ranked.sort(key=lambda r: (-r[0], r[1]))
-    items = [SummaryItem(q, [cite(report, s, e, q)], "extractive", real_figures(q), round(sc, 3))
-             for sc, s, e, q in sorted(ranked[:3], key=lambda r: r[1])]
+            if not any(act in text for act in RESPONSIBILITY_ACTS):
+                continue
+            phrase = best_phrase(report.text, s, _e, _act_score, RESPONSIBILITY_PHRASE_MAX)
+            if phrase is not None:
+                ranked.append(phrase)
+    ranked.sort(key=lambda p: (-p.score, p.start))
+    items = [phrase_item(report, p, rank) for rank, p in sorted(enumerate(ranked[:3]), key=lambda r: r[1].start)]
     return items, "" if items else "第一责任人部分未写明具体履职行为（专题会议、述法、学法、批示、督办）"
+
+
+def _act_score(text: str) -> float:
+    """A 第一责任人 clause: its concrete acts (专题会议, 述法, 批示 …) and what it tells."""
+    acts = sum(act in text for act in RESPONSIBILITY_ACTS)
+    return 1.5 * acts + (informativeness(text) if acts else min(0.0, informativeness(text)))
+
+
+PLAN_TARGET_SCORE = 1.0  # a plan phrase this informative (a figure, a target, a named mechanism) stands for the plan
+
+
+def plan_statement(item: Item, limit: int = 40) -> str:
+    """A plan in a few words: its most informative verbatim phrase when it names a target or a
+    mechanism (力争…成为示范区, 持证比例提高到80%以上), else its title and first sentence."""
+    best = None
+    for s, e in sentence_spans(item.text, semicolons=True):
+        phrase = best_phrase(item.text, s, e)
+        if phrase is not None and (best is None or phrase.score > best.score):
+            best = phrase
+    if best is not None and informativeness(best.text) >= PLAN_TARGET_SCORE and len(best.text) <= limit:
+        return best.text
+    return item_statement(item, limit)
 
 
 def item_statement(item: Item, limit: int = 70) -> str:
@@ -173,6 +184,22 @@ def problem_items(report: Report) -> tuple[list[Item], str]:
     return items, note
 
 
+PROBLEM_WHOLE_MAX = 100  # characters of a problem item shown whole while the page has room
+PLAN_WHOLE_MAX = 70
+
+
+def _show_whole(entry: SummaryItem, item: Item, limit: int) -> None:
+    """Show the item's own text (its first clauses up to ``limit``) while the page has room; the short
+    statement comes back when the page is full (``SummaryItem.short_text``)."""
+    text = re.sub(r"^\s*(?:[（(][一二三四五六七八九十\d]+[）)]|[一二三四五六七八九十]+是|\d+[.、．])", "", item.text.strip())
+    if len(text) > limit:
+        cut = max(text.rfind(c, 0, limit) for c in "。；;，,")
+        text = text[: cut if cut > limit // 2 else limit].rstrip("，,；;、：") + "…"
+    text = text.rstrip("；;，,、")
+    if len(text) > len(entry.text) and entry.text.removesuffix("…") not in ("", text):
+        entry.text, entry.short_text = text, entry.text
+
+
 def problems_and_plans(report: Report) -> tuple[list[ProblemEntry], str, list[PlanEntry], str]:
     items, p_note = problem_items(report)
     plans = list(report.plans)
@@ -183,13 +210,15 @@ def problems_and_plans(report: Report) -> tuple[list[ProblemEntry], str, list[Pl
         short = item_statement(item)
         entry = SummaryItem(short, [cite(report, item.span[0], item.span[1], item.text)], "extractive",
                             real_figures(item.text), 1.0)
+        _show_whole(entry, item, PROBLEM_WHOLE_MAX)
         problems.append(ProblemEntry(entry, theme.code, theme.label, specificity(item.text),
                                      reason_given(item.text), [link] if link is not None else []))
     plan_entries = []
     for j, plan in enumerate(plans):
         answers = [i for i, link in enumerate(links) if link == j]
-        entry = SummaryItem(item_statement(plan, 40), [cite(report, plan.span[0], plan.span[1], plan.text)],
+        entry = SummaryItem(plan_statement(plan), [cite(report, plan.span[0], plan.span[1], plan.text)],
                             "extractive", real_figures(plan.text), 1.0)
+        _show_whole(entry, plan, PLAN_WHOLE_MAX)
         plan_entries.append(PlanEntry(entry, answers))
     plan_note = "" if plans else MISSING_NOTE["plans"]
     return problems, p_note, plan_entries, plan_note

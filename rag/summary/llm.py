@@ -1,11 +1,16 @@
-"""LLM pass over the whole report (map per top-level section, reduce to one page), verified.
+"""Model-written summary: map over the sections, reduce to one page, every point verified.
 
-Map: one constrained-JSON call per top-level section (long sections in several windows), asking for
-points, each with a verbatim quote and its figures. A point survives only when its quote is verbatim
-in that section and every figure in it (and in its ``figures`` list) is found in that section.
-Surviving points replace the extractive items of their part; a part with no surviving point keeps
-the extractive version. Reduce: when the measures do not fit the page, the model picks which points
-to keep (by index, so nothing new can enter); otherwise salience trimming does it.
+Map: one constrained-JSON call per measure area (rag.summary.measures.measure_areas) and per other
+top-level part (第一责任人, 问题, 安排; long sections in several windows), asking for points, each
+with a verbatim quote and its figures. A point survives only when its quote is verbatim in that
+section and every figure in it (and in its ``figures`` list) is found in that section. Surviving
+points replace the extractive items of their area or part; an area or part with no surviving point
+keeps the extractive version (``builder`` says which wrote each point).
+
+Reduce: when the points do not fit the page, the model writes the page's measures: it picks points
+by number and may shorten each one. A shortened point is kept only when its figures are in the
+source section and most of its characters come from the point it shortens; otherwise the point keeps
+its verified text. If the reduce answer is unusable, the page is fitted by rank, as without a model.
 """
 
 from __future__ import annotations
@@ -18,14 +23,17 @@ from typing import Any
 from rag.core.protocols import Generator
 from rag.core.templates import render
 from rag.core.types import Report, Section
+from rag.lang.emphasis import informativeness
 from rag.lang.figures import find_figures, is_supported
-from rag.summary.model import MeasureGroup, Summary, SummaryItem, cite, real_figures, salience, sentences, short_heading
+from rag.summary.measures import measure_areas
+from rag.summary.model import Summary, SummaryItem, cite, real_figures, sentences, short_heading
 from rag.summary.render import fits_page
 
 MAP_MAX_TOKENS = 600
 PROMPT_OVERHEAD = 400  # tokens of system prompt, instructions and chat template around the text
 MAX_POINTS = 6
-MIN_PREAMBLE_CHARS = 80  # an opening paragraph this long may carry results; a title line does not
+CHARS_PER_POINT = 150
+TOKENS_PER_POINT = 110  # a point of ≤60 characters, its quote and figures, as JSON
 TASKS = {
     "measures": "概括本部分的主要举措和成效，优先保留带数字的成效。",
     "responsibility": "列出主要负责人履行第一责任人职责的具体行为（专题会议、述法、会前学法、批示、督办等）。",
@@ -41,18 +49,14 @@ def map_schema(max_points: int = MAX_POINTS) -> dict[str, Any]:
     point = {
         "type": "object",
         "properties": {
-            "text": {"type": "string", "maxLength": 120},
-            "quote": {"type": "string", "maxLength": 240},
+            "text": {"type": "string", "maxLength": 60},
+            "quote": {"type": "string", "maxLength": 120},
             "figures": {"type": "array", "items": {"type": "string"}, "maxItems": 8},
         },
         "required": ["text", "quote", "figures"],
     }
     return {"type": "object", "properties": {"points": {"type": "array", "items": point, "maxItems": max_points}},
             "required": ["points"]}
-
-
-REDUCE_SCHEMA = {"type": "object", "properties": {"keep": {"type": "array", "items": {"type": "integer"}}},
-                 "required": ["keep"]}
 
 
 @dataclass
@@ -79,9 +83,16 @@ def _windows(report: Report, section: Section, budget_tokens: int, count_tokens:
     return out or [(start, end)]
 
 
+# One character for one: quote marks and commas of either width and style compare equal, so that a
+# model writing ‘12345’ for “12345” still finds its quote (offsets are unchanged).
+_SAME = str.maketrans({"‘": "“", "’": "”", "「": "“", "」": "”", "\"": "“", ",": "，", ";": "；", ":": "："})
+
+
 def _find_quote(text: str, quote: str) -> tuple[int, int] | None:
-    """Where ``quote`` stands verbatim in ``text`` (whitespace and line breaks ignored)."""
-    quote = quote.strip().strip("“”\"「」")
+    """Where ``quote`` stands verbatim in ``text`` (whitespace, line breaks, quote-mark and comma
+    styles ignored)."""
+    text = text.translate(_SAME)
+    quote = quote.strip().strip("“”\"「」‘’").translate(_SAME)
     if len(quote) < 4:
         return None
     at = text.find(quote)
@@ -126,20 +137,28 @@ def verify_points(raw: str, report: Report, window: tuple[int, int], scope: Sect
     return kept, notes
 
 
+def points_for(chars: int) -> int:
+    """Points asked of a window of ``chars`` characters: one per CHARS_PER_POINT, 1 to MAX_POINTS
+    (a short area needs no six points, and every point the model writes costs CPU seconds)."""
+    return max(1, min(MAX_POINTS, -(-chars // CHARS_PER_POINT)))
+
+
 def map_section(report: Report, section: Section, generator: Generator) -> tuple[list[Point], list[str]]:
     budget = max(200, generator.context_size - MAP_MAX_TOKENS - PROMPT_OVERHEAD)
     points: list[Point] = []
     notes: list[str] = []
     for w_start, w_end in _windows(report, section, budget, generator.count_tokens):
+        n = points_for(w_end - w_start)
         messages = [
             {"role": "system", "content": render("summary_map_system")},
             {"role": "user", "content": render(
                 "summary_map_user", title=report.meta.title or report.source.name, heading=short_heading(section.heading, 60),
                 role=ROLE_NAMES.get(section.role, section.role), task=TASKS.get(section.role, TASKS["other"]),
-                text=report.text[w_start:w_end], max_points=MAX_POINTS)},
+                text=report.text[w_start:w_end], max_points=n)},
         ]
         try:
-            raw = generator.complete(messages, max_tokens=MAP_MAX_TOKENS, temperature=0.0, json_schema=map_schema(MAX_POINTS))
+            raw = generator.complete(messages, max_tokens=min(MAP_MAX_TOKENS, 40 + TOKENS_PER_POINT * n),
+                                     temperature=0.0, json_schema=map_schema(n))
         except Exception as exc:  # a failing model must not cost the user the extractive summary
             notes.append(f"模型处理“{short_heading(section.heading)}”失败（{exc}），已改用抽取式摘要")
             continue
@@ -149,40 +168,43 @@ def map_section(report: Report, section: Section, generator: Generator) -> tuple
     return points, notes
 
 
-def _item(report: Report, p: Point) -> SummaryItem:
+def _item(report: Report, p: Point, rank: int = 0) -> SummaryItem:
     return SummaryItem(p.text, [cite(report, p.span[0], p.span[1], p.quote)], "llm", p.figures,
-                       round(salience(p.quote) + 0.5, 3))
+                       round(informativeness(p.quote) + 0.5, 3), rank)
+
+
+def map_units(report: Report) -> list[Section]:
+    """What the map step reads: each measure area, then every other top-level part with a body
+    (the preamble and 其他 are left out: the page shows neither)."""
+    units = list(measure_areas(report))
+    for section in report.sections:
+        if section.role in ("responsibility", "problems", "plans"):
+            body = report.text[section.heading_span[1] : section.span[1]].strip()
+            if body:
+                units.append(section)
+    return sorted(units, key=lambda s: s.span[0])
 
 
 def refine_with_llm(report: Report, summary: Summary, generator: Generator) -> Summary:
-    """Replace extractive parts by verified LLM points, section by section; record who built what."""
-    llm_groups: dict[str, list[MeasureGroup]] = {}
+    """Replace extractive parts by verified model points, area by area; record who built what."""
+    groups = {g.citation.span: g for g in summary.measures}
     resp_points: list[Point] = []
-    for section in report.sections:
-        body = report.text[section.heading_span[1] : section.span[1]].strip()
-        if len(body) < (MIN_PREAMBLE_CHARS if section.role == "preamble" else 1):
-            continue
+    for section in map_units(report):
         points, notes = map_section(report, section, generator)
         summary.notes.extend(notes)
-        if section.role == "measures" and points:
-            hs, he = section.heading_span
-            group = MeasureGroup(short_heading(section.heading), [_item(report, p) for p in points], cite(report, hs, he), "llm")
-            llm_groups[section.heading] = [group]
+        if section.role == "measures":
+            group = groups.get(section.heading_span)
+            if group is not None and points:
+                group.items = [_item(report, p, rank) for rank, p in enumerate(points)]
+                group.builder = "llm"
         elif section.role == "responsibility":
             resp_points.extend(points)
-        elif section.role in ("problems", "plans"):
+        else:
             _attach(report, summary, points, section.role)
-    if llm_groups:
-        by_top = {top.heading: top for top in report.sections_with_role("measures")}
-        merged: list[MeasureGroup] = []
-        for heading, top in by_top.items():
-            if heading in llm_groups:
-                merged.extend(llm_groups[heading])
-            else:
-                merged.extend(g for g in summary.measures if top.span[0] <= g.citation.span[0] < top.span[1])
-        summary.measures = _reduce(merged, generator, summary)
     if resp_points and summary.element("responsibility").status == "present":
-        summary.responsibility = [_item(report, p) for p in resp_points[:3]]
+        summary.responsibility = [_item(report, p, rank) for rank, p in enumerate(resp_points[:3])]
+    if any(g.builder == "llm" for g in summary.measures):
+        reduce_to_page(report, summary, generator)
     summary.builders.update(_builders(summary, bool(resp_points)))
     return summary
 
@@ -194,36 +216,80 @@ def _attach(report: Report, summary: Summary, points: list[Point], role: str) ->
         span = item.citations[0].span
         match = next((p for p in points if span[0] <= p.span[0] and p.span[1] <= span[1]), None)
         if match is not None:
-            item.text, item.builder, item.figures = match.text, "llm", match.figures
+            item.text, item.builder, item.figures, item.short_text = match.text, "llm", match.figures, ""
 
 
-def _reduce(groups: list[MeasureGroup], generator: Generator, summary: Summary) -> list[MeasureGroup]:
-    """Ask the model which LLM points to keep when there are more than a page holds."""
+REDUCE_SCHEMA = {
+    "type": "object",
+    "properties": {"points": {"type": "array", "items": {
+        "type": "object",
+        "properties": {"id": {"type": "integer"}, "text": {"type": "string", "maxLength": 60}},
+        "required": ["id", "text"]}}},
+    "required": ["points"],
+}
+REDUCE_MAX_TOKENS = 700
+MIN_SHARED = 0.6  # share of a shortened point's characters that must come from the point it shortens
 
 
-    summary.measures = groups
+def _area_text(report: Report, item: SummaryItem) -> str:
+    start = item.citations[0].span[0]
+    area = next((a for a in measure_areas(report) if a.span[0] <= start < a.span[1]), None)
+    return report.text[area.span[0] : area.span[1]] if area else report.text
+
+
+def check_rewrite(text: str, source: str, scope: str) -> str:
+    """Why ``text`` cannot stand for ``source`` (a point of section text ``scope``); "" when it can."""
+    if not text.strip():
+        return "空要点"
+    evidence = find_figures(scope)
+    bad = [f.text for f in find_figures(text) if not is_supported(f, evidence)]
+    if bad:
+        return f"数字{'、'.join(bad)}不在该部分原文中"
+    chars = [ch for ch in text if not ch.isspace() and ch not in "，,。；;、：:“”"]
+    shared = sum(ch in source for ch in chars) / max(1, len(chars))
+    return "" if shared >= MIN_SHARED else "改写后的要点与原要点出入过大"
+
+
+def reduce_to_page(report: Report, summary: Summary, generator: Generator) -> None:
+    """The model writes the page's measures from the verified points (see the module docstring)."""
     if fits_page(summary):
-        return groups
-    flat = [(gi, ii, item) for gi, g in enumerate(groups) if g.builder == "llm" for ii, item in enumerate(g.items)]
+        return
+    flat = [(g, item) for g in summary.measures for item in g.items]
     if len(flat) <= 3:
-        return groups
-    listing = "\n".join(f"{n}. {item.text}" for n, (_, _, item) in enumerate(flat))
+        return
+    listing = "\n".join(f"{n}. 【{g.heading}】{item.text}" for n, (g, item) in enumerate(flat))
     keep_n = max(3, len(flat) // 2)
     messages = [{"role": "system", "content": render("summary_map_system")},
                 {"role": "user", "content": render("summary_reduce_user", keep=keep_n, points=listing)}]
     try:
-        keep = json.loads(generator.complete(messages, max_tokens=120, temperature=0.0, json_schema=REDUCE_SCHEMA))["keep"]
-        chosen = {int(k) for k in keep if isinstance(k, int) and 0 <= k < len(flat)}
-    except Exception:
-        summary.notes.append("模型未能完成要点筛选，按显著性裁剪")
-        return groups
-    if not chosen:
-        return groups
-    drop = {(gi, ii) for n, (gi, ii, _) in enumerate(flat) if n not in chosen}
-    for gi, g in enumerate(groups):
-        g.items = [item for ii, item in enumerate(g.items) if (gi, ii) not in drop]
-    summary.notes.append(f"模型从{len(flat)}条举措要点中选留{len(chosen)}条")
-    return groups
+        raw = generator.complete(messages, max_tokens=REDUCE_MAX_TOKENS, temperature=0.0, json_schema=REDUCE_SCHEMA)
+        chosen = json.loads(raw)["points"]
+    except Exception:  # a failing model must not cost the user the page
+        summary.notes.append("模型未能完成一页汇总，按要点排序裁剪")
+        return
+    kept: dict[int, str] = {}
+    for entry in chosen if isinstance(chosen, list) else []:
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), int) or not 0 <= entry["id"] < len(flat):
+            continue
+        _, item = flat[entry["id"]]
+        text = str(entry.get("text", "")).strip()
+        why = check_rewrite(text, item.text + item.citations[0].quote, _area_text(report, item)) if text else "空要点"
+        if why and text:
+            summary.notes.append(f"汇总改写未通过核验，保留原要点：“{text[:40]}”（{why}）")
+        kept.setdefault(entry["id"], "" if why else text)
+    if not kept:
+        summary.notes.append("模型的一页汇总没有可用的要点，按要点排序裁剪")
+        return
+    order = {n: rank for rank, n in enumerate(kept)}
+    for n, (group, item) in enumerate(flat):
+        if n not in kept:
+            group.items.remove(item)
+            continue
+        if kept[n] and kept[n] != item.text:
+            item.text, item.builder = kept[n], "llm"
+            item.figures = real_figures(kept[n])
+        item.rank = order[n]
+    summary.notes.append(f"模型从{len(flat)}条举措要点中选写{len(kept)}条")
 
 
 def _builders(summary: Summary, responsibility_llm: bool) -> dict[str, str]:

@@ -59,6 +59,8 @@ class SummaryItem:
     builder: Builder = "extractive"
     figures: list[str] = field(default_factory=list)
     salience: float = 0.0
+    rank: int = 0  # importance within its group (0 = the best); page fitting drops the highest ranks first
+    short_text: str = ""  # the compressed phrase, when ``text`` is a longer verbatim run shown while the page has room
 
 
 @dataclass
@@ -105,6 +107,7 @@ class ProblemEntry:
 class PlanEntry:
     item: SummaryItem
     answers: list[int] = field(default_factory=list)  # indexes of the problems this plan answers
+    shown: bool = True  # False: left off a full page (it answers no listed problem and names no target)
 
 
 @dataclass
@@ -130,6 +133,7 @@ class Summary:
     flags: list[Flag]
     builders: dict[str, str] = field(default_factory=dict)  # part -> extractive | llm | mixed
     notes: list[str] = field(default_factory=list)  # what verification dropped, what was trimmed
+    layout: str = "list"  # "list": one line per measure area; "run-in": areas run on in one paragraph (a full page)
 
     def element(self, key: str) -> ElementStatus:
         return next(e for e in self.elements if e.key == key)
