@@ -12,10 +12,10 @@ import re
 
 from rag.core.types import Report
 from rag.lang.figures import find_figures
+from rag.lang.years import YEAR_NIAN
 from rag.report.themes import reason_given
 from rag.summary.model import MISSING_NOTE, Flag, Summary, cite, element_heading, short_heading
 
-YEAR_RE = re.compile(r"(?<!\d)(20\d{2})年")
 PROBLEM_REASON_HEADING = re.compile(r"原因")
 PLAN_HEADING_RE = re.compile(r"安排|打算|计划|思路|下一?步|下阶段")
 
@@ -76,7 +76,7 @@ def _year_flags(report: Report) -> list[Flag]:
     for section in report.sections:
         if section.role not in ("measures", "problems", "responsibility"):
             continue
-        years = {int(y) for y in YEAR_RE.findall(section.heading)}
+        years = {int(m.group(1)) for m in YEAR_NIAN.finditer(section.heading)}
         plans_year = year + 1 if PLAN_HEADING_RE.search(section.heading) else year  # "存在问题及2021年工作安排"
         wrong = sorted(y for y in years if y not in (year, plans_year))
         if wrong:
