@@ -428,7 +428,6 @@ class ReportQA:
             row = cached.get(info.report_id)
             if row is None or row.sha256 != info.sha256:
                 row = report_row(self.load_report(info.report_id))
-                row.sha256 = info.sha256
             rows.append(row)
         with self._lock:
             self._rows = {row.report_id: row for row in rows}

@@ -26,12 +26,15 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from eval_answers import QUESTIONS, build, load_questions  # noqa: E402
 
 
+def _passage_meta(info, section_path: str, role: str, text: str) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    """What answers_question reads of a passage the model saw: its report's metadata and its text."""
+    return {"report_id": info.report_id, "title": info.title, "issuing_body": info.issuing_body,
+            "region": info.region, "level": info.level, "year": info.year, "doc_number": info.doc_number,
+            "date": info.date, "source": info.source, "section_path": section_path, "role": role, "text": text}
+
+
 def _hit_meta(hits):  # type: ignore[no-untyped-def]
-    """What answers_question reads of each passage the model saw (its report's metadata and its text)."""
-    return [{"report_id": h.report.report_id, "title": h.report.title, "issuing_body": h.report.issuing_body,
-             "region": h.report.region, "level": h.report.level, "year": h.report.year,
-             "doc_number": h.report.doc_number, "date": h.report.date, "source": h.report.source,
-             "section_path": h.chunk.section_path, "role": h.chunk.role, "text": h.chunk.text} for h in hits]
+    return [_passage_meta(h.report, h.chunk.section_path, h.chunk.role, h.chunk.text) for h in hits]
 
 
 def _rehit(drafts: Path, out_path: Path, qa) -> int:  # type: ignore[no-untyped-def]
@@ -51,10 +54,7 @@ def _rehit(drafts: Path, out_path: Path, qa) -> int:  # type: ignore[no-untyped-
                 if len(infos) != 1:
                     print(f"{r['id']} passage {n}: {len(infos)} reports titled {title!r}", file=sys.stderr)
                     return 1
-                h = infos[0]
-                metas.append({"report_id": h.report_id, "title": h.title, "issuing_body": h.issuing_body,
-                              "region": h.region, "level": h.level, "year": h.year, "doc_number": h.doc_number,
-                              "date": h.date, "source": h.source, "section_path": section, "role": "", "text": text})
+                metas.append(_passage_meta(infos[0], section, "", text))
             r["hits"] = metas
             out.write(json.dumps(r, ensure_ascii=False) + "\n")
     qa.close()

@@ -46,6 +46,11 @@ def sentence_spans(
         else:
             i += 1
     spans.append((begin, stop))
+    return _trimmed(text, spans)
+
+
+def _trimmed(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans without leading and trailing whitespace; empty ones dropped."""
     out: list[tuple[int, int]] = []
     for a, b in spans:
         while a < b and text[a].isspace():
@@ -80,12 +85,4 @@ def clause_spans(text: str, start: int = 0, end: int | None = None) -> list[tupl
             spans.append((begin, i))
             begin, depth = i + 1, 0
     spans.append((begin, stop))
-    out = []
-    for a, b in spans:
-        while a < b and text[a].isspace():
-            a += 1
-        while b > a and text[b - 1].isspace():
-            b -= 1
-        if a < b:
-            out.append((a, b))
-    return out
+    return _trimmed(text, spans)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 
 from rag.answer.extractive import figure_for
 from rag.answer.verify import strip_citations
@@ -78,7 +79,6 @@ def indicator_table(indicator: str, rows: list[ReportRow], answer_for: Callable[
         value, citation = indicator_value(question, row, answer_for(question, row.report_id))
         if citation is not None:
             value.cite = len(citations)
-            citations.append(Citation(len(citations) + 1, citation.report_id, citation.source, citation.title,
-                                      citation.section_path, citation.text, citation.source_span, citation.quote_span))
+            citations.append(replace(citation, n=len(citations) + 1))
         values.append(value)
     return IndicatorTable(indicator.strip(), question, values, citations, filters or Filters())

@@ -108,6 +108,14 @@ class ReportRow:
             counts[p.theme_code] = counts.get(p.theme_code, 0) + 1
         return counts
 
+    @property
+    def with_reason(self) -> int:
+        return sum(p.reason_given for p in self.problems)
+
+    @property
+    def with_plan(self) -> int:
+        return sum(p.has_plan for p in self.problems)
+
     def specificity_counts(self) -> dict[str, int]:
         return {k: sum(p.specificity == k for p in self.problems) for k in ("具体", "领域", "套话")}
 

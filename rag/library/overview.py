@@ -87,13 +87,14 @@ def _trends(rows: list[ReportRow]) -> tuple[list[Trend], list[str]]:
         gaps = [f"{a}–{b}" for a, b in itertools.pairwise(years) if b != a + 1]
         if gaps:
             notes.append(f"{body} 的报告年份不连续（{'、'.join(gaps)}）：相邻两份之间按前后比较")
-        codes = sorted({code for y in years for code in by_year[y].theme_counts()})
+        counts = {year: by_year[year].theme_counts() for year in years}
+        codes = sorted({code for year in years for code in counts[year]})
         for code in codes:
             cells = []
             for i, year in enumerate(years):
                 row = by_year[year]
-                count = row.theme_counts().get(code, 0)
-                before = by_year[years[i - 1]].theme_counts().get(code, 0) if i else None
+                count = counts[year].get(code, 0)
+                before = counts[years[i - 1]].get(code, 0) if i else None
                 status: TrendStatus | Literal[""]
                 if before is None:
                     status = ""

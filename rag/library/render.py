@@ -46,7 +46,7 @@ def row_values(row: ReportRow) -> list[Any]:
         row.issuer.text or "未能确定", row.date.text or "未能确定", _on_time(row),
         *[f"{p.label}{'：' + p.heading if p.heading else ''}" for p in row.parts],
         len(row.problems), _themes_text(row), spec["具体"], spec["领域"], spec["套话"],
-        sum(p.reason_given for p in row.problems), sum(p.has_plan for p in row.problems),
+        row.with_reason, row.with_plan,
         row.plan_count, row.plans_linked, *[_flag_value(row, code) for code in FLAG_LABEL],
         "；".join(f.message for f in row.flags if f.code not in FLAG_LABEL),
     ]
@@ -159,8 +159,8 @@ def overview_to_markdown(ov: Overview) -> str:
                  f"{_md(row.issuer.text or '未能确定')}{_ref(i, row.issuer.cite)}",
                  f"{row.date.text or '未能确定'}{_ref(i, row.date.cite)}{'（逾期）' if row.on_time is False else ''}",
                  *parts, f"{len(row.problems)}{_ref(i, row.problems_cell.cite)}", _md(_themes_text(row)),
-                 f"{spec['具体']}/{spec['领域']}/{spec['套话']}", str(sum(p.reason_given for p in row.problems)),
-                 str(sum(p.has_plan for p in row.problems)), flags]
+                 f"{spec['具体']}/{spec['领域']}/{spec['套话']}", str(row.with_reason),
+                 str(row.with_plan), flags]
         lines.append("| " + " | ".join(cells) + " |")
     if ov.themes:
         lines += ["", "## 主题（按涉及报告数）", "", "| 主题 | 报告数 | 问题数 | 未写原因 | 无对应安排 |", "|---|---|---|---|---|"]
@@ -211,8 +211,8 @@ def overview_table_html(ov: Overview) -> str:
             f"<td>{_link(i, row.place, row.place.text or '未能确定')}</td><td>{html.escape(row.level or '未能确定')}</td><td>{_link(i, row.year_cell)}</td>"
             f"<td>{_link(i, row.issuer, row.issuer.text or '未能确定')}</td><td>{_link(i, row.date, row.date.text or '未能确定')}{late}</td>"
             f"{parts}<td>{_link(i, row.problems_cell, str(len(row.problems)))}</td><td>{themes or '—'}</td>"
-            f"<td>{spec['具体']}/{spec['领域']}/{spec['套话']}</td><td>{sum(p.reason_given for p in row.problems)}</td>"
-            f"<td>{sum(p.has_plan for p in row.problems)}</td><td>{row.plans_linked}/{row.plan_count}</td><td>{flags}</td></tr>")
+            f"<td>{spec['具体']}/{spec['领域']}/{spec['套话']}</td><td>{row.with_reason}</td>"
+            f"<td>{row.with_plan}</td><td>{row.plans_linked}/{row.plan_count}</td><td>{flags}</td></tr>")
     out.append("</tbody></table></div>")
     if not ov.rows:
         out = [f'<div class="rq-muted">{html.escape(ov.notes[0] if ov.notes else "还没有报告：先在“文库”页导入。")}</div>']

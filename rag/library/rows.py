@@ -14,7 +14,7 @@ import re
 from rag.core.types import Citation, Report
 from rag.lang.figures import find_figures
 from rag.lang.places import Location, locate
-from rag.lang.script import simplified_shadow
+from rag.lang.script import to_simplified
 from rag.library.model import FLAG_LABEL, PART_KEYS, Cell, FlagCell, PartCell, ProblemCell, ReportRow
 from rag.report.parts import PartStatus, part_status
 from rag.summary.build import basic_info, five_elements, problems_and_plans, responsibility_items
@@ -43,6 +43,14 @@ class _Book:
 
     def at(self, start: int, end: int) -> int | None:
         return self.add(cite(self.report, start, end)) if end > start else None
+
+    def sentence(self, start: int, end: int, lookback: int) -> int | None:
+        """The sentence around ``text[start:end]``: back to the previous 。 (at most ``lookback``
+        characters), on to the next 。 (or ``end`` when there is none)."""
+        text = self.report.text
+        first = max(text.rfind("。", 0, start) + 1, start - lookback)
+        stop = text.find("。", end)
+        return self.at(first, stop + 1 if stop >= 0 else end)
 
     def text(self, value: str, *, last: bool = False) -> int | None:
         """The passage where ``value`` is written (its last occurrence for a signature)."""
@@ -93,9 +101,7 @@ def _masked_cite(book: _Book) -> int | None:
     masked = next((f for f in find_figures(text) if f.masked), None)
     if masked is None:
         return None
-    start = max(text.rfind("。", 0, masked.start) + 1, masked.start - 40)
-    end = text.find("。", masked.end)
-    return book.at(start, end + 1 if end >= 0 else masked.end)
+    return book.sentence(masked.start, masked.end, 40)
 
 
 def _part_evidence(book: _Book, key: str) -> int | None:
@@ -104,16 +110,14 @@ def _part_evidence(book: _Book, key: str) -> int | None:
     report = book.report
     sections = report.sections_with_role(key)
     if sections:
-        return book.at(*sections[0].heading_span) if sections[0].heading_span[1] > sections[0].heading_span[0] else None
+        return book.at(*sections[0].heading_span)  # None for a heading-less part (its span is empty)
     items = report.problems if key == "problems" else report.plans if key == "plans" else []
     if items:
         return book.at(*items[0].span)
     if key == "responsibility":
         at = report.text.find("第一责任人")
         if at >= 0:
-            start = max(report.text.rfind("。", 0, at) + 1, at - 60)
-            end = report.text.find("。", at)
-            return book.at(start, end + 1 if end >= 0 else at + 5)
+            return book.sentence(at, at + 5, 60)
     return None
 
 
@@ -126,7 +130,7 @@ def _locate(report: Report) -> Location:
     for text in (meta.issuing_body, meta.title, meta.region, meta.source, report.text[:300]):
         if not text:
             continue
-        where = locate(simplified_shadow(text) or text)
+        where = locate(to_simplified(text))
         if where.province:
             return where
     return Location()

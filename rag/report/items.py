@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 
 from rag.core.types import CleanText, Item, Section
+from rag.lang.sentences import sentence_spans
 from rag.report.headings import find_runins, split_lines
 
 _TRIM_END = " \t\u3000\n*；;，,。、：:"
@@ -115,12 +116,7 @@ def _deficit_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]
     dropped, a reason sentence (究其原因…) stays with the problem before it, and the paragraph is left
     whole unless at least two sentences state a deficit and every other one is a reason.
     """
-    spans, pos = [], start
-    for m in _SENTENCE.finditer(text, start, end):
-        spans.append((pos, m.end()))
-        pos = m.end()
-    if text[pos:end].strip(_TRIM_END):
-        spans.append((pos, end))
+    spans = [(a, b) for a, b in sentence_spans(text, start, end) if text[a:b].strip(_TRIM_END)]
     if len(spans) < 3:
         return None
     if _ANNOUNCES.search(text[spans[0][0] : spans[0][1]]):
