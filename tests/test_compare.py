@@ -65,10 +65,12 @@ def test_missing_problems_section_is_said_and_the_rest_compared(samples: dict[st
     text = "一、工作情况\n共办理案件120件。\n二、下一步打算\n继续加强法治宣传。\n"
     bare = make_report(text, [("一、工作情况", "measures", []), ("二、下一步打算", "plans", [])], report_id="bare")
     c = compare_reports(bare, samples["004"])
-    assert c.a.problems == [] and c.a.note == "报告未见'存在的不足'部分"
+    assert c.a.problems == [] and c.a.note.startswith("未能确定'存在的不足'部分")
     assert not c.shared and not c.only_a and len(c.only_b) == 2  # 004: T03 (two items) and T06
-    assert any("报告未见'存在的不足'部分" in n for n in c.notes)
-    assert "报告未见'存在的不足'部分" in comparison_to_markdown(c)
+    assert any("未能确定'存在的不足'部分" in n for n in c.notes)
+    markdown = comparison_to_markdown(c)
+    assert "未能确定'存在的不足'部分" in markdown and "未能确定问题部分" in markdown
+    assert "列出0项问题" not in markdown and "未见" not in markdown
 
 
 def test_same_body_consecutive_years_label_persistence() -> None:

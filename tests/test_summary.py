@@ -88,7 +88,7 @@ def test_small_report_checklist_problems_and_links() -> None:
     s = build_summary(report)
     assert s.schema_version == SUMMARY_SCHEMA_VERSION
     assert statuses(s) == {"measures": "present", "problems": "present", "responsibility": "folded",
-                           "plans": "present", "other": "missing"}
+                           "plans": "present", "other": "undetermined"}
     assert "一、工作情况" in s.element("responsibility").heading
     assert [p.theme_code for p in s.problems] == ["T03", "T05"]
     assert [p.plan_indexes for p in s.problems] == [[0], [1]]
@@ -101,16 +101,29 @@ def test_small_report_checklist_problems_and_links() -> None:
             assert report.text[item.citations[0].span[0]:item.citations[0].span[1]] == item.citations[0].quote
 
 
+def test_a_guessed_problems_section_is_shown_but_marked_undetermined() -> None:
+    report = small_report()
+    next(s for s in report.sections if s.role == "problems").role_confidence = 0.3  # below CONFIDENT
+    s = build_summary(report)
+    element = s.element("problems")
+    assert element.status == "undetermined" and element.heading == "二、存在问题" and element.citations
+    assert len(s.problems) == 2  # the guessed part's content is still on the page
+    assert "undetermined_problems" in {f.code for f in s.flags}
+    md = summary_to_markdown(s)
+    assert "？存在的不足和原因" in md and "✓存在的不足和原因" not in md
+
+
 def test_single_paragraph_report_says_what_is_missing() -> None:
     text = "2021年，我局认真贯彻落实法治政府建设各项部署，依法行政水平不断提高，共办理行政许可事项120件。"
     report = make_report(text, [(text[:10], "preamble", [])])
     s = build_summary(report)
     assert s.problems == [] and s.plans == []
-    assert s.problems_note == "报告未见'存在的不足'部分"
-    assert statuses(s) == dict.fromkeys(("measures", "problems", "responsibility", "plans", "other"), "missing")
+    assert s.problems_note.startswith("未能确定'存在的不足'部分")
+    assert statuses(s) == dict.fromkeys(("measures", "problems", "responsibility", "plans", "other"), "undetermined")
     md = summary_to_markdown(s)
-    assert "报告未见'存在的不足'部分" in md and "存在的问题（共0项）" in md
-    assert {"missing_problems", "missing_plans", "missing_measures"} <= {f.code for f in s.flags}
+    assert "未能确定'存在的不足'部分" in md and "存在的问题（共0项）" in md
+    assert "未见" not in md  # a parser miss is no evidence that the report lacks a part
+    assert {"undetermined_problems", "undetermined_plans", "undetermined_measures"} <= {f.code for f in s.flags}
 
 
 def test_report_without_problems_section_does_not_invent_problems() -> None:
@@ -118,8 +131,8 @@ def test_report_without_problems_section_does_not_invent_problems() -> None:
     report = make_report(text, [("一、工作情况", "measures", []), ("二、下一步打算", "plans", [])],
                          plans=["进一步加强理论学习"])
     s = build_summary(report)
-    assert s.problems == [] and s.element("problems").status == "missing"
-    assert "报告未见'存在的不足'部分" in summary_to_markdown(s)
+    assert s.problems == [] and s.element("problems").status == "undetermined"
+    assert "未能确定'存在的不足'部分" in summary_to_markdown(s)
     assert not any(f.code == "plans_without_problem" for f in s.flags)
 
 
@@ -213,18 +226,18 @@ def test_page_measure_counts_wrapped_lines() -> None:
 # Expected 五要素 from my own reading of each sample: (status, a phrase of the heading that carries it).
 EXPECTED_ELEMENTS = {
     "000": {"measures": ("present", "充分发挥中枢协调作用"), "problems": ("present", "存在的问题"),
-            "responsibility": ("missing", ""), "plans": ("present", "下一步工作思路"), "other": ("missing", "")},
+            "responsibility": ("undetermined", ""), "plans": ("present", "下一步工作思路"), "other": ("undetermined", "")},
     "001": {"measures": ("present", "主要举措和成效"), "problems": ("present", "存在的不足"),
             "responsibility": ("present", "第一责任人职责"), "plans": ("present", "工作思路目标举措"),
-            "other": ("missing", "")},
+            "other": ("undetermined", "")},
     "002": {"measures": ("present", "工作开展情况"), "problems": ("present", "存在问题"),
             "responsibility": ("present", "第一责任人职责情况"), "plans": ("present", "工作安排"),
-            "other": ("missing", "")},
+            "other": ("undetermined", "")},
     "003": {"measures": ("present", "主要举措和成效"), "problems": ("present", "存在的不足和原因"),
             "responsibility": ("present", "第一责任人职责"), "plans": ("present", "主要安排"),
-            "other": ("missing", "")},
+            "other": ("undetermined", "")},
     "004": {"measures": ("present", "工作情况"), "problems": ("present", "存在问题"),
-            "responsibility": ("folded", "坚持高位推进"), "plans": ("present", "改进措施"), "other": ("missing", "")},
+            "responsibility": ("folded", "坚持高位推进"), "plans": ("present", "改进措施"), "other": ("undetermined", "")},
 }
 # Problem items of each problems section, by a phrase of each (my reading; see test_themes for themes).
 EXPECTED_PROBLEMS = {
@@ -307,7 +320,7 @@ def test_sample_figures_exist_and_page_fits(prefix: str, sample_summaries: dict[
 
 def test_sample_flags(sample_summaries: dict[str, tuple[Report, Summary]]) -> None:
     codes = {p: {f.code for f in s.flags} for p, (_, s) in sample_summaries.items()}
-    assert {"masked_figures", "masked_names", "not_official", "missing_responsibility"} <= codes["000"]
+    assert {"masked_figures", "masked_names", "not_official", "undetermined_responsibility"} <= codes["000"]
     assert {"year_conflict", "not_official"} <= codes["001"] and "late" not in codes["001"]  # a 范文 copy's date
     assert not {"masked_figures", "not_official", "year_conflict"} & codes["002"]
     assert "no_responsibility_section" in codes["004"]

@@ -81,7 +81,7 @@ class ReportSide:
     year: int | None
     problems_heading: str
     problems: list[ProblemView]
-    note: str  # e.g. "报告未见'存在的不足'部分"
+    note: str  # e.g. "未能确定'存在的不足'部分（…）"
 
     def counts(self) -> dict[str, int]:
         spec = {k: sum(p.specificity == k for p in self.problems) for k in SPECIFICITY_RANK}
@@ -232,7 +232,11 @@ def compare_reports(a: Report, b: Report, embedder: Embedder | None = None, gene
 
 def template_narrative(c: Comparison) -> str:
     na, nb = len(c.a.problems), len(c.b.problems)
-    parts = [f"A（{c.a.title}）列出{na}项问题，B（{c.b.title}）列出{nb}项问题。"]
+    def listed(side: ReportSide, n: int) -> str:
+        # no items and a note: the parser found no problems part, which is not evidence of none
+        return "未能确定问题部分" if n == 0 and side.note else f"列出{n}项问题"
+
+    parts = [f"A（{c.a.title}）{listed(c.a, na)}，B（{c.b.title}）{listed(c.b, nb)}。"]
     for side in (c.a, c.b):
         if side.note:
             parts.append(f"{'A' if side is c.a else 'B'}：{side.note}。")

@@ -14,6 +14,7 @@ from rag.core.protocols import Generator
 from rag.core.types import Item, Report, Section, Span
 from rag.lang.emphasis import informativeness
 from rag.lang.sentences import sentence_spans
+from rag.report.parts import part_status
 from rag.report.themes import classify_problem, link_plans, reason_given, specificity
 from rag.summary.flags import quality_flags
 from rag.summary.llm import refine_with_llm
@@ -21,10 +22,10 @@ from rag.summary.measures import best_phrase, measure_groups, phrase_item
 from rag.summary.model import (
     ELEMENTS,
     FOLDED_RESPONSIBILITY_RE,
-    MISSING_NOTE,
     OTHER_HEADING_RE,
     RESPONSIBILITY_ACTS,
     SUMMARY_SCHEMA_VERSION,
+    UNDETERMINED_NOTE,
     BasicInfo,
     ElementStatus,
     PlanEntry,
@@ -74,8 +75,12 @@ def five_elements(report: Report) -> list[ElementStatus]:
         if key == "other":
             secs = [s for s in secs if OTHER_HEADING_RE.search(s.heading)]
         if secs:
+            # one judgement with inspect, comparison and the library: a section whose role is only a
+            # guess is shown, but as 「未能确定」
+            sure = key == "other" or part_status(report, key) == "present"
             start, end = _heading_span(report, secs[0])
-            out.append(ElementStatus(key, label, "present", element_heading(secs), [cite(report, start, end)]))
+            out.append(ElementStatus(key, label, "present" if sure else "undetermined", element_heading(secs),
+                                     [cite(report, start, end)]))
             continue
         folded = _folded_evidence(report, key)
         if folded:
@@ -83,7 +88,7 @@ def five_elements(report: Report) -> list[ElementStatus]:
             out.append(ElementStatus(key, label, "folded", heading_path(report, start) or "（无标题段落）",
                                      [cite(report, s, e) for s, e, _ in folded[:2]]))
         else:
-            out.append(ElementStatus(key, label, "missing"))
+            out.append(ElementStatus(key, label, "undetermined"))
     return out
 
 
@@ -114,8 +119,8 @@ def _folded_evidence(report: Report, key: str) -> list[tuple[int, int, str]]:
 
 def responsibility_items(report: Report, elements: list[ElementStatus]) -> tuple[list[SummaryItem], str]:
     status = next(e for e in elements if e.key == "responsibility")
-    if status.status == "missing":
-        return [], "报告未单列'第一责任人'部分，正文也未见相关表述"
+    if status.status == "undetermined" and not status.citations:
+        return [], "未能确定'第一责任人'部分：未识别到相应章节，正文中也未检出相关表述"
     if status.status == "folded":
         items = [SummaryItem(clip_quote(c.quote, 120), [c], "extractive", real_figures(c.quote), 1.0)
                  for c in status.citations]
@@ -174,7 +179,7 @@ def problem_items(report: Report) -> tuple[list[Item], str]:
         return list(report.problems), ""
     secs = report.sections_with_role("problems")
     if not secs:
-        return [], MISSING_NOTE["problems"]
+        return [], UNDETERMINED_NOTE["problems"]
     items = []
     for section in secs:
         start, end = body_span(section)
@@ -220,7 +225,7 @@ def problems_and_plans(report: Report) -> tuple[list[ProblemEntry], str, list[Pl
                             "extractive", real_figures(plan.text), 1.0)
         _show_whole(entry, plan, PLAN_WHOLE_MAX)
         plan_entries.append(PlanEntry(entry, answers))
-    plan_note = "" if plans else MISSING_NOTE["plans"]
+    plan_note = "" if plans else UNDETERMINED_NOTE["plans"]
     return problems, p_note, plan_entries, plan_note
 
 

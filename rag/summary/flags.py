@@ -14,7 +14,7 @@ from rag.core.types import Report
 from rag.lang.figures import find_figures
 from rag.lang.years import YEAR_NIAN
 from rag.report.themes import reason_given
-from rag.summary.model import MISSING_NOTE, Flag, Summary, cite, element_heading, short_heading
+from rag.summary.model import UNDETERMINED_NOTE, Flag, Summary, cite, element_heading, short_heading
 
 PROBLEM_REASON_HEADING = re.compile(r"原因")
 PLAN_HEADING_RE = re.compile(r"安排|打算|计划|思路|下一?步|下阶段")
@@ -24,8 +24,8 @@ def quality_flags(report: Report, summary: Summary) -> list[Flag]:
     """What an expert would want to know (rubric C1, C2, C6–C9): absences are findings."""
     flags: list[Flag] = []
     for element in summary.elements:
-        if element.status == "missing" and element.key != "other":
-            flags.append(Flag(f"missing_{element.key}", MISSING_NOTE[element.key]))
+        if element.status == "undetermined" and element.key != "other":
+            flags.append(Flag(f"undetermined_{element.key}", UNDETERMINED_NOTE[element.key]))
     if summary.element("responsibility").status == "folded":
         flags.append(Flag("no_responsibility_section", summary.responsibility_note,
                           summary.element("responsibility").citations))

@@ -18,7 +18,10 @@ from rag.lang.sentences import sentence_spans
 
 SUMMARY_SCHEMA_VERSION = "1.0"
 Builder = Literal["extractive", "llm"]
-Status = Literal["present", "folded", "missing"]
+# "undetermined": the parser found no section for the part, or only one whose role is a guess
+# (rag.report.parts.part_status). A parser miss is no evidence that the report lacks the part, so the
+# page says 「未能确定」, never 「未见」.
+Status = Literal["present", "folded", "undetermined"]
 
 ELEMENTS: tuple[tuple[str, str], ...] = (
     ("measures", "主要举措和成效"),
@@ -27,13 +30,13 @@ ELEMENTS: tuple[tuple[str, str], ...] = (
     ("plans", "下一年度安排"),
     ("other", "其他需要报告的情况"),
 )
-STATUS_LABEL = {"present": "单列", "folded": "仅见于其他部分", "missing": "未见"}
-MISSING_NOTE = {
-    "measures": "报告未见'主要举措和成效'部分",
-    "problems": "报告未见'存在的不足'部分",
-    "responsibility": "报告未单列'第一责任人'部分",
-    "plans": "报告未见'下一年度安排'部分",
-    "other": "报告未见'其他需要报告的情况'部分",
+STATUS_LABEL = {"present": "单列", "folded": "仅见于其他部分", "undetermined": "未能确定"}
+UNDETERMINED_NOTE = {
+    "measures": "未能确定'主要举措和成效'部分（未识别到可信的相应章节，请核对原文）",
+    "problems": "未能确定'存在的不足'部分（未识别到可信的相应章节，请核对原文）",
+    "responsibility": "未能确定'第一责任人'部分（未识别到可信的相应章节，请核对原文）",
+    "plans": "未能确定'下一年度安排'部分（未识别到可信的相应章节，请核对原文）",
+    "other": "未能确定'其他需要报告的情况'部分",
 }
 FOLDED_RESPONSIBILITY_RE = re.compile(r"第一责任人|主要负责人[^。]{0,30}(?:法治|依法行政)")
 OTHER_HEADING_RE = re.compile(r"其[他它]需要报告|其[他它]情况|其[他它]事项")

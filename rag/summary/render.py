@@ -24,7 +24,7 @@ from typing import Any
 
 from rag.lang.emphasis import informativeness
 from rag.report.themes import theme_short
-from rag.summary.model import Cite, Summary, SummaryItem
+from rag.summary.model import UNDETERMINED_NOTE, Cite, Summary, SummaryItem
 
 # The printed page, in points (1 cm = 28.35 pt). summary_to_docx sets exactly these sizes and pitches.
 MARGIN_CM = 2.54
@@ -38,7 +38,7 @@ PAGE_LINES = int(TEXT_HEIGHT_PT // LINE_PT)  # 46 body lines
 PAGE_CHARS = CHARS_PER_LINE * PAGE_LINES  # 1,932: the character budget the line budget corresponds to
 ASCII_WIDTH = 0.55  # Latin letters and digits of a CJK font, in CJK character widths
 SHORT_LABEL = {"responsibility": "第一责任人履职", "problems": "存在的不足和原因", "other": "其他需要报告的情况"}
-MARK = {"present": "✓", "folded": "△", "missing": "✗"}
+MARK = {"present": "✓", "folded": "△", "undetermined": "？"}
 
 
 class _Refs:
@@ -70,7 +70,7 @@ def _elements_line(s: Summary) -> str:
     marks = []
     for e in s.elements:
         marks.append(f"{MARK[e.status]}{SHORT_LABEL.get(e.key, e.label)}")  # where a folded part stands: its own section
-    return "**五要素**：" + " ".join(marks) + "（✓单列 △仅见于其他部分 ✗未见）"
+    return "**五要素**：" + " ".join(marks) + "（✓单列 △仅见于其他部分 ？未能确定）"
 
 
 def render_page(s: Summary) -> tuple[str, list[Cite]]:
@@ -97,7 +97,7 @@ def render_page(s: Summary) -> tuple[str, list[Cite]]:
     else:
         lines += [f"- {a}" for a in areas]
     if not s.measures:
-        lines.append("- " + "报告未见'主要举措和成效'部分")
+        lines.append("- " + UNDETERMINED_NOTE["measures"])
     lines += ["", "## 第一责任人履职"]
     if s.responsibility_note:
         lines.append(f"- {s.responsibility_note}")
