@@ -374,6 +374,24 @@ def _org_from_opening(text: str, body_start: int, body_end: int) -> str:
     return org
 
 
+# 「省政府」「市政府」「县人民政府」: a government named by its level only (report-patterns §14.3).
+_BARE_GOVERNMENT = re.compile(r"(省|自治区|市|州|盟|县|区|旗)(人民)?政府")
+_LEVEL_OF_WORD = {"省": places.PROVINCE, "自治区": places.PROVINCE, "市": places.CITY, "州": places.CITY,
+                  "盟": places.CITY, "县": places.COUNTY, "区": places.COUNTY, "旗": places.COUNTY}
+
+
+def _resolve_bare_government(org: str, body: str) -> str:
+    """「省政府」 as 「湖南省人民政府」 when the body names exactly one division of that level and kind
+    (in a cited 《湖南省…规定》, 「法治湖南」 does not count); else ``org`` unchanged."""
+    m = _BARE_GOVERNMENT.fullmatch(org)
+    if m is None:
+        return org
+    word = m.group(1)
+    names = {d.name for p in places.find_places(body) if p.level == _LEVEL_OF_WORD[word]
+             for d in p.divisions[:1] if d.name.endswith(word) and d.name in body}
+    return next(iter(names)) + "人民政府" if len(names) == 1 else org
+
+
 def region_of(org: str) -> str:
     """The administrative area at the start of an organisation name ("" when there is none)."""
     m = _REGION.match(org)
@@ -508,6 +526,7 @@ def extract_meta(doc: SourceDocument, clean: CleanText) -> tuple[ReportMeta, lis
     sig_org, sig_date = _signature(doc, clean, body_end)
     date = sig_date or _publication_date(doc)
     org_raw = _org_from_title(title) or sig_org or _org_from_opening(text, header.body_start, body_end)
+    org_raw = _resolve_bare_government(org_raw, text[header.body_start : body_end])
     if not org_raw:
         m = _SOURCE_LABEL.search(doc.text[:3000])
         if m and re.search(rf"({ORG_SUFFIX})$", m.group(1)):
