@@ -372,3 +372,24 @@ def test_source_label_with_its_value_on_the_next_line(tmp_path: Path) -> None:
     # an empty 来源 label followed by a sentence gives no source
     path.write_text(text.replace("来源：\n留固镇人民政府\n", "来源：\n2024年，留固镇认真贯彻落实纲要，推进依法行政。\n"), encoding="utf-8")
     assert load_report(path, 1_000_000).meta.source == ""
+
+
+def test_title_wrapped_mid_phrase_over_three_lines_is_joined(tmp_path: Path) -> None:
+    text = f"淇县人民政府\n关于2023年度法治政府建设\n情况的报告\n2023年，全县{body()}\n一、主要工作\n{body()}\n"
+    meta, _ = meta_of(tmp_path, text)
+    assert meta.title == "淇县人民政府关于2023年度法治政府建设情况的报告" and meta.year == 2023
+    # a short slogan line before the title is not its first half
+    meta, _ = meta_of(tmp_path, f"法治建设专栏\n淇县2023年度法治政府建设情况报告\n2023年，全县{body()}\n", "b.txt")
+    assert meta.title == "淇县2023年度法治政府建设情况报告"
+
+
+def test_title_set_in_guillemets_or_lenticular_brackets(tmp_path: Path) -> None:
+    for i, (opening, closing) in enumerate((("《", "》"), ("【", "】"))):
+        text = f"{opening}淇县人民政府关于2023年度法治政府建设情况的报告{closing}\n2023年，全县{body()}\n一、主要工作\n{body()}\n"
+        meta, _ = meta_of(tmp_path, text, f"r{i}.txt")
+        assert (meta.title, meta.issuing_body) == ("淇县人民政府关于2023年度法治政府建设情况的报告", "淇县人民政府")
+
+
+def test_repeated_second_title_line_keeps_the_fuller_title() -> None:
+    header = locate_header(f"行唐县人民政府\n关于2025年度法治政府建设情况的报告\n\n关于2025年度法治政府建设情况的报告\n2025年，我县{body()}\n")
+    assert header.title == "行唐县人民政府关于2025年度法治政府建设情况的报告"

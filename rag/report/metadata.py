@@ -127,6 +127,30 @@ def _is_doc_number_line(text: str) -> bool:
     return m is not None and len(t) - len(m.group(0)) <= 4
 
 
+_WRAPPERS = {"《": "》", "【": "】", "[": "]", "［": "］"}
+
+
+def _unwrapped(title: str) -> str:
+    """A title line set in 《…》 or 【…】 as a page heading, without them (they are no part of the title)."""
+    close = _WRAPPERS.get(title[:1])
+    inner = title[1:-1]
+    if close and title.endswith(close) and title[0] not in inner and close not in inner:
+        return inner.strip()
+    return title
+
+
+def _wrapped_title_end(first: str, following: Line | None) -> Line | None:
+    """The next line when it ends a title wrapped in the middle of a phrase (「关于2023年度法治政府建设」 /
+    「情况的报告」, Word layouts copied to text), else None. Neither line alone is a title."""
+    if following is None or _is_title(first) or len(first) > 40 or _SENTENCE_PUNCT.search(first):
+        return None
+    rest = following.text.strip()
+    if (len(rest) > 30 or _SENTENCE_PUNCT.search(rest) or match_heading(rest) is not None or _is_title(rest)
+            or not _TITLE_WORDS.search(first)):
+        return None
+    return following if _is_title(first + rest) else None
+
+
 @dataclass(frozen=True)
 class Header:
     title: str
@@ -171,13 +195,20 @@ def locate_header(text: str) -> Header:
                 doc_number = dm.group(0)
         lines = lines[letter:]
     previous: Line | None = None
-    for line in lines[:25]:
+    wrapped: Line | None = None  # the second line of a title wrapped mid-phrase, already taken
+    for i, line in enumerate(lines[:25]):
         if match_heading(line.text) is not None:
             break
+        if line is wrapped:
+            continue
         stripped = line.text.strip()
         lead = line.start + line.text.index(stripped[0])
+        wrapped = _wrapped_title_end(stripped, lines[i + 1] if i + 1 < len(lines) else None)
+        if wrapped is not None:
+            stripped = stripped + wrapped.text.strip()
         if _is_title(stripped):
-            found, where = stripped.strip("*").strip(), (lead, lead + len(stripped))
+            end = wrapped.start + len(wrapped.text.rstrip()) if wrapped is not None else lead + len(stripped)
+            found, where = _unwrapped(stripped.strip("*").strip()), (lead, end)
             if (previous is not None and _bare_org(previous.text.strip()) and not _org_from_title(found)
                     and re.match(rf"(关于|{YEAR})", found)):
                 # 「XX乡人民政府」 / 「关于2023年度…的报告」: one title over two lines
@@ -185,8 +216,8 @@ def locate_header(text: str) -> Header:
                 found = org + found
                 where = (previous.start + previous.text.index(org[0]), where[1])
             titles.append((found, where))
-            body_start = line.end
-            previous = line
+            body_start = wrapped.end if wrapped is not None else line.end
+            previous = wrapped or line
             continue
         row = _title_row(line.text)
         if row is not None:
@@ -213,6 +244,10 @@ def locate_header(text: str) -> Header:
     while start < len(text) and text[start] in "\n \t\u3000":
         start += 1
     title, span = titles[-1] if titles else ("", None)
+    # 「X县人民政府关于…的报告」 then its second line printed again: the fuller form is the title
+    fuller = next((t for t in titles if t[0] != title and t[0].endswith(title)), None)
+    if fuller is not None:
+        title, span = fuller
     return Header(title, span, tuple(t for t, _ in titles), doc_number, start)
 
 
