@@ -393,3 +393,9 @@ def test_title_set_in_guillemets_or_lenticular_brackets(tmp_path: Path) -> None:
 def test_repeated_second_title_line_keeps_the_fuller_title() -> None:
     header = locate_header(f"行唐县人民政府\n关于2025年度法治政府建设情况的报告\n\n关于2025年度法治政府建设情况的报告\n2025年，我县{body()}\n")
     assert header.title == "行唐县人民政府关于2025年度法治政府建设情况的报告"
+
+
+def test_year_from_the_reporting_sentence_of_the_opening(tmp_path: Path) -> None:
+    text = f"根据督察工作规定，现将省政府2021年度法治政府建设情况报告如下。\n主要工作\n{body()}\n存在的不足\n{body()}\n"
+    meta, _ = meta_of(tmp_path, text)
+    assert meta.year == 2021 and "开头" in meta.year_evidence

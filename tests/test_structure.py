@@ -595,3 +595,19 @@ def test_copy_without_line_breaks_is_cut_at_its_run_on_headings(tmp_path: Path) 
 
     short = Line(0, 20, "一是加强学习。二、三产业。")
     assert split_run_on([short]) == [short]
+
+
+def test_arabic_heading_before_a_year_is_a_heading_but_a_decimal_is_not() -> None:
+    m = match_heading("5.2024年工作思路")
+    assert m is not None and (m.style, m.number) == ("arabic", 5)
+    assert match_heading("3.5亿元用于执法装备。") is None and match_heading("1.2万件案件全部办结。") is None
+
+
+def test_unnumbered_part_heading_before_a_lead_line_or_short_items(tmp_path: Path) -> None:
+    text = ("留固镇2024年法治政府建设情况报告\n留固镇人民政府\n2024年，留固镇" + para() + "\n主要工作及成效\n" + para() + "\n"
+            + para() + "\n存在的问题及原因\n存在的问题主要有：\n一是村干部依法办事意识不强；\n二是执法文书制作不够规范。\n"
+            "下一步工作计划\n一是开展村干部法治轮训。\n二是组织执法案卷交叉评查。\n")
+    r = parse_text(tmp_path, text)
+    assert [(s.heading, s.role) for s in r.sections if s.role in ("problems", "plans")] == [
+        ("存在的问题及原因", "problems"), ("下一步工作计划", "plans")]
+    assert "留固镇人民政府" not in [s.heading for s in r.sections]  # a body's name alone is no heading

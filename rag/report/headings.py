@@ -32,7 +32,8 @@ _HEADING_RE = (
     ("part", 1, re.compile(r"第([一二三四五六七八九十]{1,3})部分[、，,：:．.\s]*")),
     ("cn", 1, re.compile(r"([一二三四五六七八九十]{1,3})\s*[、．.]")),
     ("paren_cn", 2, re.compile(r"[（(]\s*([一二三四五六七八九十]{1,3})\s*[）)]")),
-    ("arabic", 3, re.compile(r"(\d{1,2})\s*[.．、](?!\d)")),
+    # not 「3.5亿元」, but 「5.2024年工作思路」 (a lost 五、 before a year) is a heading
+    ("arabic", 3, re.compile(r"(\d{1,2})\s*[.．、](?!(?!(?:19|20)\d{2}\s*年)\d)")),
     ("paren_arabic", 4, re.compile(r"[（(]\s*(\d{1,2})\s*[）)]")),
 )
 _SENTENCE_END = re.compile(r"[。！？!?]")
@@ -155,7 +156,7 @@ def match_heading(text: str) -> HeadingMatch | None:
             return None  # a bare number on its own line is layout residue, not a heading
         if style == "cn" and re.match(r"[一二三四五六七八九十]{1,3}[、．.]", rest):
             return None  # "一、二、三产业": an enumeration inside a sentence
-        if style == "arabic" and (rest[:1] in "%％" or re.match(r"\d", rest)):
+        if style == "arabic" and (rest[:1] in "%％" or re.match(r"\d(?!\d{3}\s*年)", rest)):
             return None
         end = heading_end(text, marker_end)
         while end > marker_end and text[end - 1] in _SKIP:

@@ -511,6 +511,9 @@ def _year_evidence(header: Header, text: str, body_start: int, doc_number: str, 
     opening = text[body_start : body_start + 12]
     if m := re.match(rf"\s*({YEAR})\s*年(度)?\s*[，,以来]", opening):
         vote(int(m.group(1)), 2, f"正文开头“{m.group(0).strip()}”", states_year=True)
+    if m := _REPORTING_YEAR.search(text, body_start, body_start + 400):
+        # 「现将省政府2021年度法治政府建设情况报告如下」: the opening says which year it reports on
+        vote(int(m.group(1)), 2, f"开头“{m.group(0)[:30]}”", states_year=True)
     if m := DOC_NUMBER.search(doc_number):
         vote(int(m.group(2)) - 1, 1, f"文号{doc_number}（次年印发）")
     if date and int(date[5:7]) <= 6:
@@ -539,6 +542,9 @@ def _year_evidence(header: Header, text: str, body_start: int, doc_number: str, 
     if page_title and page_title != header.title:
         evidence += f"；网页标题“{page_title}”未计入（网站的标题，不是报告的）"
     return year, evidence, warnings
+
+
+_REPORTING_YEAR = re.compile(rf"现[将就][^。\n]{{0,30}}?({YEAR})\s*年度?[^。\n]{{0,30}}?(?:报告|汇报|总结)如下")
 
 
 def _is_government_of(org: str, place: str) -> bool:

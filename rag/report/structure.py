@@ -99,7 +99,7 @@ def _build_tree(text: str, lines: list[Line], body_end: int, hinted: frozenset[s
     # 第一部分 (and an unnumbered heading) sits above 一、 when a report uses both
     ranks: list[float] = [0 if m.style in ("part", "bare") else m.rank for _, m in found]
     for i in _restarted_run(found):
-        ranks[i] = 1.5  # parts of an umbrella heading that number 一、二、 again sit under it
+        ranks[i] += 0.5  # parts of an umbrella heading that number 一、二、 again sit under it
     top_rank = min(ranks)
     first_top = ranks.index(top_rank)
     root = _Node(-1, 0, "", 0, (0, 0), level=0)
@@ -123,7 +123,9 @@ def _restarted_run(found: list[tuple[Line, HeadingMatch]]) -> list[int]:
     """Indexes of 一、二、三、 headings that restart the numbering right under an umbrella 一、 heading
     (「一、2023年…主要措施」 / 「一、强化…」 / 「二、…」 / 「三、…」 / 「二、存在的问题」): the run counts
     up from 一 and ends where the numbering drops back to the umbrella's next number."""
-    top = [(i, m) for i, (_, m) in enumerate(found) if m.style == "cn"]
+    styles = {m.style for _, m in found if m.style in ("cn", "arabic")}
+    style = "cn" if "cn" in styles else "arabic"  # the numbering that carries the top level
+    top = [(i, m) for i, (_, m) in enumerate(found) if m.style == style]
     for k in range(len(top) - 1):
         (i, umbrella), (j, first) = top[k], top[k + 1]
         if j != i + 1 or first.number != 1 or found[i][0].text.strip() == found[j][0].text.strip():
