@@ -211,3 +211,12 @@ def test_traditional_to_simplified_one_for_one() -> None:
     assert simple == "广西壮族自治区人民政府调整权责清单207项，发布办事指南。"
     assert len(simple) == len(text)  # offsets never move
     assert simplified_shadow("潼南区人民政府") == "" and to_simplified("") == ""
+
+
+def test_a_township_alone_is_located_without_guessing_its_county() -> None:
+    from rag.lang.places import TOWN, locate
+
+    where = locate("莲花街道办事处")
+    assert (where.province, where.city, where.county, where.level) == ("", "", "", TOWN)
+    assert where.town.startswith("莲花街道")
+    assert locate("余杭区仓前街道办事处").province == "浙江省"

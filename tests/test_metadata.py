@@ -345,3 +345,57 @@ def test_news_copy_headline_and_lead_are_not_the_report(tmp_path: Path) -> None:
     r = load_report(path, 1_000_000)
     assert r.meta.title == "" and r.meta.issuing_body == "应急管理部" and r.meta.level == "部门"
     assert r.meta.source == "某某新闻网" and r.meta.pub_date == "2024-03-29"
+
+
+def test_government_named_by_its_level_only_is_resolved_where_the_body_names_the_place(tmp_path: Path) -> None:
+    text = (f"根据督察工作规定，现将省政府2021年度法治政府建设情况报告如下。\n一、2021年主要工作\n{body()}\n"
+            "修订《湖南省人民政府常务会议工作规范》，省政府常务会议专题研究法治政府建设6次。\n")
+    meta, _ = meta_of(tmp_path, text)
+    assert (meta.issuing_body, meta.level) == ("湖南省人民政府", "省级")
+    # two provinces named: 省政府 is not resolved
+    other = text.replace("专题研究", "与《江西省行政程序规定》对照，专题研究")
+    meta, _ = meta_of(tmp_path, other, "b.txt")
+    assert meta.issuing_body == "省政府" and meta.level == "省级"
+
+
+def test_source_label_with_its_value_on_the_next_line(tmp_path: Path) -> None:
+    from rag.report.parse import load_report
+
+    text = (f"滑县留固镇人民政府关于2024年法治政府建设情况的报告\n发布时间：\n2025-03-05\n来源：\n留固镇人民政府\n\n"
+            f"2024年，留固镇{body()}\n一、主要工作\n{body()}\n")
+    path = tmp_path / "r.txt"
+    path.write_text(text, encoding="utf-8")
+    report = load_report(path, 1_000_000)
+    assert (report.meta.source, report.meta.pub_date) == ("留固镇人民政府", "2025-03-05")
+    start, end = report.meta.source_span or (0, 0)
+    assert report.source.text[start:end] == "留固镇人民政府"
+    # an empty 来源 label followed by a sentence gives no source
+    path.write_text(text.replace("来源：\n留固镇人民政府\n", "来源：\n2024年，留固镇认真贯彻落实纲要，推进依法行政。\n"), encoding="utf-8")
+    assert load_report(path, 1_000_000).meta.source == ""
+
+
+def test_title_wrapped_mid_phrase_over_three_lines_is_joined(tmp_path: Path) -> None:
+    text = f"淇县人民政府\n关于2023年度法治政府建设\n情况的报告\n2023年，全县{body()}\n一、主要工作\n{body()}\n"
+    meta, _ = meta_of(tmp_path, text)
+    assert meta.title == "淇县人民政府关于2023年度法治政府建设情况的报告" and meta.year == 2023
+    # a short slogan line before the title is not its first half
+    meta, _ = meta_of(tmp_path, f"法治建设专栏\n淇县2023年度法治政府建设情况报告\n2023年，全县{body()}\n", "b.txt")
+    assert meta.title == "淇县2023年度法治政府建设情况报告"
+
+
+def test_title_set_in_guillemets_or_lenticular_brackets(tmp_path: Path) -> None:
+    for i, (opening, closing) in enumerate((("《", "》"), ("【", "】"))):
+        text = f"{opening}淇县人民政府关于2023年度法治政府建设情况的报告{closing}\n2023年，全县{body()}\n一、主要工作\n{body()}\n"
+        meta, _ = meta_of(tmp_path, text, f"r{i}.txt")
+        assert (meta.title, meta.issuing_body) == ("淇县人民政府关于2023年度法治政府建设情况的报告", "淇县人民政府")
+
+
+def test_repeated_second_title_line_keeps_the_fuller_title() -> None:
+    header = locate_header(f"行唐县人民政府\n关于2025年度法治政府建设情况的报告\n\n关于2025年度法治政府建设情况的报告\n2025年，我县{body()}\n")
+    assert header.title == "行唐县人民政府关于2025年度法治政府建设情况的报告"
+
+
+def test_year_from_the_reporting_sentence_of_the_opening(tmp_path: Path) -> None:
+    text = f"根据督察工作规定，现将省政府2021年度法治政府建设情况报告如下。\n主要工作\n{body()}\n存在的不足\n{body()}\n"
+    meta, _ = meta_of(tmp_path, text)
+    assert meta.year == 2021 and "开头" in meta.year_evidence

@@ -522,3 +522,92 @@ def test_report_without_headings_is_split_at_the_turns_of_its_paragraphs(tmp_pat
     # one deficit sentence inside a paragraph stays inline (no split)
     inline = parse_text(tmp_path, "2019年，我县" + para() + "但仍存在执法不够规范的问题。\n下一步，我县将加强培训。\n", "b.txt")
     assert len(inline.sections) == 1
+
+
+# ----------------------------------------------------------------------------------------------
+# third round of page patterns (docs/report-patterns.md §14)
+
+
+def test_problems_written_with_plain_quantity_words_count_as_deficits() -> None:
+    from rag.report.role_scoring import body_cues
+
+    cues = body_cues("一是普法宣传形式较为单一，青年群体参与面窄。二是执法队伍年龄偏大，专业人员短缺。"
+                     "三是法律顾问作用发挥有限。四是执法能力与监管任务不相匹配。")
+    assert cues.deficit == 1.0
+    # 有限公司 and 困难群众 are no deficits
+    assert body_cues("为某某有限公司提供法律服务，全年帮扶困难群众120户。").deficit == 0.0
+
+
+def test_heading_naming_the_next_year_is_plans_whatever_its_words() -> None:
+    from rag.report.role_scoring import score_roles
+
+    headings = ["一、2022年法治政府建设主要举措和成效", "二、存在的不足和原因", "三、2023年重点工作措施"]
+    bodies = ["办理案件316件，追发工资2860万元。", "一是执法人员数量偏少。二是应诉败诉率仍然偏高。",
+              "一是健全衔接机制。二是推进一网通办。"]
+    guesses = score_roles(headings, bodies, year=2022)
+    assert [g.role for g in guesses] == ["measures", "problems", "plans"]
+    assert "下一年" in guesses[2].evidence
+    # the same heading in the report of 2023 names the year itself: not taken for plans by its year
+    assert score_roles(headings[:1], bodies[:1], year=2023)[0].role == "measures"
+
+
+def test_bare_imperative_items_after_the_problems_are_plans() -> None:
+    headings = ["一、主要举措和成效", "二、存在的问题", "三、目标任务"]
+    bodies = ["全年审核合同42份，开展普法活动26场。", "一是村干部依法办事意识不强。二是执法文书不够规范。",
+              "一是分批次开展村干部法治轮训。二是每季度组织一次执法案卷交叉评查。"]
+    assert assign_roles(headings, bodies) == ["measures", "problems", "plans"]
+
+
+def test_heading_with_a_deficit_word_and_a_deficit_body_is_problems() -> None:
+    headings = ["一、主要举措和成效", "二、工作中的问题", "三、主要负责人履行第一责任人职责情况", "四、2024年主要安排"]
+    bodies = ["开展检查214家次，查处违规机构3家。", "个别学校依法治校意识不强，制度执行打折扣。执法人员多为兼职，执法能力与任务不相匹配。",
+              "局长认真履行第一责任人职责，召开会议4次。", "2024年，区教育局将重点抓好以下工作。"]
+    assert assign_roles(headings, bodies)[1] == "problems"
+    # a slogan about solving problems is no problems heading, whatever its body
+    assert assign_roles(["一、着力破解执法难题", "二、下一步打算"], ["执法力量不足，装备落后。", "下一步将加强培训。"])[0] != "problems"
+
+
+def test_umbrella_heading_whose_numbering_restarts_keeps_the_later_parts(tmp_path: Path) -> None:
+    text = ("仓前街道2023年度法治政府建设工作报告\n2023年，仓前街道" + para() + "\n"
+            "一、2023年法治政府建设主要措施\n一、强化领导责任\n" + para() + "\n二、规范行政行为\n" + para() + "\n"
+            "三、深化普法宣传\n" + para() + "\n二、存在的问题\n一是法治工作人员多为兼职，专业能力有待提升。二是居民法治意识仍然不强。\n"
+            "三、下一步工作计划\n一是开展兼职法治工作人员培训。二是引导居民依法表达诉求。\n")
+    r = parse_text(tmp_path, text)
+    assert [s.heading for s in r.sections if s.role != "preamble"] == [
+        "一、2023年法治政府建设主要措施", "二、存在的问题", "三、下一步工作计划"]
+    assert [c.heading for c in r.sections[1].children] == ["一、强化领导责任", "二、规范行政行为", "三、深化普法宣传"]
+    # the same heading printed twice is no restart; nor is a run that never drops back
+    doubled = parse_text(tmp_path, text.replace("一、强化领导责任", "一、2023年法治政府建设主要措施")
+                         .replace("二、存在的问题", "四、存在的问题").replace("三、下一步工作计划", "五、下一步工作计划"), "b.txt")
+    assert [s.heading for s in doubled.sections if s.role in ("problems", "plans")] == ["四、存在的问题", "五、下一步工作计划"]
+
+
+def test_copy_without_line_breaks_is_cut_at_its_run_on_headings(tmp_path: Path) -> None:
+    text = ("某县2025年度法治政府建设情况报告2025年，全县" + FILLER + "一、主要举措和成效（一）强化法治责任落实。" + para()
+            + "（二）规范行政决策和执法。" + para() + para() + "二、存在的问题法治政府建设仍有不足。一是合法性审查力量不足。"
+            "二是行政复议作用发挥不够。三、2026年工作安排2026年，全县将重点做好以下工作。一是推动审查全覆盖。二是完善调解机制。\n")
+    r = parse_text(tmp_path, text)
+    assert [s.role for s in r.sections] == ["preamble", "measures", "problems", "plans"]
+    assert [c.heading for c in r.sections[1].children] == ["（一）强化法治责任落实。", "（二）规范行政决策和执法。"]
+    assert [i.text for i in r.problems] == ["合法性审查力量不足", "行政复议作用发挥不够"]
+    # a long paragraph of a report that has headings at line starts is left alone
+    from rag.report.headings import Line, split_run_on
+
+    short = Line(0, 20, "一是加强学习。二、三产业。")
+    assert split_run_on([short]) == [short]
+
+
+def test_arabic_heading_before_a_year_is_a_heading_but_a_decimal_is_not() -> None:
+    m = match_heading("5.2024年工作思路")
+    assert m is not None and (m.style, m.number) == ("arabic", 5)
+    assert match_heading("3.5亿元用于执法装备。") is None and match_heading("1.2万件案件全部办结。") is None
+
+
+def test_unnumbered_part_heading_before_a_lead_line_or_short_items(tmp_path: Path) -> None:
+    text = ("留固镇2024年法治政府建设情况报告\n留固镇人民政府\n2024年，留固镇" + para() + "\n主要工作及成效\n" + para() + "\n"
+            + para() + "\n存在的问题及原因\n存在的问题主要有：\n一是村干部依法办事意识不强；\n二是执法文书制作不够规范。\n"
+            "下一步工作计划\n一是开展村干部法治轮训。\n二是组织执法案卷交叉评查。\n")
+    r = parse_text(tmp_path, text)
+    assert [(s.heading, s.role) for s in r.sections if s.role in ("problems", "plans")] == [
+        ("存在的问题及原因", "problems"), ("下一步工作计划", "plans")]
+    assert "留固镇人民政府" not in [s.heading for s in r.sections]  # a body's name alone is no heading

@@ -229,6 +229,9 @@ def locate(text: str) -> Location:
     mentions = find_places(text)
     if not mentions:
         return Location()
+    if all(m.level == TOWN for m in mentions):
+        # the data lists no townships: a county or province jionlp finds for 莲花街道 alone is a guess
+        return Location(town=mentions[0].text, level=TOWN)
     jio = _load_jionlp()
     with contextlib.redirect_stdout(io.StringIO()):
         parsed = jio.parse_location(text)  # type: ignore[attr-defined]

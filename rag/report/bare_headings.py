@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 
 from rag.report.headings import HeadingMatch, Line, match_heading
+from rag.report.roles import heading_role
 
 MAX_BARE_HEADING = 30
 MAX_HINTED_HEADING = 60
@@ -26,6 +27,8 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 _RUNIN_START = re.compile(r"^[\s*]*[一二三四五六七八九十]{1,3}是")
 _DATE_LIKE = re.compile(r"^\s*(19|20)\d{2}\s*年(\s*\d{1,2}\s*月(\s*\d{1,2}\s*日)?)?\s*$")
 _SLOGAN_END = re.compile(r"[，,、]$")
+# a line that is only a body's name (a 来源 value, a signature) is no heading
+_ORG_ONLY = re.compile(r"(人民政府|政府|办事处|管委会|委员会|局|厅|办公室)$")
 
 
 def hinted_texts(metadata: dict[str, str]) -> set[str]:
@@ -42,6 +45,7 @@ def _shape_ok(text: str, limit: int) -> bool:
         and not _SLOGAN_END.search(t)
         and not _RUNIN_START.match(t)
         and not _DATE_LIKE.match(t)
+        and not _ORG_ONLY.search(t)
     )
 
 
@@ -68,7 +72,11 @@ def bare_headings(lines: list[Line], hinted: set[str], has_top_numbering: bool) 
         by_hint = not has_top_numbering and squeezed in hinted and _shape_ok(line.text, MAX_HINTED_HEADING)
         by_shape = (not has_top_numbering and _shape_ok(line.text, MAX_BARE_HEADING)
                     and i + 1 < len(lines) and _is_body(lines[i + 1]) and not previous_candidate)
-        if by_hint or by_shape:
+        # the wording of a required part (「存在的不足和原因」) makes a heading even when what follows is a
+        # short lead line (「存在的问题主要有：」) or one-line items
+        by_wording = (not has_top_numbering and _shape_ok(line.text, MAX_BARE_HEADING) and i + 1 < len(lines)
+                      and heading_role(line.text) in ("problems", "plans", "merged"))
+        if by_hint or by_shape or by_wording:
             found.append((line, _match(line, len(found) + 1)))
         previous_candidate = _shape_ok(line.text, MAX_BARE_HEADING)
     if len(found) < 2:  # one short line is an odd sentence, not a structure

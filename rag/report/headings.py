@@ -11,6 +11,7 @@ Nominal ranks: 1 = ``一、`` / ``第一部分``, 2 = ``（一）`` / ``(一)``,
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -31,7 +32,8 @@ _HEADING_RE = (
     ("part", 1, re.compile(r"第([一二三四五六七八九十]{1,3})部分[、，,：:．.\s]*")),
     ("cn", 1, re.compile(r"([一二三四五六七八九十]{1,3})\s*[、．.]")),
     ("paren_cn", 2, re.compile(r"[（(]\s*([一二三四五六七八九十]{1,3})\s*[）)]")),
-    ("arabic", 3, re.compile(r"(\d{1,2})\s*[.．、](?!\d)")),
+    # not 「3.5亿元」, but 「5.2024年工作思路」 (a lost 五、 before a year) is a heading
+    ("arabic", 3, re.compile(r"(\d{1,2})\s*[.．、](?!(?!(?:19|20)\d{2}\s*年)\d)")),
     ("paren_arabic", 4, re.compile(r"[（(]\s*(\d{1,2})\s*[）)]")),
 )
 _SENTENCE_END = re.compile(r"[。！？!?]")
@@ -71,6 +73,41 @@ def split_lines(text: str, start: int = 0, end: int | None = None) -> list[Line]
         if text[pos:stop].strip():
             out.append(Line(pos, stop, text[pos:stop]))
         pos = stop + 1
+    return out
+
+
+# A copy that lost every line break (document-sharing sites, report-patterns §14.3) runs its headings
+# on inside one paragraph: 「…提供法治保障。一、主要举措和成效（一）强化…。（二）…。二、存在的问题…」.
+MIN_RUN_ON = 300
+_INLINE_TOP = re.compile(r"(?<=[。！？!?；;])[ \t\u3000]*([一二三四五六七八九十]{1,3})、")
+_INLINE_SUB = re.compile(r"[（(]([一二三四五六七八九十]{1,3})[）)]")
+
+
+def _counting_up(pattern: re.Pattern[str], text: str, start: int, end: int) -> list[int]:
+    """Starts of the markers of ``pattern`` in ``text[start:end]`` that count 一, 二, 三 … in order."""
+    starts: list[int] = []
+    for m in pattern.finditer(text, start, end):
+        if cn_to_int(m.group(1)) == len(starts) + 1:
+            starts.append(m.start(1) - (1 if pattern is _INLINE_SUB else 0))
+    return starts if len(starts) >= 2 else []
+
+
+def split_run_on(lines: list[Line]) -> list[Line]:
+    """``lines`` with each long paragraph that holds run-on headings cut before them (一、… and the
+    （一）… inside each part), so that headings start lines again. Offsets stay those of the text."""
+    out: list[Line] = []
+    for line in lines:
+        top = _counting_up(_INLINE_TOP, line.text, 0, len(line.text)) if len(line.text) >= MIN_RUN_ON else []
+        if not top:
+            out.append(line)
+            continue
+        bounds = [0, *top, len(line.text)]
+        cuts: list[int] = []
+        for a, b in itertools.pairwise(bounds):
+            cuts.extend([a, *_counting_up(_INLINE_SUB, line.text, a, b)])
+        for a, b in zip(cuts, [*cuts[1:], len(line.text)], strict=True):
+            if line.text[a:b].strip():
+                out.append(Line(line.start + a, line.start + b, line.text[a:b]))
     return out
 
 
@@ -119,7 +156,7 @@ def match_heading(text: str) -> HeadingMatch | None:
             return None  # a bare number on its own line is layout residue, not a heading
         if style == "cn" and re.match(r"[一二三四五六七八九十]{1,3}[、．.]", rest):
             return None  # "一、二、三产业": an enumeration inside a sentence
-        if style == "arabic" and (rest[:1] in "%％" or re.match(r"\d", rest)):
+        if style == "arabic" and (rest[:1] in "%％" or re.match(r"\d(?!\d{3}\s*年)", rest)):
             return None
         end = heading_end(text, marker_end)
         while end > marker_end and text[end - 1] in _SKIP:

@@ -127,6 +127,30 @@ def _is_doc_number_line(text: str) -> bool:
     return m is not None and len(t) - len(m.group(0)) <= 4
 
 
+_WRAPPERS = {"《": "》", "【": "】", "[": "]", "［": "］"}
+
+
+def _unwrapped(title: str) -> str:
+    """A title line set in 《…》 or 【…】 as a page heading, without them (they are no part of the title)."""
+    close = _WRAPPERS.get(title[:1])
+    inner = title[1:-1]
+    if close and title.endswith(close) and title[0] not in inner and close not in inner:
+        return inner.strip()
+    return title
+
+
+def _wrapped_title_end(first: str, following: Line | None) -> Line | None:
+    """The next line when it ends a title wrapped in the middle of a phrase (「关于2023年度法治政府建设」 /
+    「情况的报告」, Word layouts copied to text), else None. Neither line alone is a title."""
+    if following is None or _is_title(first) or len(first) > 40 or _SENTENCE_PUNCT.search(first):
+        return None
+    rest = following.text.strip()
+    if (len(rest) > 30 or _SENTENCE_PUNCT.search(rest) or match_heading(rest) is not None or _is_title(rest)
+            or not _TITLE_WORDS.search(first)):
+        return None
+    return following if _is_title(first + rest) else None
+
+
 @dataclass(frozen=True)
 class Header:
     title: str
@@ -171,13 +195,20 @@ def locate_header(text: str) -> Header:
                 doc_number = dm.group(0)
         lines = lines[letter:]
     previous: Line | None = None
-    for line in lines[:25]:
+    wrapped: Line | None = None  # the second line of a title wrapped mid-phrase, already taken
+    for i, line in enumerate(lines[:25]):
         if match_heading(line.text) is not None:
             break
+        if line is wrapped:
+            continue
         stripped = line.text.strip()
         lead = line.start + line.text.index(stripped[0])
+        wrapped = _wrapped_title_end(stripped, lines[i + 1] if i + 1 < len(lines) else None)
+        if wrapped is not None:
+            stripped = stripped + wrapped.text.strip()
         if _is_title(stripped):
-            found, where = stripped.strip("*").strip(), (lead, lead + len(stripped))
+            end = wrapped.start + len(wrapped.text.rstrip()) if wrapped is not None else lead + len(stripped)
+            found, where = _unwrapped(stripped.strip("*").strip()), (lead, end)
             if (previous is not None and _bare_org(previous.text.strip()) and not _org_from_title(found)
                     and re.match(rf"(关于|{YEAR})", found)):
                 # 「XX乡人民政府」 / 「关于2023年度…的报告」: one title over two lines
@@ -185,8 +216,8 @@ def locate_header(text: str) -> Header:
                 found = org + found
                 where = (previous.start + previous.text.index(org[0]), where[1])
             titles.append((found, where))
-            body_start = line.end
-            previous = line
+            body_start = wrapped.end if wrapped is not None else line.end
+            previous = wrapped or line
             continue
         row = _title_row(line.text)
         if row is not None:
@@ -213,6 +244,10 @@ def locate_header(text: str) -> Header:
     while start < len(text) and text[start] in "\n \t\u3000":
         start += 1
     title, span = titles[-1] if titles else ("", None)
+    # 「X县人民政府关于…的报告」 then its second line printed again: the fuller form is the title
+    fuller = next((t for t in titles if t[0] != title and t[0].endswith(title)), None)
+    if fuller is not None:
+        title, span = fuller
     return Header(title, span, tuple(t for t, _ in titles), doc_number, start)
 
 
@@ -374,6 +409,24 @@ def _org_from_opening(text: str, body_start: int, body_end: int) -> str:
     return org
 
 
+# 「省政府」「市政府」「县人民政府」: a government named by its level only (report-patterns §14.3).
+_BARE_GOVERNMENT = re.compile(r"(省|自治区|市|州|盟|县|区|旗)(人民)?政府")
+_LEVEL_OF_WORD = {"省": places.PROVINCE, "自治区": places.PROVINCE, "市": places.CITY, "州": places.CITY,
+                  "盟": places.CITY, "县": places.COUNTY, "区": places.COUNTY, "旗": places.COUNTY}
+
+
+def _resolve_bare_government(org: str, body: str) -> str:
+    """「省政府」 as 「湖南省人民政府」 when the body names exactly one division of that level and kind
+    (in a cited 《湖南省…规定》, 「法治湖南」 does not count); else ``org`` unchanged."""
+    m = _BARE_GOVERNMENT.fullmatch(org)
+    if m is None:
+        return org
+    word = m.group(1)
+    names = {d.name for p in places.find_places(body) if p.level == _LEVEL_OF_WORD[word]
+             for d in p.divisions[:1] if d.name.endswith(word) and d.name in body}
+    return next(iter(names)) + "人民政府" if len(names) == 1 else org
+
+
 def region_of(org: str) -> str:
     """The administrative area at the start of an organisation name ("" when there is none)."""
     m = _REGION.match(org)
@@ -458,6 +511,9 @@ def _year_evidence(header: Header, text: str, body_start: int, doc_number: str, 
     opening = text[body_start : body_start + 12]
     if m := re.match(rf"\s*({YEAR})\s*年(度)?\s*[，,以来]", opening):
         vote(int(m.group(1)), 2, f"正文开头“{m.group(0).strip()}”", states_year=True)
+    if m := _REPORTING_YEAR.search(text, body_start, body_start + 400):
+        # 「现将省政府2021年度法治政府建设情况报告如下」: the opening says which year it reports on
+        vote(int(m.group(1)), 2, f"开头“{m.group(0)[:30]}”", states_year=True)
     if m := DOC_NUMBER.search(doc_number):
         vote(int(m.group(2)) - 1, 1, f"文号{doc_number}（次年印发）")
     if date and int(date[5:7]) <= 6:
@@ -488,6 +544,9 @@ def _year_evidence(header: Header, text: str, body_start: int, doc_number: str, 
     return year, evidence, warnings
 
 
+_REPORTING_YEAR = re.compile(rf"现[将就][^。\n]{{0,30}}?({YEAR})\s*年度?[^。\n]{{0,30}}?(?:报告|汇报|总结)如下")
+
+
 def _is_government_of(org: str, place: str) -> bool:
     """Whether ``org`` is the government (not an office or department) of ``place``."""
     return (bool(re.search(r"(人民政府|政府|办事处)$", org)) or bool(_ZONE_GOVERNMENT.search(org))) and place in org
@@ -508,6 +567,7 @@ def extract_meta(doc: SourceDocument, clean: CleanText) -> tuple[ReportMeta, lis
     sig_org, sig_date = _signature(doc, clean, body_end)
     date = sig_date or _publication_date(doc)
     org_raw = _org_from_title(title) or sig_org or _org_from_opening(text, header.body_start, body_end)
+    org_raw = _resolve_bare_government(org_raw, text[header.body_start : body_end])
     if not org_raw:
         m = _SOURCE_LABEL.search(doc.text[:3000])
         if m and re.search(rf"({ORG_SUFFIX})$", m.group(1)):

@@ -25,6 +25,9 @@ _DATE = re.compile(
 _BARE_DATE = re.compile(rf"^\s*[•·\-\s]*({YEAR})[-/.](\d{{1,2}})[-/.](\d{{1,2}})(\s+\d{{1,2}}:\d{{2}}(:\d{{2}})?)?\s*$")
 _LEADING_DATE = re.compile(rf"^\s*({YEAR})[-/.](\d{{1,2}})[-/.](\d{{1,2}})(?:\s+\d{{1,2}}:\d{{2}}(?::\d{{2}})?)?\s")
 _SEARCH_CHARS = 4000  # publication lines stand at the top of a page
+# 「来源：」 alone on its line, the value on the next one (county portals, report-patterns §14.3)
+_BARE_SOURCE_LABEL = re.compile(r"^\s*(?:文章|信息|稿件|新闻|内容)?来源\s*[:：]\s*$")
+_SOURCE_VALUE = re.compile(r"[\u4e00-\u9fff（）()]{2,30}")
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,8 @@ def page_info(doc: SourceDocument, clean: CleanText) -> PageInfo:
         line = doc.text[start:end]
         if not source and (m := _SOURCE.search(line)):
             source, source_span = m.group(1).strip("，,。"), (start + m.start(1), start + m.end(1))
+        elif not source and _BARE_SOURCE_LABEL.match(line) and (value := _next_line_value(doc.text, end)):
+            source, source_span = value
         if pub_date:
             continue
         # a 成文 (signature) date on the same line is skipped: only a date right after its label counts
@@ -66,6 +71,16 @@ def page_info(doc: SourceDocument, clean: CleanText) -> PageInfo:
                 if not pub_date and (d := _LEADING_DATE.match(line)) and (iso := _iso(d)):
                     pub_date, pub_span = iso, (line_start + d.start(1), line_start + d.end(3))
     return PageInfo(pub_date, pub_span, source, source_span)
+
+
+def _next_line_value(text: str, pos: int) -> tuple[str, Span] | None:
+    """The value standing alone on the first non-blank line after ``pos``, with its span, or None."""
+    m = re.compile(r"\s*").match(text, pos)
+    start = m.end() if m else pos
+    nl = text.find("\n", start)
+    line = text[start : nl if nl >= 0 else len(text)].rstrip()
+    value = _SOURCE_VALUE.fullmatch(line)
+    return (line, (start, start + len(line))) if value else None
 
 
 def _top_lines(text: str) -> list[tuple[int, str]]:

@@ -25,7 +25,7 @@ import numpy as np
 
 from rag.core.protocols import Embedder
 from rag.report.items import HEDGE_END
-from rag.report.roles import PLAN_TURN, heading_role, heading_title
+from rag.report.roles import PLAN_TURN, heading_role, heading_title, mentions_deficit
 
 CONFIDENT = 0.6  # below this a role is a guess: shown as 「未能确定」 for required parts
 
@@ -34,7 +34,11 @@ _SENTENCE = re.compile(r"[^。！？!?；;\n]+")
 DEFICIT = re.compile(
     r"有待|不够|不足|仍需|还需|尚需|亟需|亟待|滞后|薄弱|欠缺|缺乏|不到位|不充分|不完善|不健全|不规范|不平衡|不深入|"
     r"不明显|不高|不强|较弱|偏弱|较低|短板|弱项|差距|尚未|还不|仍然存在|依然存在|时有发生|参差不齐|不同程度|"
-    r"存在[^。；]{0,20}(问题|不足|困难|情况)|(问题|不足)(主要)?(表现|体现)"
+    r"存在[^。；]{0,20}(问题|不足|困难|情况)|(问题|不足)(主要)?(表现|体现)|"
+    # problems are also written with plain quantity and quality words (report-patterns §14.3):
+    # 形式单一, 覆盖面窄, 人员短缺, 作用发挥有限, 年龄偏大, 流于形式, 仍面临一些困难
+    r"单一|偏[少大低小窄高]|较少|面窄|[窄缺]乏|短缺|匮乏|有限(?!公司|责任)|流于形式|走过场|不熟|不及时|跟不上|"
+    r"面临[^。；]{0,12}(困难|挑战|问题|压力)|不相?(匹配|适应|协调)"
 )
 # Intent and future markers (plans): a sentence that commits to doing something.
 FUTURE = re.compile(
@@ -48,6 +52,9 @@ PAST = re.compile(
 )
 _INTENT = re.compile(r"(^|[，,：:])\s*(将|要|力争|计划|拟|争取)|下一步|明年|来年")  # "力争实现…" is no result
 RESPONSIBILITY = re.compile(r"第一责任人|主要负责(人|同志)|党政主要负责|述法|履行推进法治建设")
+# An enumerated item (一是…, 1., （一）) that reports no result and states no deficit is a task to do:
+# plans are often written as bare imperatives (「一是健全…衔接机制。二是推进…」) without 将 or 要.
+_ITEM_START = re.compile(r"^([一二三四五六七八九十]{1,3}是|\d{1,2}[.、．]|[（(][一二三四五六七八九十\d]{1,3}[）)])")
 
 # Exemplars for the optional embedder feature: what each part's opening typically says (written
 # for this purpose, not copied from a report).
@@ -81,7 +88,8 @@ def body_cues(body: str, limit: int = 3000) -> BodyCues:
     if not n:
         return BodyCues(0.0, 0.0, 0.0, 0, 0)
     deficit = sum(1 for s in sentences if DEFICIT.search(s) or HEDGE_END.search(s.strip()))
-    future = sum(1 for s in sentences if FUTURE.search(s.strip()) and not PAST.search(s))
+    future = sum(1 for s in sentences if not PAST.search(s) and (FUTURE.search(s.strip()) or (
+        _ITEM_START.match(s.strip()) and not DEFICIT.search(s) and not HEDGE_END.search(s.strip()))))
     past = sum(1 for s in sentences if PAST.search(s) and not _INTENT.search(s))
     return BodyCues(deficit / n, future / n, past / n, len(RESPONSIBILITY.findall(body[:limit])), n)
 
@@ -105,8 +113,24 @@ def _embedding_scores(texts: list[str], embedder: Embedder) -> list[dict[str, fl
     return [{r: float(row[j]) for j, r in enumerate(roles)} for row in sims]
 
 
-def score_roles(headings: list[str], bodies: list[str], embedder: Embedder | None = None) -> list[RoleGuess]:
-    """A role and a confidence for each top-level section of one report (see the module docstring)."""
+_HEADING_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
+_PAST_OR_DEFICIT = re.compile(r"成效|成绩|完成情况|开展情况|工作情况|存在|不足|问题|责任")
+
+
+def _names_next_year(heading: str, year: int | None) -> bool:
+    """Whether a heading names the year after the one reported on and nothing of the year's results
+    (「2023年重点工作措施」 in a 2022 report): it announces the plans, whatever its other words."""
+    title = heading_title(heading)
+    years = [int(m.group(1)) for m in _HEADING_YEAR.finditer(title)]
+    return year is not None and bool(years) and all(y == year + 1 for y in years) and not _PAST_OR_DEFICIT.search(title)
+
+
+def score_roles(headings: list[str], bodies: list[str], embedder: Embedder | None = None,
+                year: int | None = None) -> list[RoleGuess]:
+    """A role and a confidence for each top-level section of one report (see the module docstring).
+
+    ``year`` is the year reported on, if known: a heading naming the next year announces the plans.
+    """
     n = len(headings)
     named = [heading_role(h) for h in headings]
     cues = [body_cues(b) for b in bodies]
@@ -115,7 +139,9 @@ def score_roles(headings: list[str], bodies: list[str], embedder: Embedder | Non
                                   embedder) if embedder is not None and n else [{} for _ in headings])
     guesses: list[RoleGuess | None] = [None] * n
     for i, role in enumerate(named):
-        if role is None and HEDGE_END.search(heading_title(headings[i])):
+        if role in (None, "measures") and _names_next_year(headings[i], year):
+            guesses[i] = RoleGuess("plans", 0.85, f"标题写的是报告年度的下一年（{year + 1 if year else ''}年）")
+        elif role is None and HEDGE_END.search(heading_title(headings[i])):
             guesses[i] = RoleGuess("problems", 0.75, "标题本身是不足表述")
         elif role is not None:
             agrees = role == "merged" or role == max(body[i], key=lambda r: body[i][r])
@@ -134,7 +160,11 @@ def score_roles(headings: list[str], bodies: list[str], embedder: Embedder | Non
             scores[role] = scores.get(role, 0.0) + 0.5 * (sim - 0.5)
         tail = i >= max(1, n - 3)  # problems and plans are the last parts of a report
         later_problems = any(g and g.role in ("problems", "merged") for g in guesses[i + 1 :])
-        if scores["responsibility"] >= 0.3 and i < first_late and not seen_problems:
+        if (mentions_deficit(headings[i]) and cues[i].deficit >= 0.5 and scores["problems"] > scores["plans"]
+                and not later_problems):
+            # 「工作中的问题」「面临的困难和挑战」: the heading names a deficit word, the body says so
+            guesses[i] = RoleGuess("problems", 0.7, f"标题提到问题或困难，正文{cues[i].deficit:.0%}的句子是不足表述")
+        elif scores["responsibility"] >= 0.3 and i < first_late and not seen_problems:
             guesses[i] = RoleGuess("responsibility", 0.7, "正文多处提及第一责任人职责")
         elif (scores["problems"] >= 0.45 and scores["problems"] > scores["plans"] and not later_problems
               and round(cues[i].deficit * cues[i].sentences) >= 2 and (tail or cues[i].deficit >= 0.6)):

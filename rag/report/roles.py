@@ -28,10 +28,20 @@ RESPONSIBILITY = re.compile(r"第一责任人|主要负责人(履行|推进)|履
 OTHER = re.compile(r"其[他它](需要)?报告|其[他它]事项|^其[他它]")
 MEASURES = re.compile(
     r"举措|成效|成绩|开展情况|工作情况|主要工作|主要做法|基本情况|进展情况|落实情况|完成情况|工作总结|做法和成效"
-    r"|建设情况|工作概况|总体情况|推进情况"
+    r"|建设情况|工作概况|总体情况|推进情况|主要措施"
 )
 # Problem headings that are really slogans about fixing problems ("着力破解难题…") are measures.
 _NOT_PROBLEMS = re.compile(r"(补齐|补强|弥补|破解|解决|整改|化解|攻克|缩小)[^，,]{0,4}(短板|差距|问题|困难|弱项|不足)")
+
+
+_DEFICIT_WORD = re.compile(r"问题|不足|困难|短板|差距|弱项|挑战|难点")
+
+
+def mentions_deficit(heading: str) -> bool:
+    """Whether a heading names a deficit word outside the lexicon's phrasings (「工作中的问题」), and
+    is no slogan about fixing one (「着力破解难题」): weak evidence, to be confirmed by the body."""
+    title = heading_title(heading)
+    return bool(_DEFICIT_WORD.search(title)) and not _NOT_PROBLEMS.search(title)
 
 
 def heading_title(heading: str) -> str:

@@ -31,7 +31,15 @@ from rag.core.protocols import Embedder
 from rag.core.types import CleanText, Item, ParseWarning, Report, Section, SourceDocument
 from rag.ingest.clean import MASK
 from rag.report.bare_headings import bare_headings, hinted_texts
-from rag.report.headings import HeadingMatch, Line, find_runins, match_heading, runin_title_end, split_lines
+from rag.report.headings import (
+    HeadingMatch,
+    Line,
+    find_runins,
+    match_heading,
+    runin_title_end,
+    split_lines,
+    split_run_on,
+)
 from rag.report.items import plain_items, section_items
 from rag.report.metadata import extract_meta, locate_header, locate_trailer
 from rag.report.page_lines import page_info
@@ -51,7 +59,7 @@ MIN_REPORT_CHARS = 80
 
 @dataclass
 class _Node:
-    rank: int
+    rank: float
     number: int
     marker: str
     start: int
@@ -89,7 +97,9 @@ def _build_tree(text: str, lines: list[Line], body_end: int, hinted: frozenset[s
     if not found:
         return []
     # 第一部分 (and an unnumbered heading) sits above 一、 when a report uses both
-    ranks = [0 if m.style in ("part", "bare") else m.rank for _, m in found]
+    ranks: list[float] = [0 if m.style in ("part", "bare") else m.rank for _, m in found]
+    for i in _restarted_run(found):
+        ranks[i] += 0.5  # parts of an umbrella heading that number 一、二、 again sit under it
     top_rank = min(ranks)
     first_top = ranks.index(top_rank)
     root = _Node(-1, 0, "", 0, (0, 0), level=0)
@@ -107,6 +117,27 @@ def _build_tree(text: str, lines: list[Line], body_end: int, hinted: frozenset[s
         stack.append(node)
     _set_ends(root.children, body_end)
     return root.children
+
+
+def _restarted_run(found: list[tuple[Line, HeadingMatch]]) -> list[int]:
+    """Indexes of 一、二、三、 headings that restart the numbering right under an umbrella 一、 heading
+    (「一、2023年…主要措施」 / 「一、强化…」 / 「二、…」 / 「三、…」 / 「二、存在的问题」): the run counts
+    up from 一 and ends where the numbering drops back to the umbrella's next number."""
+    styles = {m.style for _, m in found if m.style in ("cn", "arabic")}
+    style = "cn" if "cn" in styles else "arabic"  # the numbering that carries the top level
+    top = [(i, m) for i, (_, m) in enumerate(found) if m.style == style]
+    for k in range(len(top) - 1):
+        (i, umbrella), (j, first) = top[k], top[k + 1]
+        if j != i + 1 or first.number != 1 or found[i][0].text.strip() == found[j][0].text.strip():
+            continue  # not directly under the umbrella, not a restart, or the same heading printed twice
+        run = [j]
+        for (idx, m), (_, prev) in zip(top[k + 2 :], top[k + 1 :], strict=False):
+            if m.number == prev.number + 1:
+                run.append(idx)
+                continue
+            return run if m.number == umbrella.number + 1 and len(run) >= 2 else []
+        return []
+    return []
 
 
 def _set_ends(nodes: list[_Node], end: int) -> None:
@@ -335,7 +366,10 @@ def _parse(doc: SourceDocument, clean: CleanText, report_id: str, embedder: Embe
                                      "请把每份报告存为单独的文件（two reports on one page）"))
         body_end = second
     hinted = frozenset(hinted_texts(doc.metadata))
-    nodes = _build_tree(text, split_lines(text, body_start, body_end), body_end, hinted)
+    lines = split_lines(text, body_start, body_end)
+    if not any(match_heading(ln.text) for ln in lines):
+        lines = split_run_on(lines)
+    nodes = _build_tree(text, lines, body_end, hinted)
     for node in nodes:
         _add_runins(text, node)
     sections: list[Section] = []
@@ -357,7 +391,7 @@ def _parse(doc: SourceDocument, clean: CleanText, report_id: str, embedder: Embe
                                     clean.source_span(body_start, nodes[0].start)))
         top = [_to_section(text, clean, n) for n in nodes]
         bodies = [text[s.heading_span[1] : s.span[1]] for s in top]
-        guesses = score_roles([s.heading for s in top], bodies, embedder)
+        guesses = score_roles([s.heading for s in top], bodies, embedder, meta.year)
         for i, (sec, guess) in enumerate(zip(top, guesses, strict=True)):
             role = guess.role
             _set_role(sec, sec.role, guess.confidence, guess.evidence)
