@@ -211,3 +211,14 @@ def test_traditional_to_simplified_one_for_one() -> None:
     assert simple == "广西壮族自治区人民政府调整权责清单207项，发布办事指南。"
     assert len(simple) == len(text)  # offsets never move
     assert simplified_shadow("潼南区人民政府") == "" and to_simplified("") == ""
+
+
+def test_everyday_wording_brings_the_report_words() -> None:
+    from rag.lang.synonyms import report_wording
+
+    words = report_wording("江津区2022年帮多少劳动者讨回了工钱？")
+    assert {"追发", "工资", "劳动报酬"} <= set(words)
+    assert "案件" in report_wording("一共处理了多少起案子") and "查处" in report_wording("一共处理了多少起案子")
+    assert report_wording("罚款和罚没款共42万元") == ("处罚",)  # words the text already has are not added
+    assert report_wording("全年办理行政复议案件73件") == ()
+    assert report_wording("") == ()

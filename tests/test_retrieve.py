@@ -14,6 +14,7 @@ from rag.retrieve.retriever import (
     MAX_QUERY_CHARS,
     Retriever,
     analyze_query,
+    heading_roles,
     is_furniture,
     keyword_lead,
     normalize_doc_number,
@@ -153,6 +154,15 @@ def test_topic_drops_the_words_that_only_name_the_report() -> None:
     assert analyze_query("潼南区2020年", REPORTS).topic == "潼南区2020年"  # nothing left: keep it all
 
 
+def test_an_issuing_body_of_its_own_kind_names_its_report() -> None:
+    reports = [*REPORTS, info("mwr22", "水利部2022年法治政府建设年度报告", "水利部", "", 2022),
+               info("office21", "区政府办公室2021年法治政府建设情况报告", "区政府办公室", "", 2021)]
+    intent = analyze_query("水利部2022年一共查处了多少起水事违法案件？", reports)
+    assert intent.report_ids == ("mwr22",) and not intent.year_only and "水利部" not in intent.topic
+    # a level word plus an office stands for one in every place: only the year nudges
+    assert analyze_query("区政府办公室2021年有哪些不足？", reports).year_only
+
+
 def test_normalize_doc_number() -> None:
     assert normalize_doc_number("台政办字 [2022] 1号") == normalize_doc_number("台政办字〔2022〕1号")
     assert normalize_doc_number("台政办字【2022】1号") == "台政办字〔2022〕1号"
@@ -187,6 +197,13 @@ def test_keyword_lead_rewards_a_match_only_one_report_holds() -> None:
     assert max(even.values()) < 0.05
     assert keyword_lead({}, chunks) == {} and keyword_lead({9: 5.0}, chunks) == {}  # rows gone from the index
     assert keyword_lead({1: 0.0}, chunks) == {}
+
+
+def test_sub_headings_name_a_part_beside_the_top_level_role() -> None:
+    assert heading_roles("融水县 2024年度 > 一、2024年主要工作 > （四）履行第一责任人职责") == {"responsibility"}
+    assert heading_roles("X市 2020年度 > 三、存在的短板弱项") == {"problems"}
+    assert heading_roles("X市 2020年度 > 一、主要工作 > （一）推进依法决策") == frozenset()
+    assert heading_roles("第一责任人 2020年度") == frozenset()  # the report's label is no heading
 
 
 def test_furniture_is_the_metadata_passage_or_a_line_without_a_sentence() -> None:

@@ -24,8 +24,9 @@ from rag.index.chunk import METADATA_ROLE
 from rag.index.store_base import ReportStore
 from rag.lang import places
 from rag.lang.docno import DOC_NUMBER, normalize_doc_number
+from rag.lang.synonyms import report_wording
 from rag.lang.years import YEAR
-from rag.question.analysis import QuestionInfo, analyze_question
+from rag.question.analysis import QuestionInfo, analyze_question, section_roles
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ _SENTENCE_END = re.compile(r"[。！？；!?;]")
 
 # 州 ends a place only when no 市/区/县 follows (广州市, 杭州市 are cities, 阿坝州 is a prefecture).
 _ISSUER_WORDS = re.compile(r"(?:人民)?政府办公[厅室]|人民政府")
+_LEVEL_CHARS = frozenset("省市区县州盟旗镇乡村")  # an issuer starting with one names no particular place
 _ORG_TAIL = re.compile(r"人民政府|政府|办公厅|办公室|党委|委员会|司法局|关于|\d")
 
 
@@ -88,6 +90,13 @@ def _names_for(info: ReportInfo) -> tuple[frozenset[str], frozenset[str]]:
             parents.update(places.names_of(mention))
         specific.update(places.names_of(last))
     return frozenset(specific), frozenset(parents - specific)
+
+
+def _issuer_named(info: ReportInfo, flat_question: str) -> bool:
+    """The question writes out the report's issuing body, and that body is one of a kind: not a bare
+    level word plus an office (区政府办公室, 市住房城乡建设局 stand for one in every place)."""
+    issuer = re.sub(r"\s+", "", info.issuing_body or "")
+    return len(issuer) >= 3 and issuer[0] not in _LEVEL_CHARS and issuer in flat_question
 
 
 @functools.lru_cache(maxsize=4096)
@@ -166,6 +175,9 @@ def analyze_query(query: str, reports: list[ReportInfo]) -> QueryIntent:
         if info.title and len(info.title) >= 8 and re.sub(r"\s+", "", info.title) in flat:
             score = max(score, 4)
             matched.append(info.title.strip())
+        if _issuer_named(info, flat):  # 水利部, 应急管理部: a body that no place name stands for
+            score = max(score, 3)
+            matched.append(info.issuing_body)
         if hit_specific:
             score = max(score, 3)
             matched.extend(hit_specific)
@@ -245,6 +257,14 @@ def rows_for_reports(store: ReportStore, report_ids: set[str]) -> list[int]:
     return [int(r) for r in store.rows_for_reports(sorted(report_ids))]
 
 
+@functools.lru_cache(maxsize=8192)
+def heading_roles(section_path: str) -> frozenset[str]:
+    """The parts a chunk's headings name, beside the role of its top-level section: 「（四）履行第一责任人
+    职责」 under 「一、主要工作」 is about responsibility too."""
+    headings = section_path.split(" > ")[1:]  # the first element is the report's label
+    return frozenset(role for heading in headings for role in section_roles(heading) if role != METADATA_ROLE)
+
+
 def is_furniture(chunk: Chunk) -> bool:
     """The metadata passage, or a line without a sentence (title, signature, date, bare heading)."""
     if chunk.role == METADATA_ROLE:
@@ -320,7 +340,9 @@ class Retriever:
             searches.append((lambda allowed: self.store.search_dense(qvec, n, allowed_rows=allowed),
                              self.settings.dense_weight, False))
         if self.settings.sparse_weight > 0:
-            searches.append((lambda allowed: self.store.search_sparse(text, n, allowed_rows=allowed),
+            # the report's words for the question's everyday ones (讨回工钱 → 追发 工资) join its keywords
+            keywords = " ".join((text, *report_wording(text)))
+            searches.append((lambda allowed: self.store.search_sparse(keywords, n, allowed_rows=allowed),
                              self.settings.sparse_weight, True))
         for run, weight, lexical in searches:
             ranked = run(rows)
@@ -361,7 +383,8 @@ class Retriever:
                 continue
             score += self.settings.lexical_boost * first_rank * lead.get(row, 0.0)
             info = infos.get(chunk.report_id) or self.store.report_for_row(row)
-            if intent.roles and chunk.role in intent.roles:
+            if intent.roles and (chunk.role in intent.roles
+                                 or not heading_roles(chunk.section_path).isdisjoint(intent.roles)):
                 score *= 1.0 + self.settings.role_boost
             elif METADATA_ROLE not in intent.roles and is_furniture(chunk):
                 score *= FURNITURE_WEIGHT
