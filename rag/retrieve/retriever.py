@@ -95,8 +95,14 @@ def _names_for(info: ReportInfo) -> tuple[frozenset[str], frozenset[str]]:
 def _issuer_named(info: ReportInfo, flat_question: str) -> bool:
     """The question writes out the report's issuing body, and that body is one of a kind: not a bare
     level word plus an office (区政府办公室, 市住房城乡建设局 stand for one in every place)."""
-    issuer = re.sub(r"\s+", "", info.issuing_body or "")
-    return len(issuer) >= 3 and issuer[0] not in _LEVEL_CHARS and issuer in flat_question
+    issuer = _own_issuer(info.issuing_body or "")
+    return bool(issuer) and issuer in flat_question
+
+
+@functools.lru_cache(maxsize=8192)
+def _own_issuer(issuing_body: str) -> str:
+    issuer = re.sub(r"\s+", "", issuing_body)
+    return issuer if len(issuer) >= 3 and issuer[0] not in _LEVEL_CHARS else ""
 
 
 @functools.lru_cache(maxsize=4096)
