@@ -2,8 +2,8 @@
 
 One index holds the five samples, the 27 name-swapped distractors (data/distractors) and the whole
 fixture corpus (tests/data/corpus/{dev,heldout}: 48 short reports of real shapes, .txt/.html/.docx).
-Every question of tests/data/retrieval_questions.jsonl (split "dev": 56 over the samples, the set
-the system was tuned on; split "heldout": 58 over the fixtures, written before any run on them and
+Every question of tests/data/retrieval_questions.jsonl (split "dev": 56 over the samples and 38 over
+dev fixtures, the set the system was tuned on; split "heldout": 58 over the fixtures, written before any run on them and
 frozen) goes through
 
 * the system: ``rag.retrieve.Retriever`` with the default settings (hybrid dense + BM25, report and

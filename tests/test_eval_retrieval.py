@@ -36,8 +36,15 @@ def all_questions() -> list[dict]:
 
 @pytest.fixture(scope="module")
 def questions(all_questions: list[dict]) -> list[dict]:
-    """The dev split: questions over the five samples."""
-    return [q for q in all_questions if q["split"] == "dev"]
+    """The dev split's questions over the five samples."""
+    stems = {p.stem for p in SAMPLES.glob("*.txt")}
+    return [q for q in all_questions if q["split"] == "dev" and q["report"] in stems]
+
+
+@pytest.fixture(scope="module")
+def dev_fixture_questions(all_questions: list[dict], questions: list[dict]) -> list[dict]:
+    """The dev split's questions over the dev fixtures, or naming no report."""
+    return [q for q in all_questions if q["split"] == "dev" and q not in questions]
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +71,9 @@ def test_question_records_are_well_formed(all_questions: list[dict], questions: 
         assert q["split"] in ("dev", "heldout"), q["id"]
         assert q["question"].strip() and q["evidence"], q["id"]
         assert all(isinstance(e, str) and len(e) >= 4 for e in q["evidence"]), q["id"]
-    for q in questions:
-        assert q["report"] in stems, q["id"]
+    for q in all_questions:
+        if q["split"] == "dev":
+            assert q["report"] is None or q["report"] in stems or q["report"].startswith("d"), q["id"]
 
 
 def test_type_coverage(questions: list[dict]) -> None:
@@ -82,6 +90,24 @@ def test_evidence_is_verbatim_in_source_once(questions: list[dict]) -> None:
         for ev in q["evidence"]:
             assert texts[q["report"]].count(ev) == 1, (q["id"], ev)
             assert "\n" not in ev, (q["id"], ev)
+
+
+def test_dev_fixture_questions_cover_the_weak_types_over_dev_fixtures_only(
+        dev_fixture_questions: list[dict], heldout: list[dict], fixture_texts: dict[str, str]) -> None:
+    types = Counter(q["type"] for q in dev_fixture_questions)
+    assert types["no_report"] >= 8 and types["paraphrase"] >= 8 and types["section"] >= 8 and types["metadata"] >= 3
+    heldout_reports = {q["report"] for q in heldout if q["report"]}
+    for q in dev_fixture_questions:
+        assert (q["report"] is None) == (q["type"] == "no_report"), q["id"]
+        # never a held-out fixture, and never a report a held-out question asks about
+        assert q["report"] is None or (q["report"] in fixture_texts and q["report"].startswith("d")
+                                       and q["report"] not in heldout_reports), q["id"]
+        for ev in q["evidence"]:
+            assert "\n" not in ev, (q["id"], ev)
+            holders = [stem for stem, text in fixture_texts.items() if ev in text]
+            # held once, by the question's report; a no_report question's answer by one dev fixture
+            assert len(holders) == 1 and holders[0].startswith("d"), (q["id"], ev, holders)
+            assert q["report"] in (None, holders[0]), (q["id"], ev, holders)
 
 
 def test_evidence_survives_cleaning(questions: list[dict]) -> None:

@@ -220,3 +220,14 @@ def test_a_township_alone_is_located_without_guessing_its_county() -> None:
     assert (where.province, where.city, where.county, where.level) == ("", "", "", TOWN)
     assert where.town.startswith("莲花街道")
     assert locate("余杭区仓前街道办事处").province == "浙江省"
+
+
+def test_everyday_wording_brings_the_report_words() -> None:
+    from rag.lang.synonyms import report_wording
+
+    words = report_wording("江津区2022年帮多少劳动者讨回了工钱？")
+    assert {"追发", "工资", "劳动报酬"} <= set(words)
+    assert "案件" in report_wording("一共处理了多少起案子") and "查处" in report_wording("一共处理了多少起案子")
+    assert report_wording("罚款和罚没款共42万元") == ("处罚",)  # words the text already has are not added
+    assert report_wording("全年办理行政复议案件73件") == ()
+    assert report_wording("") == ()

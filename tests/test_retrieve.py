@@ -9,8 +9,17 @@ from pathlib import Path
 import pytest
 
 from rag.core.errors import BadQueryError, UnknownReportError
-from rag.core.types import ReportInfo
-from rag.retrieve.retriever import MAX_QUERY_CHARS, Retriever, analyze_query, normalize_doc_number, prepare_query
+from rag.core.types import Chunk, ReportInfo
+from rag.retrieve.retriever import (
+    MAX_QUERY_CHARS,
+    Retriever,
+    analyze_query,
+    heading_roles,
+    is_furniture,
+    keyword_lead,
+    normalize_doc_number,
+    prepare_query,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "data" / "samples"
@@ -123,6 +132,14 @@ def test_year_alone_only_nudges_and_unknown_places_name_nothing() -> None:
         ("改进措施有哪些", {"plans"}),
         ("主要负责人履行第一责任人职责情况", {"responsibility"}),
         ("采取了哪些举措，取得了什么成效", {"measures"}),
+        ("面临什么困难", {"problems"}),
+        ("工作还有哪些不够的地方", {"problems"}),
+        ("帮扶困难群众多少户", set()),  # 困难群众 are people, not the report's problems
+        ("接下来准备怎么整改", {"plans"}),
+        ("准备工作做得怎么样", set()),
+        ("报告是哪天发布的", {"metadata"}),  # the report itself: its metadata passage
+        ("这份报告的文号是多少", {"metadata"}),
+        ("报告出自哪个部门", {"metadata"}),
         ("审计反馈问题多少项", set()),  # 问题 as a plain noun is no problems intent
         ("区政府负责人出庭应诉率是多少", set()),
     ],
@@ -135,6 +152,15 @@ def test_topic_drops_the_words_that_only_name_the_report() -> None:
     intent = analyze_query("广州市政府办公厅2020年报告提到了哪些不足？", REPORTS)
     assert "广州" not in intent.topic and "不足" in intent.topic
     assert analyze_query("潼南区2020年", REPORTS).topic == "潼南区2020年"  # nothing left: keep it all
+
+
+def test_an_issuing_body_of_its_own_kind_names_its_report() -> None:
+    reports = [*REPORTS, info("mwr22", "水利部2022年法治政府建设年度报告", "水利部", "", 2022),
+               info("office21", "区政府办公室2021年法治政府建设情况报告", "区政府办公室", "", 2021)]
+    intent = analyze_query("水利部2022年一共查处了多少起水事违法案件？", reports)
+    assert intent.report_ids == ("mwr22",) and not intent.year_only and "水利部" not in intent.topic
+    # a level word plus an office stands for one in every place: only the year nudges
+    assert analyze_query("区政府办公室2021年有哪些不足？", reports).year_only
 
 
 def test_normalize_doc_number() -> None:
@@ -155,6 +181,38 @@ def test_overlong_query_is_cut_and_logged(caplog: pytest.LogCaptureFixture) -> N
         text = prepare_query(long)
     assert 0 < len(text) <= MAX_QUERY_CHARS and text.endswith("。")
     assert any("characters long" in r.message for r in caplog.records)
+
+
+def _chunk(report: str, text: str, role: str = "measures") -> Chunk:
+    return Chunk(f"{report}:0", report, 0, text, "", role, (0, len(text)), (0, len(text)))
+
+
+def test_keyword_lead_rewards_a_match_only_one_report_holds() -> None:
+    chunks = {1: _chunk("a", "x"), 2: _chunk("a", "y"), 3: _chunk("b", "z"), 4: _chunk("c", "w")}
+    lead = keyword_lead({1: 20.0, 2: 10.0, 3: 4.0, 4: 2.0}, chunks)
+    assert lead[1] == pytest.approx(0.8) and lead[2] == pytest.approx(0.8 * 0.25)  # the leader's own report
+    assert lead[3] < 0.05 and lead[4] < lead[3]
+    # words every report shares lead nowhere: almost nothing for anyone
+    even = keyword_lead({1: 10.0, 3: 9.8, 4: 9.5}, chunks)
+    assert max(even.values()) < 0.05
+    assert keyword_lead({}, chunks) == {} and keyword_lead({9: 5.0}, chunks) == {}  # rows gone from the index
+    assert keyword_lead({1: 0.0}, chunks) == {}
+
+
+def test_sub_headings_name_a_part_beside_the_top_level_role() -> None:
+    assert heading_roles("融水县 2024年度 > 一、2024年主要工作 > （四）履行第一责任人职责") == {"responsibility"}
+    assert heading_roles("X市 2020年度 > 三、存在的短板弱项") == {"problems"}
+    assert heading_roles("X市 2020年度 > 一、主要工作 > （一）推进依法决策") == frozenset()
+    assert heading_roles("第一责任人 2020年度") == frozenset()  # the report's label is no heading
+
+
+def test_furniture_is_the_metadata_passage_or_a_line_without_a_sentence() -> None:
+    assert is_furniture(_chunk("a", "报告标题：《X市2020年报告》。发布机关：X市政府。", "metadata"))
+    assert is_furniture(_chunk("a", "X市政府2020年法治政府建设情况报告", "other"))
+    assert is_furniture(_chunk("a", "重庆市潼南区人民政府办公室\n2021年2月5日", "other"))
+    assert is_furniture(_chunk("a", "主要举措和成效"))
+    assert not is_furniture(_chunk("a", "全年办理行政复议案件73件。"))
+    assert not is_furniture(_chunk("a", "一是" + "加强执法队伍建设" * 10, "plans"))  # long, even without 。
 
 
 # ----------------------------------------------------------------------------- a real index
@@ -229,6 +287,19 @@ def test_section_role_is_boosted(qa) -> None:  # type: ignore[no-untyped-def]
     hits = _retriever(qa).search(question, 3)
     assert hits[0].chunk.role == "problems" and hits[0].chunk.report_id == _id(qa, SAMPLE_GZ)
     assert "普法宣传教育的方式不够多样" in hits[0].chunk.text
+
+
+def test_a_phrase_one_report_holds_wins_without_naming_the_report(qa) -> None:  # type: ignore[no-untyped-def]
+    # hash vectors rank at random: only the keyword match's lead can put the one holder first
+    hits = _retriever(qa).search("哪份报告说通过手机发送了普法短信？", 3)
+    assert hits[0].chunk.report_id == _id(qa, "001_90f388ef81cabcb7") and "普法短信" in hits[0].chunk.text
+
+
+def test_metadata_questions_find_the_metadata_passage_and_others_do_not(qa) -> None:  # type: ignore[no-untyped-def]
+    hits = _retriever(qa).search("广州市政府办公厅2020年法治政府建设年度报告是哪个单位发布的？", 3)
+    assert hits[0].chunk.role == "metadata" and hits[0].chunk.report_id == _id(qa, SAMPLE_GZ)
+    content = _retriever(qa).search("广州市政府办公厅2020年法治政府建设年度报告中依申请公开办理了多少件？", 3)
+    assert not is_furniture(content[0].chunk)
 
 
 def test_bad_and_huge_queries(qa) -> None:  # type: ignore[no-untyped-def]

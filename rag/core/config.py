@@ -71,6 +71,10 @@ class RetrievalSettings(_Strict):
     role_boost: float = Field(
         0.5, ge=0, description="Chunks of the asked-about section role score x (1 + role_boost) after fusion."
     )
+    lexical_boost: float = Field(
+        1.0, ge=0, description="After rank fusion, a chunk gains lexical_boost x a first keyword rank's fused "
+        "score x how clearly its keyword match singles it out (rag.retrieve.retriever.keyword_lead).",
+    )
     faiss_index: Literal["flat", "hnsw"] = Field("flat", description="flat = exact; hnsw = approximate.")
 
 

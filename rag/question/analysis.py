@@ -51,13 +51,18 @@ PLAN_WORDS = re.compile(r"下一步|下一年|下步|计划|打算|安排|思路
 # a question may ask for several parts. Wider than PROBLEM_WORDS / PLAN_WORDS, which decide how an
 # answer is written, not where to look.
 SECTION_ROLE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("problems", re.compile(r"不足|短板|差距|薄弱|欠缺|(?:哪些|什么|存在的?|主要)问题|问题(?:有哪些|是什么)"
+    ("problems", re.compile(r"不足|短板|差距|薄弱|欠缺|不够的地方|差在哪|做得不好|困难(?!群众|家庭|户|职工|人员)"
+                            r"|(?:哪些|什么|存在的?|主要)问题|问题(?:有哪些|是什么)"
                             r"|(?i:\b(?:problems?|shortcomings?|weakness(?:es)?|deficienc(?:y|ies)|gaps?)\b)")),
-    ("plans", re.compile(r"下一步|下步|计划|安排|打算|明年|下一年|来年|今后|思路|改进措施|整改措施"
+    ("plans", re.compile(r"下一步|下步|计划|安排|打算|明年|下一年|来年|今后|接下来|准备(?!工作)|思路|改进措施|整改措施"
                          r"|(?i:\b(?:plans?|planned|next year|arrangements?)\b)")),
     ("responsibility", re.compile(r"第一责任人|主要负责人|一把手|述法|(?i:\b(?:first responsib\w*|principal leaders?)\b)")),
     ("measures", re.compile(r"举措|成效|做法|(?<!改进)(?<!整改)措施|采取了|开展了哪些|工作情况|怎么开展|如何开展"
                             r"|(?i:\b(?:measures|achievements)\b)")),
+    # the report itself: who issued it, when, under which 文号, from which 来源 (the metadata passage)
+    ("metadata", re.compile(r"文号|签发人|来源|出自|(?:发布|印发|成文|公布)(?:时间|日期|机关|单位|机构)"
+                            r"|(?:什么时候|何时|哪天|哪一天|哪年|哪个?(?:单位|部门|机关|机构)|谁)\S{0,4}(?:发布|印发|公布|发出|编制)"
+                            r"|(?i:\b(?:published|issued|issuer|document number)\b)")),
 )
 
 

@@ -20,11 +20,13 @@ from rag.core.config import RetrievalSettings
 from rag.core.errors import BadQueryError
 from rag.core.protocols import Embedder
 from rag.core.types import Chunk, Hit, ReportInfo
+from rag.index.chunk import METADATA_ROLE
 from rag.index.store_base import ReportStore
 from rag.lang import places
 from rag.lang.docno import DOC_NUMBER, normalize_doc_number
+from rag.lang.synonyms import report_wording
 from rag.lang.years import YEAR
-from rag.question.analysis import QuestionInfo, analyze_question
+from rag.question.analysis import QuestionInfo, analyze_question, section_roles
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +34,16 @@ MAX_QUERY_CHARS = 500  # longer questions are cut: embedders truncate anyway, BM
 REPORT_BOOST = 1.0  # report_filter="boost": named reports' fused scores are multiplied by 1 + this
 YEAR_ONLY_BOOST = 0.2  # a year alone does not name a report; it only nudges reports of that year
 DUPLICATE_OVERLAP = 0.5  # a chunk overlapping a better hit by more than this share of itself is dropped
+# A title line, a signature, a bare heading, or the metadata passage says nothing about the work a
+# question asks about, yet it shares the report's names with every question: it is weighted down unless
+# the question asks about the report itself (who issued it, when, its 文号, its 来源).
+FURNITURE_WEIGHT = 0.5
+FURNITURE_CHARS = 60  # a passage without a sentence end and shorter than this is a line, not text
+_SENTENCE_END = re.compile(r"[。！？；!?;]")
 
 # 州 ends a place only when no 市/区/县 follows (广州市, 杭州市 are cities, 阿坝州 is a prefecture).
 _ISSUER_WORDS = re.compile(r"(?:人民)?政府办公[厅室]|人民政府")
+_LEVEL_CHARS = frozenset("省市区县州盟旗镇乡村")  # an issuer starting with one names no particular place
 _ORG_TAIL = re.compile(r"人民政府|政府|办公厅|办公室|党委|委员会|司法局|关于|\d")
 
 
@@ -81,6 +90,19 @@ def _names_for(info: ReportInfo) -> tuple[frozenset[str], frozenset[str]]:
             parents.update(places.names_of(mention))
         specific.update(places.names_of(last))
     return frozenset(specific), frozenset(parents - specific)
+
+
+def _issuer_named(info: ReportInfo, flat_question: str) -> bool:
+    """The question writes out the report's issuing body, and that body is one of a kind: not a bare
+    level word plus an office (区政府办公室, 市住房城乡建设局 stand for one in every place)."""
+    issuer = _own_issuer(info.issuing_body or "")
+    return bool(issuer) and issuer in flat_question
+
+
+@functools.lru_cache(maxsize=8192)
+def _own_issuer(issuing_body: str) -> str:
+    issuer = re.sub(r"\s+", "", issuing_body)
+    return issuer if len(issuer) >= 3 and issuer[0] not in _LEVEL_CHARS else ""
 
 
 @functools.lru_cache(maxsize=4096)
@@ -159,6 +181,9 @@ def analyze_query(query: str, reports: list[ReportInfo]) -> QueryIntent:
         if info.title and len(info.title) >= 8 and re.sub(r"\s+", "", info.title) in flat:
             score = max(score, 4)
             matched.append(info.title.strip())
+        if _issuer_named(info, flat):  # 水利部, 应急管理部: a body that no place name stands for
+            score = max(score, 3)
+            matched.append(info.issuing_body)
         if hit_specific:
             score = max(score, 3)
             matched.extend(hit_specific)
@@ -238,6 +263,40 @@ def rows_for_reports(store: ReportStore, report_ids: set[str]) -> list[int]:
     return [int(r) for r in store.rows_for_reports(sorted(report_ids))]
 
 
+@functools.lru_cache(maxsize=8192)
+def heading_roles(section_path: str) -> frozenset[str]:
+    """The parts a chunk's headings name, beside the role of its top-level section: 「（四）履行第一责任人
+    职责」 under 「一、主要工作」 is about responsibility too."""
+    headings = section_path.split(" > ")[1:]  # the first element is the report's label
+    return frozenset(role for heading in headings for role in section_roles(heading) if role != METADATA_ROLE)
+
+
+def is_furniture(chunk: Chunk) -> bool:
+    """The metadata passage, or a line without a sentence (title, signature, date, bare heading)."""
+    if chunk.role == METADATA_ROLE:
+        return True
+    text = chunk.text.strip()
+    return len(text) < FURNITURE_CHARS and not _SENTENCE_END.search(text)
+
+
+def keyword_lead(scores: dict[int, float], chunks: dict[int, Chunk]) -> dict[int, float]:
+    """How clearly the keyword match singles a passage out, per row: (BM25 score / the best)^2 times the
+    best report's lead, 1 - (the best score in any other report) / the best.
+
+    Rank fusion sees only ranks: a phrase that one report holds (BM25 five times the runner-up's) is
+    worth no more than a close second, and a weak dense ranking outvotes it. Words that every report
+    uses lead nowhere and add nothing.
+    """
+    known = {row: s for row, s in scores.items() if row in chunks and s > 0}
+    if not known:
+        return {}
+    best = max(known, key=lambda row: (known[row], -row))
+    top, leader = known[best], chunks[best].report_id
+    runner_up = max((s for row, s in known.items() if chunks[row].report_id != leader), default=0.0)
+    lead = 1.0 - runner_up / top
+    return {row: lead * (s / top) ** 2 for row, s in known.items()}
+
+
 def _overlap(a: Chunk, b: Chunk) -> float:
     if a.report_id != b.report_id:
         return 0.0
@@ -271,57 +330,70 @@ class Retriever:
         log.debug("query intent: %s", intent)
         named = bool(restrict and not report_ids) or bool(boost and not intent.year_only)
         search_text = intent.topic if named else text  # place words say nothing inside the named reports
-        fused = self._fuse(search_text, restrict, boost)
-        return self._rank(fused, intent, boost, k, {info.report_id: info for info in reports})
+        fused, keyword = self._fuse(search_text, restrict, boost)
+        return self._rank(fused, keyword, intent, boost, k, {info.report_id: info for info in reports})
 
     def _candidates(self, text: str, rows: list[int] | None,
-                    extra_rows: list[int] | None = None) -> list[tuple[list[tuple[int, float]], float]]:
-        """(ranked rows, weight) per retriever; ``extra_rows`` adds a restricted search's candidates
-        to the global list (same score scale), so boosted reports compete even when the global list
-        missed them."""
+                    extra_rows: list[int] | None = None) -> list[tuple[list[tuple[int, float]], float, bool]]:
+        """(ranked rows, weight, lexical?) per retriever; ``extra_rows`` adds a restricted search's
+        candidates to the global list (same score scale), so boosted reports compete even when the
+        global list missed them, and the other reports' strongest hits stay among the candidates."""
         n = self.settings.candidates
         out = []
         searches = []
         if self.settings.dense_weight > 0:
             qvec = self.embedder.embed_query(text)
             searches.append((lambda allowed: self.store.search_dense(qvec, n, allowed_rows=allowed),
-                             self.settings.dense_weight))
+                             self.settings.dense_weight, False))
         if self.settings.sparse_weight > 0:
-            searches.append((lambda allowed: self.store.search_sparse(text, n, allowed_rows=allowed),
-                             self.settings.sparse_weight))
-        for run, weight in searches:
+            # the report's words for the question's everyday ones (讨回工钱 → 追发 工资) join its keywords
+            keywords = " ".join((text, *report_wording(text)))
+            searches.append((lambda allowed: self.store.search_sparse(keywords, n, allowed_rows=allowed),
+                             self.settings.sparse_weight, True))
+        for run, weight, lexical in searches:
             ranked = run(rows)
             if extra_rows:
                 best = dict(ranked)
                 for row, score in run(extra_rows):
                     best[row] = max(score, best.get(row, score))
                 ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))
-            out.append((ranked, weight))
+            out.append((ranked, weight, lexical))
         return out
 
-    def _fuse(self, text: str, restrict: set[str] | None, boost: set[str]) -> dict[int, float]:
-        """Weighted reciprocal rank fusion: score(row) = sum of weight / (rrf_k + rank)."""
+    def _fuse(self, text: str, restrict: set[str] | None,
+              boost: set[str]) -> tuple[dict[int, float], dict[int, float]]:
+        """Weighted reciprocal rank fusion, score(row) = sum of weight / (rrf_k + rank); and the keyword
+        list's BM25 scores, for ``keyword_lead``."""
         rows = rows_for_reports(self.store, restrict) if restrict is not None else None
         if rows is not None and not rows:
-            return {}
+            return {}, {}
         extra = rows_for_reports(self.store, boost) if boost else None
         fused: dict[int, float] = {}
-        for ranked, weight in self._candidates(text, rows, extra):
+        keyword: dict[int, float] = {}
+        for ranked, weight, lexical in self._candidates(text, rows, extra):
             for rank, (row, _score) in enumerate(ranked, 1):
                 fused[row] = fused.get(row, 0.0) + weight / (self.settings.rrf_k + rank)
-        return fused
+            if lexical:
+                keyword = dict(ranked)
+        return fused, keyword
 
-    def _rank(self, fused: dict[int, float], intent: QueryIntent, boost: set[str], k: int,
-              infos: dict[str, ReportInfo]) -> list[Hit]:
+    def _rank(self, fused: dict[int, float], keyword: dict[int, float], intent: QueryIntent, boost: set[str],
+              k: int, infos: dict[str, ReportInfo]) -> list[Hit]:
         scored: list[tuple[float, int, Chunk, ReportInfo]] = []
         chunks = self.store.chunks_by_rows(list(fused))
+        first_rank = self.settings.sparse_weight / (self.settings.rrf_k + 1)
+        lead = keyword_lead(keyword, chunks) if self.settings.lexical_boost > 0 else {}
         for row, score in fused.items():
             chunk = chunks.get(row)
             if chunk is None:  # the index changed under us; skip what is gone
                 continue
+            score += self.settings.lexical_boost * first_rank * lead.get(row, 0.0)
             info = infos.get(chunk.report_id) or self.store.report_for_row(row)
-            if intent.roles and chunk.role in intent.roles:
+            if intent.roles and (chunk.role in intent.roles
+                                 or not heading_roles(chunk.section_path).isdisjoint(intent.roles)):
                 score *= 1.0 + self.settings.role_boost
+            elif METADATA_ROLE not in intent.roles and is_furniture(chunk):
+                score *= FURNITURE_WEIGHT
             if chunk.report_id in boost:
                 score *= 1.0 + (YEAR_ONLY_BOOST if intent.year_only else REPORT_BOOST)
             scored.append((score, row, chunk, info))

@@ -1,0 +1,87 @@
+"""Everyday wording and the words reports use for the same thing.
+
+A reader asks 「帮多少人讨回了工钱」; the report says 「为2106名劳动者追发工资报酬」. Keyword search finds
+nothing in common, so the report's words are added to the question's keywords (``report_wording``).
+Each entry is a phrase readers use and the report words it stands for; the phrase is matched as a
+substring, so entries are specific enough not to fire inside unrelated words.
+"""
+
+from __future__ import annotations
+
+import functools
+
+# (everyday phrase, the words reports write for it)
+EVERYDAY_TO_REPORT: tuple[tuple[str, tuple[str, ...]], ...] = (
+    # people and parties
+    ("老百姓", ("群众",)),
+    ("农民工", ("劳动者", "务工人员")),
+    ("打工", ("务工", "劳动者")),
+    ("老板", ("企业", "经营者")),
+    ("开公司", ("企业开办",)),
+    ("办企业", ("企业开办",)),
+    ("一把手", ("主要负责人",)),
+    ("孩子", ("青少年", "学生")),
+    ("学生", ("青少年", "中小学")),
+    ("外卖", ("新就业群体", "骑手")),
+    ("快递", ("新就业群体", "快递员")),
+    ("少数民族", ("民族",)),
+    # wages, money, penalties
+    ("讨薪", ("欠薪", "追讨", "追发", "工资")),
+    ("讨回", ("追讨", "追发")),
+    ("要回", ("追讨", "追发")),
+    ("工钱", ("工资", "劳动报酬")),
+    ("欠工资", ("欠薪", "拖欠", "工资")),
+    ("罚款", ("处罚", "罚没")),
+    ("罚了", ("处罚",)),
+    ("没有罚", ("免罚", "不予处罚")),
+    ("不罚", ("免罚", "不予处罚")),
+    ("花了多少钱", ("资金", "投入", "万元")),
+    # cases and disputes
+    ("案子", ("案件",)),
+    ("官司", ("诉讼", "应诉")),
+    ("告政府", ("行政诉讼", "行政复议")),
+    ("打架", ("纠纷",)),
+    ("吵架", ("纠纷",)),
+    ("矛盾", ("矛盾纠纷", "调解")),
+    ("违反", ("违法",)),
+    ("处理了", ("查处", "办理")),
+    ("管一管", ("监管", "执法")),
+    # services and offices
+    ("网上办", ("网办", "网上办理", "一网通办")),
+    ("上网办", ("网办", "网上办理", "一网通办")),
+    ("跑腿", ("跑动", "跑一次")),
+    ("少跑", ("跑动", "跑一次", "减少")),
+    ("多长时间", ("时限", "时长", "压缩", "工作日")),
+    ("多久", ("时限", "时长", "压缩", "工作日")),
+    ("投诉", ("诉求", "投诉", "热线")),
+    ("打电话", ("来电", "热线")),
+    ("开证明", ("证明事项", "证明材料")),
+    ("超载", ("治超", "超限")),
+    ("补习", ("校外培训",)),
+    ("补课", ("校外培训",)),
+    ("课外班", ("校外培训",)),
+    ("培训班", ("培训机构",)),
+    # law, learning and publicity
+    ("讲法律", ("普法", "法治宣传")),
+    ("宣传法律", ("普法", "法治宣传")),
+    ("普及法律", ("普法", "法治宣传")),
+    ("法律知识", ("普法", "学法", "法律知识")),
+    ("学法律", ("学法",)),
+    ("考法律", ("学法考试", "法律知识考试")),
+    ("请律师", ("法律顾问", "律师")),
+    ("把关", ("审查", "审核")),
+    ("开会讨论", ("集体讨论",)),
+    ("定规矩", ("制度", "规定")),
+    ("立规矩", ("制度", "规定")),
+    ("村规", ("村规民约",)),
+)
+
+
+@functools.lru_cache(maxsize=2048)
+def report_wording(text: str) -> tuple[str, ...]:
+    """The report words for the everyday phrases in ``text`` that ``text`` does not already contain."""
+    out: list[str] = []
+    for phrase, words in EVERYDAY_TO_REPORT:
+        if phrase in text:
+            out.extend(w for w in words if w not in text and w not in out)
+    return tuple(out)
