@@ -149,6 +149,11 @@ def default_data_dir(environ: dict[str, str] | None = None) -> Path:
     return Path(base) / "reportqa"
 
 
+def models_cache_dir() -> Path:
+    """Where fetched GGUF files and built model tables go by default: <data dir>/models."""
+    return default_data_dir() / "models"
+
+
 def default_config_file(environ: dict[str, str] | None = None) -> Path:
     env = os.environ if environ is None else environ
     base = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")

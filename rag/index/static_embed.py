@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.core.config import models_cache_dir
 from rag.core.errors import ModelError
 from rag.lang import words
 from rag.lang.script import to_simplified
@@ -29,8 +30,6 @@ _MAX_PIECE = 8  # longest table entry tried when a word is cut again
 
 def default_table_path() -> Path:
     """The table in the models cache (beside fetched GGUF files), where the distiller writes it."""
-    from rag.generate.registry import models_cache_dir  # light module: paths only
-
     return models_cache_dir() / TABLE_NAME
 
 
