@@ -201,7 +201,7 @@ def stream_answer(
 
     draft = clean_model_text("".join(pieces))
     passages = {i: f"{passage_header(h)}\n{h.chunk.text}" for i, h in enumerate(used, start=1)}
-    check = verify_answer(draft, passages)
+    check = verify_answer(draft, passages, question)
     if check.usable and answers_question(question, check.text, [used[n - 1] for n in check.citations]):
         model_parts = _parts_covered(parts, check, used) if kind == "compound" else 0
         if model_parts < quick_parts:
