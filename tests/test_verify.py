@@ -569,3 +569,10 @@ BARE_PASSAGES = {
 def test_a_bare_figure_is_checked_as_the_answer_to_the_question(question: str, draft: str, ok: bool) -> None:
     check = verify_answer(draft, BARE_PASSAGES, question)
     assert check.ok is ok and (not ok or check.kept[0].citations in ((1,), (2,)))
+
+
+def test_the_models_list_numbering_is_no_figure() -> None:
+    passages = {1: "一是法治政府建设组织领导还有待加强。二是行政执法规范化有待强化。"}
+    check = verify_answer("1. 法治政府建设组织领导还有待加强。\n2. 行政执法规范化有待强化。", passages)
+    assert check.ok and len(check.kept) == 2
+    assert not verify_answer("1. 法治政府建设组织领导还有待加强3项。", passages).ok  # a figure later on is checked

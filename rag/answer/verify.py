@@ -223,8 +223,9 @@ def _check(
         reasons.append("引用了不存在的段落 " + "".join(f"[{n}]" for n in unknown))
     cited = [n for n in sentence.citations if n in passages]
     every_figure = find_figures(sentence.body)
-    loose = loose_numerals(sentence.body, every_figure)
-    figures = [f for f in every_figure if not _only_an_article(sentence.body, f, cited, passages, figure_cache)]
+    loose = _without_list_number(sentence.body, loose_numerals(sentence.body, every_figure))
+    figures = [f for f in every_figure if f.end > _list_number_end(sentence.body)
+               and not _only_an_article(sentence.body, f, cited, passages, figure_cache)]
     quotes = quoted_phrases(sentence.body)
     if not sentence.citations:
         if figures or loose:
@@ -255,6 +256,20 @@ def _check(
     if cited and not is_meta(claim) and overlap(claim, cited_text) < MIN_OVERLAP:
         reasons.append("与所引段落的文字重合太少")
     return reasons, [(f.start, f.end) for f in missing] + [(a, b) for a, b, _ in unverified]
+
+
+# The model's own numbering of a list item (「1. 」「2、」「(3)」) at the start of a sentence.
+_LIST_NUMBER = re.compile(r"^\s*[(（]?\d{1,2}\s*(?:[.．、)）]|$)")
+
+
+def _list_number_end(body: str) -> int:
+    """Where the numeral that numbers the sentence as a list item ends (0: none): it states no fact."""
+    m = _LIST_NUMBER.match(body)
+    return m.end() if m else 0
+
+
+def _without_list_number(body: str, loose: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    return [r for r in loose if r[1] > _list_number_end(body)]
 
 
 def _figure_problems(
@@ -488,8 +503,9 @@ def unsupported_figures(text: str, passages: dict[int, str]) -> list[str]:
             continue
         cited = [n for n in sentence.citations if n in passages]
         every_figure = find_figures(sentence.body)
-        loose = loose_numerals(sentence.body, every_figure)
-        figures = [f for f in every_figure if not _only_an_article(sentence.body, f, cited, passages, cache)]
+        loose = _without_list_number(sentence.body, loose_numerals(sentence.body, every_figure))
+        figures = [f for f in every_figure if f.end > _list_number_end(sentence.body)
+                   and not _only_an_article(sentence.body, f, cited, passages, cache)]
         missing, _, unverified = _figure_problems(sentence.body, figures, loose, cited, passages, cache)
         out.extend(f.text for f in missing)
         out.extend(run for _, _, run in unverified)
