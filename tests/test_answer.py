@@ -281,3 +281,49 @@ def test_the_extractive_answer_is_shown_before_the_model_writes(hits: list[Hit],
     final = items[-1]
     assert isinstance(final, Answer) and final.mode == "llm" and final.verified and not final.provisional
     assert final.timings["first_useful"] == first.timings["first_useful"]
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("潼南区2020年共收到依申请公开多少件？广州市2020年办理依申请公开多少件？", "compound"),
+        ("潼南区2020年依申请公开答复率是否达到了100%？", "threshold"),
+        ("潼南区2020年是否开设了疫情防控专题专栏？", "yesno"),
+        ("潼南区政府办公室2020年度报告的文号是什么？", "metadata"),
+        ("这份报告是哪个单位发布的？", "metadata"),
+        ("潼南区2020年法治政府建设存在哪些问题？", "list"),
+        ("依法行政工作主要从哪几个方面开展？", "list"),
+        ("潼南区2020年共收到依申请公开多少件？", ""),
+        ("潼南区2020年梳理出审计反馈问题多少项？", ""),
+    ],
+)
+def test_structured_kinds(question: str, kind: str) -> None:
+    from rag.answer.kinds import structured_kind
+
+    assert structured_kind(question) == kind
+
+
+def test_a_structured_question_is_answered_from_the_structure_without_the_model(
+        hits: list[Hit], settings: Settings) -> None:
+    generator = FakeGenerator(["潼南区2020年共收到依申请公开5件，答复率100%，所以是。[2]"])
+    _, final = run("潼南区2020年依申请公开答复率是否达到了100%？", hits, generator, settings)
+    assert final.mode == "extractive" and final.answer.startswith("是") and "100%" in final.answer
+    assert not generator.prompts  # never asked
+    assert any("未调用模型" in n for n in final.notes)
+
+
+def test_a_model_answer_covering_fewer_parts_loses_to_the_extractive_one(settings: Settings) -> None:
+    parts_hits = [
+        para_hit(TONGNAN, "共收到依申请公开5件", 0),
+        para_hit(TONGNAN, "发文数量同比下降", 1),
+    ]
+    question = "潼南区2020年共收到依申请公开多少件？潼南区2020年纠正了多少件不合法的行政规范性文件？"
+    generator = FakeGenerator(["潼南区2020年共收到依申请公开5件。[1]"])
+    _, final = run(question, parts_hits, generator, settings)
+    assert generator.prompts  # one part is not found by the extract: the model may try
+    assert final.mode == "llm" and "5件" in final.answer  # the model covers as many parts (1 of 2)
+
+    # true and on topic, but it gives 条 where both parts ask for 件: it covers no part
+    generator = FakeGenerator(["潼南区2020年主动公开政府信息1.1万余条，依申请公开工作规范。[1]"])
+    _, final = run(question, parts_hits, generator, settings)
+    assert final.mode == "extractive" and "5件" in final.answer

@@ -30,7 +30,9 @@ GUANGZHOU = (
 )
 MASKED = "依法依规抓好依申请公开，X-XX月共牵头办理政府信息公开申请XXX件、指导督促全市办理XXXX件。"
 HEADER = "《重庆市潼南区人民政府办公室关于2020年度法治政府建设情况的报告》 一、工作开展情况\n"
-PASSAGES = {1: HEADER + TONGNAN, 2: GUANGZHOU, 3: MASKED}
+# Passages as the model sees them carry their report's header (rag.answer.prompts.passage_header).
+GUANGZHOU_HEADER = "《广州市人民政府办公厅2020年法治政府建设年度报告》 广州市 2020年度 > 一、工作\n"
+PASSAGES = {1: HEADER + TONGNAN, 2: GUANGZHOU_HEADER + GUANGZHOU, 3: MASKED}
 
 
 def keys(text: str) -> list[tuple[object, ...]]:
@@ -357,7 +359,7 @@ def test_words_with_numerals_are_not_figures(word: str) -> None:
 @pytest.mark.parametrize("word", WORDS_WITH_NUMERALS)
 def test_words_with_numerals_do_not_remove_a_supported_sentence(word: str) -> None:
     answer = f"潼南区{word}共收到行政复议申请12件，其中维持8件[1]。"
-    passage = "共收到行政复议申请12件，其中维持8件。"  # has none of the words
+    passage = "潼南区共收到行政复议申请12件，其中维持8件。"  # has none of the words
     assert verify_answer(answer, {1: passage}).ok, word
 
 
@@ -441,3 +443,136 @@ def test_a_percentage_must_measure_the_same_rate() -> None:
     assert wrong.text == "" and "数字所指与所引段落不符" in wrong.removed[0].reasons[0]
     right = verify_answer("建议提案满意率为99.7%。", passages)
     assert right.text == "建议提案满意率为99.7%[1]。"
+
+
+# ------------------------------------------------------------------------------ small sets of passages
+TONGNAN_HEADER = "《重庆市潼南区人民政府办公室关于2020年度法治政府建设情况的报告》 潼南区 2020年度 > "
+ONE_REPORT = {
+    1: TONGNAN_HEADER + "一、工作开展情况\n共收到依申请公开5件，答复率100%。",
+    2: TONGNAN_HEADER + "二、法治宣传\n全年开展法治讲座12场，聘请法律顾问21名。",
+    3: "《广州市人民政府办公厅2020年法治政府建设年度报告》 广州市 2020年度 > 一、工作\n组织卫生监督员培训12场。",
+}
+
+
+def test_a_sentence_may_sum_up_two_passages_of_one_report() -> None:
+    check = verify_answer("潼南区共收到依申请公开5件，开展法治讲座12场。", ONE_REPORT)
+    assert check.ok and check.kept[0].citations == (1, 2) and check.kept[0].attributed
+
+
+def test_two_passages_of_different_reports_never_support_one_sentence() -> None:
+    check = verify_answer("潼南区共收到依申请公开5件，组织卫生监督员培训12场。", ONE_REPORT)
+    assert not check.ok and not check.usable
+
+
+def test_each_figure_of_a_pair_must_count_what_its_passage_counts() -> None:
+    # 21名 is in passage 2, but there it counts 法律顾问, not 卫生监督员
+    check = verify_answer("潼南区共收到依申请公开5件，配备卫生监督员21名。", ONE_REPORT)
+    assert not check.ok
+    check = verify_answer("潼南区共收到依申请公开5件，配备卫生监督员21名。[1][2]", ONE_REPORT)
+    assert not check.ok and "数字所指与所引段落不符" in "；".join(check.removed[0].reasons)
+    assert unsupported_figures("潼南区共收到依申请公开5件，聘请法律顾问21名。[1][2]", ONE_REPORT) == []
+
+
+# ------------------------------------------------------------------------------ 一家 as an article
+ARTICLE_PASSAGE = {1: "对全区重点企业开展合规指导，帮助企业建立合规管理制度，发现问题全部整改到位。"}
+
+
+@pytest.mark.parametrize(
+    ("answer", "ok"),
+    [
+        ("帮助一家企业建立合规管理制度。[1]", True),  # the model's article: no count is claimed
+        ("对企业开展合规指导，建立一项合规管理制度。[1]", True),
+        ("全区共有一家企业建立合规管理制度。[1]", False),  # 共有一家: a stated count the passage lacks
+        ("仅一家企业建立合规管理制度。[1]", False),
+        ("帮助两家企业建立合规管理制度。[1]", False),  # not 一: always a figure
+    ],
+)
+def test_yi_with_a_classifier_before_a_noun_is_an_article(answer: str, ok: bool) -> None:
+    assert verify_answer(answer, ARTICLE_PASSAGE).ok is ok
+
+
+def test_yi_is_a_count_when_the_passage_counts_that_noun() -> None:
+    passages = {1: "帮助3家企业建立合规管理制度，发现问题全部整改到位。"}
+    assert not verify_answer("帮助一家企业建立合规管理制度。[1]", passages).ok
+    assert verify_answer("帮助3家企业建立合规管理制度。[1]", passages).ok
+
+
+def test_is_article() -> None:
+    from rag.lang.figures import is_article
+
+    def first(text: str) -> bool:
+        return is_article(text, find_figures(text)[0])
+
+    assert first("指导一家企业") and first("建立一项制度") and first("组建一支队伍")
+    assert not first("共一家企业") and not first("新增一个") and not first("开展一次检查") and not first("一家。")
+    assert not first("1家企业")
+
+
+# ------------------------------------------------------------------------------ 文号 as a whole
+DOCNO_PASSAGE = {1: "《潼南区2020年度报告》 潼南区 2020年度 > 报告信息\n发布机关：重庆市潼南区人民政府办公室。文号：潼南府办〔2021〕10号。"}
+
+
+@pytest.mark.parametrize(
+    ("answer", "ok"),
+    [
+        ("该报告的文号是潼南府办〔2021〕10号。[1]", True),
+        ("该报告的文号为南府办〔2021〕10号。[1]", True),  # the issuer's first character left out
+        ("该报告的文号为府办[2021]10号。[1]", True),  # only the agency code, another bracket
+        ("该报告的文号是广府办〔2021〕10号。[1]", False),  # another issuer
+        ("该报告的文号是潼南府发〔2021〕10号。[1]", False),  # another kind of document
+        ("该报告的文号是潼南府办〔2020〕10号。[1]", False),
+        ("该报告的文号是潼南府办〔2021〕1号。[1]", False),
+        ("该报告的文号是〔2021〕10号。[1]", False),  # no agency code at all
+    ],
+)
+def test_a_doc_number_is_matched_as_a_whole(answer: str, ok: bool) -> None:
+    assert verify_answer(answer, DOCNO_PASSAGE).ok is ok
+
+
+def test_same_doc_number() -> None:
+    from rag.lang.docno import parse_doc_numbers, same_doc_number
+
+    [passage] = parse_doc_numbers("根据台政办字〔2022〕1号文件")
+    assert passage.issuer == "根据台政办字"
+    for claim, ok in (("文号为台政办字〔2022〕1号", True), ("政办字（2022）第1号", True), ("台府办字〔2022〕1号", False),
+                      ("办字〔2022〕1号", True), ("字〔2022〕1号", False)):
+        assert same_doc_number(parse_doc_numbers(claim)[0], passage) is ok, claim
+
+
+def test_a_place_the_sentence_names_must_be_named_by_its_passage() -> None:
+    passages = {1: "《广州市人民政府办公厅2020年法治政府建设年度报告》 广州市 2020年度 > 一、工作\n全年共办理依申请公开451件。"}
+    assert verify_answer("广州市2020年全年共办理依申请公开451件。", passages).ok
+    check = verify_answer("杭州市2020年全年共办理依申请公开451件。[1]", passages)
+    assert not check.ok and not check.usable
+    assert "地名不在所引段落中" in "；".join(check.removed[0].reasons)
+
+
+# ------------------------------------------------------------------------------ a bare figure answers the question
+BARE_PASSAGES = {
+    1: "《广州市人民政府办公厅2020年法治政府建设年度报告》 广州市 2020年度 > 一、工作\n全年共办理依申请公开451件，办理行政复议2宗。",
+    2: TONGNAN_HEADER + "一、工作\n全区共有法制审核人员260人，配备执法记录仪2764台。",
+}
+
+
+@pytest.mark.parametrize(
+    ("question", "draft", "ok"),
+    [
+        ("全区共有法制审核人员多少人？", "260人", True),
+        ("潼南区2020年全区共有法制审核人员多少人？", "260人。", True),
+        ("潼南区2020年全区共有法制审核人员多少人？", "2764台", False),  # in the passage, but it counts 执法记录仪
+        ("潼南区2020年全区共有法制审核人员多少人？", "261人", False),
+        ("杭州市2020年共办理依申请公开多少件？", "451件", False),  # 广州's figure
+        ("广州市2020年共办理依申请公开多少件？", "451件", True),
+        ("", "451件", False),  # without the question a bare figure says nothing
+    ],
+)
+def test_a_bare_figure_is_checked_as_the_answer_to_the_question(question: str, draft: str, ok: bool) -> None:
+    check = verify_answer(draft, BARE_PASSAGES, question)
+    assert check.ok is ok and (not ok or check.kept[0].citations in ((1,), (2,)))
+
+
+def test_the_models_list_numbering_is_no_figure() -> None:
+    passages = {1: "一是法治政府建设组织领导还有待加强。二是行政执法规范化有待强化。"}
+    check = verify_answer("1. 法治政府建设组织领导还有待加强。\n2. 行政执法规范化有待强化。", passages)
+    assert check.ok and len(check.kept) == 2
+    assert not verify_answer("1. 法治政府建设组织领导还有待加强3项。", passages).ok  # a figure later on is checked

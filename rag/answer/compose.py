@@ -15,8 +15,8 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 
-from rag.answer.extractive import answers_question, out_of_scope, quote_source_span
-from rag.answer.kinds import extractive_answer
+from rag.answer.extractive import answers_question, gives_asked_unit, out_of_scope, quote_source_span
+from rag.answer.kinds import extractive_answer, structured_kind
 from rag.answer.prompts import build_qa_messages, passage_header, prompt_budget
 from rag.answer.verify import (
     MASKED_MARK,
@@ -32,6 +32,7 @@ from rag.core.config import Settings
 from rag.core.errors import ModelError
 from rag.core.protocols import Generator
 from rag.core.types import Answer, Citation, Hit
+from rag.question.compound import sub_questions
 
 _THINK = re.compile(r"<think>.*?(</think>|$)", re.S)
 _LEAD = re.compile(r"^\s*(?:答案|回答|答)\s*[:：]\s*")
@@ -89,6 +90,27 @@ def _llm_answer(question: str, hits: list[Hit], check: Verification, source_text
     if check.masked:
         notes.append("原文已遮蔽部分数字（XX/***）。")
     return Answer(question, text, "llm", True, False, _citations(hits, check, source_text), {}, notes)
+
+
+_STRUCTURED_NOTE = {
+    "compound": "多问题：逐个小问按原文作答，未调用模型改写。",
+    "threshold": "是否类问题：按报告中的数字与问题中的标准比较作答，未调用模型改写。",
+    "yesno": "是否类问题：判断与所引原文一同给出，未调用模型改写。",
+    "metadata": "报告信息类问题：按报告的元数据作答，未调用模型改写。",
+    "list": "列表类问题：按报告原文逐条列出，未调用模型改写。",
+}
+
+
+def _parts_found(parts: list[str], hits: list[Hit], settings: Settings) -> int:
+    """How many parts of a several-part question the extractive mode answers."""
+    return sum(not extractive_answer(p, hits, settings.answer).refused for p in parts)
+
+
+def _parts_covered(parts: list[str], check: Verification, used: list[Hit]) -> int:
+    """How many parts some kept sentence of the model's answer answers, from the report each names and
+    with the kind of figure each asks for."""
+    return sum(any(answers_question(p, s.body, [used[n - 1] for n in s.citations]) and gives_asked_unit(p, s.body)
+                   for s in check.kept if s.citations) for p in parts)
 
 
 def stream_answer(
@@ -154,6 +176,16 @@ def stream_answer(
     # The extractive answer costs milliseconds: show it at once, the model's answer once verified.
     quick = extractive_answer(question, hits, settings.answer, source_text=source_text)
     quick_seconds = time.perf_counter() - started
+    kind = structured_kind(question)
+    parts = sub_questions(question)
+    quick_parts = _parts_found(parts, hits, settings) if kind == "compound" else 0
+    if kind and not quick.refused and (kind != "compound" or quick_parts == len(parts)):
+        # Built from the structure (every part, the verdict against its figure, the report's metadata,
+        # a whole list): a model could only lose some of it in rephrasing, so it is not asked.
+        answer = replace(quick, provisional=False, notes=[_STRUCTURED_NOTE[kind], *quick.notes])
+        yield answer.answer
+        yield finish(answer)
+        return
     yield replace(quick, provisional=True, timings={"retrieval": retrieval_seconds, "first_useful": quick_seconds})
     pieces: list[str] = []
     try:
@@ -169,8 +201,13 @@ def stream_answer(
 
     draft = clean_model_text("".join(pieces))
     passages = {i: f"{passage_header(h)}\n{h.chunk.text}" for i, h in enumerate(used, start=1)}
-    check = verify_answer(draft, passages)
+    check = verify_answer(draft, passages, question)
     if check.usable and answers_question(question, check.text, [used[n - 1] for n in check.citations]):
+        model_parts = _parts_covered(parts, check, used) if kind == "compound" else 0
+        if model_parts < quick_parts:
+            note = f"模型的回答只答了{len(parts)}个小问中的{model_parts}个，摘录模式答了{quick_parts}个，已改用摘录模式。"
+            yield finish(_fallback(question, hits, settings, [note], source_text, quick))
+            return
         yield finish(_llm_answer(question, used, check, source_text))
         return
     if check.usable:

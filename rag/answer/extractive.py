@@ -239,6 +239,13 @@ def answers_question(question: str, text: str, cited: list[Hit]) -> bool:
     return not required or any(t in text for t in required)
 
 
+def gives_asked_unit(question: str, text: str) -> bool:
+    """``text`` holds a figure in the unit the question asks for (「多少件」 → 件, a rate → %), or the
+    question names no unit: a part of a several-part question is covered only by its own kind of figure."""
+    info = analyze_question(question)
+    return not info.unit or any(_unit_match(info, f) for f in find_figures(text))
+
+
 def _refusal(question: str, started: float, *notes: str) -> Answer:
     return Answer(question, REFUSAL, "extractive", False, True, [], {"total": time.perf_counter() - started}, list(notes))
 

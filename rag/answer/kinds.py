@@ -26,6 +26,32 @@ _DONE = re.compile(r"已经|已|被评|获评|获得|成为|建成|通过|命名
 _NEGATED = re.compile(r"(未|没有|尚未|暂未|不)(被|获|通过|达到|实现|完成)")
 
 
+# A question about the report itself: its 文号, issuer, dates or source (answered from the metadata passage).
+_METADATA = re.compile(
+    r"文号|发文字号|发布机关|发文机关|印发机关|制发机关|哪个(?:单位|部门|机关)(?:发布|印发|制发)|由谁(?:发布|印发)|谁(?:发布|印发|制发)"
+    r"|(?:发布|印发|成文|签发)(?:的)?(?:日期|时间)|何时(?:发布|印发)|什么时候(?:发布|印发)|来源|出处|网址|链接"
+)
+
+
+def structured_kind(question: str) -> str:
+    """What makes ``question`` one whose answer is built from the reports' structure, so that a model
+    only rephrases it (and may lose a part or the verdict): "compound" (several questions), "threshold"
+    (yes/no against a number), "yesno", "metadata" (文号, issuer, dates, source) or "list" (a
+    section's parts, problems, plans, measures); "" for a free question a model may phrase."""
+    if len(sub_questions(question)) > 1:
+        return "compound"
+    if threshold(question) is not None:
+        return "threshold"
+    info = analyze_question(question)
+    if "yesno" in info.kinds:
+        return "yesno"
+    if _METADATA.search(question):
+        return "metadata"
+    if {"list", "problems", "plans"} & info.kinds and "figure" not in info.kinds:
+        return "list"
+    return ""
+
+
 def extractive_answer(
     question: str, hits: list[Hit], settings: AnswerSettings, *, source_text: Callable[[str], str] | None = None
 ) -> Answer:

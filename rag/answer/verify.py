@@ -14,12 +14,21 @@ right after the end mark belong to it):
    onto an invented claim);
 6. each figure counts the same thing as in the passage: when the words just before the figure name
    an action or state (保留, 精简, 取消, 下放, 受理, 办结…), the passage has that word next to the
-   matching figure too (「保留行政许可事项120项」 is not supported by 「精简120项」).
+   matching figure too (「保留行政许可事项120项」 is not supported by 「精简120项」); a sentence citing
+   several passages has each figure in a passage clause that names what the sentence's clause names;
+7. every place the sentence names is named by a cited passage (its header included): a figure of
+   广州 is no fact of 杭州;
+8. a 文号 is the passage's 文号 as a whole (issuer, year, serial; the answer may leave out the leading
+   characters of the issuer, ``rag.lang.docno.same_doc_number``).
+
+「一家企业」「一项制度」 in the model's phrasing are articles, not figures (``rag.lang.figures.is_article``),
+unless a cited passage counts that noun with a number.
 
 Attribution: a sentence the model wrote without a marker, or with a wrong one, is not dropped at
-once. It is checked against each given passage on its own, best wording overlap first, and kept
-with the marker of the first passage that supports it (``Sentence.attributed``). So an answer does
-not depend on the model writing citation markers, and every kept figure still has its passage.
+once. It is checked against each given passage on its own, best wording overlap first, then against
+pairs of passages of one report, and kept with the markers of the first that supports it
+(``Sentence.attributed``). So an answer does not depend on the model writing citation markers, and
+every kept figure still has its passage.
 
 A sentence that is exactly the refusal (citations and punctuation aside) needs no checks; one that
 only contains it is checked like any other.
@@ -34,7 +43,9 @@ import re
 from dataclasses import dataclass, field
 
 from rag.lang import sentences as lang_sentences
-from rag.lang.figures import Figure, figures_match, find_figures, is_supported, loose_numerals, numeral_in
+from rag.lang.docno import parse_doc_numbers, same_doc_number
+from rag.lang.figures import Figure, figures_match, find_figures, is_article, is_supported, loose_numerals, numeral_in
+from rag.lang.places import find_places
 
 REFUSAL = "已收录的报告中未找到相关内容。"
 MASKED_MARK = "原文已遮蔽"
@@ -211,8 +222,10 @@ def _check(
     if unknown:
         reasons.append("引用了不存在的段落 " + "".join(f"[{n}]" for n in unknown))
     cited = [n for n in sentence.citations if n in passages]
-    figures = find_figures(sentence.body)
-    loose = loose_numerals(sentence.body, figures)
+    every_figure = find_figures(sentence.body)
+    loose = _without_list_number(sentence.body, loose_numerals(sentence.body, every_figure))
+    figures = [f for f in every_figure if f.end > _list_number_end(sentence.body)
+               and not _only_an_article(sentence.body, f, cited, passages, figure_cache)]
     quotes = quoted_phrases(sentence.body)
     if not sentence.citations:
         if figures or loose:
@@ -224,15 +237,12 @@ def _check(
         return reasons, [(f.start, f.end) for f in figures] + [(a, b) for a, b, _ in loose]
     if is_refusal(sentence.body):
         return reasons, []
-    evidence = [f for n in cited for f in figure_cache.setdefault(n, find_figures(passages[n]))]
-    missing = [f for f in figures if not is_supported(f, evidence)]
+    missing, miscounted, unverified = _figure_problems(sentence.body, figures, loose, cited, passages, figure_cache)
     if missing:
         reasons.append("数字不在所引段落中：" + "、".join(f.text for f in missing))
-    miscounted = [f for f in figures if f not in missing and not _counts_the_same(sentence.body, f, cited, passages, figure_cache)]
     if miscounted:
         reasons.append("数字所指与所引段落不符：" + "、".join(f.text for f in miscounted))
         missing = [*missing, *miscounted]
-    unverified = [(a, b, run) for a, b, run in loose if not any(numeral_in(run, passages[n]) for n in cited)]
     if unverified:
         reasons.append("数字字样不在所引段落中：" + "、".join(run for _, _, run in unverified))
     cited_text = "".join(compact(passages[n]) for n in cited)
@@ -240,9 +250,84 @@ def _check(
     if bad_quotes:
         reasons.append("引文不在所引段落中：" + "、".join(bad_quotes))
     claim = claim_part(sentence.body)
+    elsewhere = [m.text for m in find_places(claim) if not any(m.key in passages[n] for n in cited)]
+    if elsewhere:
+        reasons.append("地名不在所引段落中：" + "、".join(elsewhere))
     if cited and not is_meta(claim) and overlap(claim, cited_text) < MIN_OVERLAP:
         reasons.append("与所引段落的文字重合太少")
     return reasons, [(f.start, f.end) for f in missing] + [(a, b) for a, b, _ in unverified]
+
+
+# The model's own numbering of a list item (「1. 」「2、」「(3)」) at the start of a sentence.
+_LIST_NUMBER = re.compile(r"^\s*[(（]?\d{1,2}\s*(?:[.．、)）]|$)")
+
+
+def _list_number_end(body: str) -> int:
+    """Where the numeral that numbers the sentence as a list item ends (0: none): it states no fact."""
+    m = _LIST_NUMBER.match(body)
+    return m.end() if m else 0
+
+
+def _without_list_number(body: str, loose: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    return [r for r in loose if r[1] > _list_number_end(body)]
+
+
+def _figure_problems(
+    body: str, figures: list[Figure], loose: list[tuple[int, int, str]], cited: list[int], passages: dict[int, str],
+    figure_cache: dict[int, list[Figure]],
+) -> tuple[list[Figure], list[Figure], list[tuple[int, int, str]]]:
+    """Rules 2 and 6 over the cited passages together: (figures no cited passage holds, figures that count
+    something else there, numeral runs no cited passage holds verbatim). Each figure may be found in a
+    different cited passage: a sentence can sum up two passages of its report."""
+    evidence = [f for n in cited for f in figure_cache.setdefault(n, find_figures(passages[n]))]
+    missing = [f for f in figures if not is_supported(f, evidence)
+               or (f.kind == "docno" and not _names_the_document(body, f, cited, passages))]
+    miscounted = [f for f in figures if f not in missing and not _counts_the_same(body, f, cited, passages, figure_cache)]
+    if len(cited) > 1:  # found somewhere is not enough: the passage holding it must name what it counts
+        miscounted += [f for f in figures if f not in missing and f not in miscounted
+                       and not _named_alike_somewhere(body, f, cited, passages, figure_cache)]
+    unverified = [(a, b, run) for a, b, run in loose if not any(numeral_in(run, passages[n]) for n in cited)]
+    return missing, miscounted, unverified
+
+
+_CLAUSE = re.compile(r"[，,。；;！？!?：:]")
+MIN_CLAUSE_OVERLAP = 0.4
+
+
+def _clause_around(text: str, figure: Figure) -> str:
+    """The clause holding ``figure``, without it (what the figure counts, in the writer's words)."""
+    before = _CLAUSE.split(text[: figure.start])[-1]
+    after = _CLAUSE.split(text[figure.end :])[0]
+    return before + " " + after
+
+
+def _named_alike_somewhere(body: str, figure: Figure, cited: list[int], passages: dict[int, str],
+                           figure_cache: dict[int, list[Figure]]) -> bool:
+    """Some cited passage holds ``figure`` in a clause that shares most of the wording of the sentence's
+    clause around it (「卫生监督员21名」 is not 「法律顾问21名」 of the passage beside)."""
+    claim = _clause_around(body, figure)
+    if len(bigrams(claim)) < 2:
+        claim = body[: figure.start]  # 「共5件」: what is counted stands before the clause
+    return any(figures_match(figure, g) and overlap(claim, _clause_around(passages[n], g)) >= MIN_CLAUSE_OVERLAP
+               for n in cited for g in figure_cache.setdefault(n, find_figures(passages[n])))
+
+
+def _only_an_article(body: str, figure: Figure, cited: list[int], passages: dict[int, str],
+                     figure_cache: dict[int, list[Figure]]) -> bool:
+    """「一家企业」 in the model's phrasing is an article, not a figure to find, unless a cited passage
+    counts the same noun with a number (「3家企业」): then 一家 is a count and is checked."""
+    if not is_article(body, figure):
+        return False
+    noun = body[figure.end : figure.end + 2]
+    unit = figure.key[2]
+    return not any(g.kind == "number" and g.key[2] == unit and passages[n][g.end : g.end + 2] == noun
+                   for n in cited for g in figure_cache.setdefault(n, find_figures(passages[n])))
+
+
+def _names_the_document(body: str, figure: Figure, cited: list[int], passages: dict[int, str]) -> bool:
+    """The sentence's 文号 is a cited passage's 文号 as a whole (rag.lang.docno.same_doc_number)."""
+    claims = [d for d in parse_doc_numbers(body) if d.end == figure.end]
+    return bool(claims) and any(same_doc_number(claims[0], d) for n in cited for d in parse_doc_numbers(passages[n]))
 
 
 # What a figure counts, when the words right before it say so: these verbs/states turn the same
@@ -302,17 +387,28 @@ def _counting_words_around(text: str, figure: Figure) -> set[str]:
 
 
 def attribute(sentence: Sentence, passages: dict[int, str], figure_cache: dict[int, list[Figure]]) -> Sentence | None:
-    """``sentence`` cited to the one passage that supports it (best wording overlap first), or None."""
+    """``sentence`` cited to the passage that supports it, or to a pair of passages of one report that
+    do together (each figure in a clause naming what it counts), best wording overlap first; or None."""
     body = compact(claim_part(sentence.body))
     if not body or not sentence.body.rstrip().rstrip(_CLOSERS).endswith(tuple(_END)):
         return None  # a fragment (cut off, or an echo of a passage header) is no claim to attribute
-    ranked = sorted(passages, key=lambda n: overlap(body, compact(passages[n])), reverse=True)
-    for n in ranked[:_ATTRIBUTION_CANDIDATES]:
-        candidate = Sentence(f"{sentence.body.rstrip()}[{n}]", sentence.body, (n,), sentence.start, sentence.end,
+    ranked = sorted(passages, key=lambda n: overlap(body, compact(passages[n])), reverse=True)[:_ATTRIBUTION_CANDIDATES]
+    pairs = [(a, b) for i, a in enumerate(ranked) for b in ranked[i + 1 :] if _same_report(passages[a], passages[b])]
+    for group in [*((n,) for n in ranked), *(tuple(sorted(p)) for p in pairs)]:
+        marks = "".join(f"[{n}]" for n in group)
+        candidate = Sentence(f"{sentence.body.rstrip()}{marks}", sentence.body, group, sentence.start, sentence.end,
                              attributed=True)
         if not _check(candidate, passages, figure_cache)[0]:
             return candidate
     return None
+
+
+def _same_report(a: str, b: str) -> bool:
+    """Both passages carry the header of one report (「《title》 潼南区 2020年度 > …」): a sentence
+    sums up one report, never two."""
+    def report(passage: str) -> str:
+        return passage.split("\n", 1)[0].split(" > ", 1)[0] if passage.startswith("《") else ""
+    return bool(report(a)) and report(a) == report(b)
 
 
 _ATTRIBUTION_CANDIDATES = 4
@@ -327,8 +423,51 @@ def _with_marker_before_end(sentence: Sentence) -> Sentence:
                     sentence.end, attributed=True)
 
 
-def verify_answer(text: str, passages: dict[int, str]) -> Verification:
-    """Keep the sentences of ``text`` that ``passages`` (number -> passage text) support."""
+def _bare_figure(body: str) -> Figure | None:
+    """The figure that is all of ``body`` (「260人」「潼南府办〔2021〕10号。」), or None."""
+    figures = find_figures(body)
+    if len(figures) != 1:
+        return None
+    rest = body[: figures[0].start] + body[figures[0].end :]
+    return figures[0] if len(_CJK_OR_DIGIT.findall(rest)) <= _BARE_SLACK else None
+
+
+_BARE_SLACK = 2  # characters around a bare figure that say nothing (「共」「约为」)
+
+
+def _answer_context(text: str, figure: Figure) -> str:
+    """What a passage says a figure counts: the words before it back to the last clause end, and the
+    clause after (「全区共有法制审核人员260人」 → 全区共有法制审核人员; 「文号：…」 → 文号)."""
+    before = re.split(r"[，,。；;\n]", text[: figure.start])[-1]
+    return before + " " + _CLAUSE.split(text[figure.end :])[0]
+
+
+def attribute_bare(sentence: Sentence, question: str, passages: dict[int, str],
+                   figure_cache: dict[int, list[Figure]]) -> Sentence | None:
+    """A draft sentence that is only a figure answers the question: it is kept, cited to a passage that
+    holds the figure where the passage's words for it are the question's words (most of their bigrams
+    are in the question) and that names the places the question names. 「451件」 for 杭州 is not
+    广州's 「全年共办理依申请公开451件」."""
+    figure = _bare_figure(sentence.body)
+    if not question or figure is None or figure.masked:
+        return None
+    places = [m.key for m in find_places(question)]
+    for n in sorted(passages, key=lambda k: overlap(question, compact(passages[k])), reverse=True):
+        text = passages[n]
+        if not all(p in text for p in places):
+            continue
+        for g in figure_cache.setdefault(n, find_figures(text)):
+            words = _answer_context(text, g)
+            if (figures_match(figure, g) and bigrams(words) and overlap(words, question) >= MIN_CLAUSE_OVERLAP
+                    and (figure.kind != "docno" or _names_the_document(sentence.body, figure, [n], passages))):
+                return Sentence(f"{sentence.body.rstrip()}[{n}]", sentence.body, (n,), sentence.start, sentence.end,
+                                attributed=True)
+    return None
+
+
+def verify_answer(text: str, passages: dict[int, str], question: str = "") -> Verification:
+    """Keep the sentences of ``text`` that ``passages`` (number -> passage text) support; with the
+    ``question``, a draft that is only the asked figure is checked against it (``attribute_bare``)."""
     kept: list[Sentence] = []
     removed: list[Removed] = []
     cache: dict[int, list[Figure]] = {}
@@ -337,7 +476,8 @@ def verify_answer(text: str, passages: dict[int, str]) -> Verification:
         if not _CJK_OR_DIGIT.search(sentence.body):
             continue  # a stray marker or punctuation
         reasons, hidden = _check(sentence, passages, cache)
-        if reasons and not is_meta(claim_part(sentence.body)) and (found := attribute(sentence, passages, cache)):
+        if reasons and (not is_meta(claim_part(sentence.body)) or _bare_figure(sentence.body)) and (
+                found := attribute(sentence, passages, cache) or attribute_bare(sentence, question, passages, cache)):
             sentence, reasons, hidden = _with_marker_before_end(found), [], []
         if sentence.body in seen:
             reasons.append("重复的句子")
@@ -354,18 +494,21 @@ def verify_answer(text: str, passages: dict[int, str]) -> Verification:
 
 
 def unsupported_figures(text: str, passages: dict[int, str]) -> list[str]:
-    """Figures in ``text`` that no passage cited by their own sentence contains, then numeral runs
-    (``loose_numerals``) that none of those passages holds verbatim (for evaluation)."""
+    """Figures in ``text`` that no passage cited by their own sentence holds (rule 2, as ``verify_answer``
+    checks it), then numeral runs none of those passages holds verbatim (for evaluation)."""
     out: list[str] = []
     cache: dict[int, list[Figure]] = {}
     for sentence in split_sentences(text):
         if is_refusal(sentence.body):
             continue
-        cited = [passages[n] for n in sentence.citations if n in passages]
-        evidence = [f for n in sentence.citations if n in passages for f in cache.setdefault(n, find_figures(passages[n]))]
-        figures = find_figures(sentence.body)
-        out.extend(f.text for f in figures if not is_supported(f, evidence))
-        out.extend(run for _, _, run in loose_numerals(sentence.body, figures) if not any(numeral_in(run, p) for p in cited))
+        cited = [n for n in sentence.citations if n in passages]
+        every_figure = find_figures(sentence.body)
+        loose = _without_list_number(sentence.body, loose_numerals(sentence.body, every_figure))
+        figures = [f for f in every_figure if f.end > _list_number_end(sentence.body)
+                   and not _only_an_article(sentence.body, f, cited, passages, cache)]
+        missing, _, unverified = _figure_problems(sentence.body, figures, loose, cited, passages, cache)
+        out.extend(f.text for f in missing)
+        out.extend(run for _, _, run in unverified)
     return out
 
 

@@ -305,6 +305,21 @@ def loose_numerals(text: str, figures: list[Figure] | None = None) -> list[tuple
     return sorted((m.start(), m.end(), m.group(0)) for m in runs if not all(covered[m.start() : m.end()]))
 
 
+# 一 with a classifier before a noun is the model's article, not a count: 「指导一家企业」「建立一项制度」
+# (a report writes the count as 1家 or states it in its own words). Not for time or frequency (一次,
+# 一年): those are counts.
+ARTICLE_UNITS = "个项家支套种批份所座位名张部"
+# Words that make 一X a stated quantity (共一家, 仅一项, 新增一个, 数量为一家, 全区有一家).
+_QUANTITY_BEFORE = re.compile(r"(?:共|计|达|仅|只|近|约|逾|超过|新增|增加|减少|增至|为|是|有)$")
+
+
+def is_article(text: str, figure: Figure) -> bool:
+    """Whether ``figure`` of ``text`` is 一 + classifier used as an article before a noun."""
+    return (figure.kind == "number" and len(figure.text) == 2 and figure.text[0] == "一"
+            and figure.text[1] in ARTICLE_UNITS and bool(re.match(r"[\u4e00-\u9fff]", text[figure.end : figure.end + 1]))
+            and not _QUANTITY_BEFORE.search(text[max(0, figure.start - 2) : figure.start]))
+
+
 def numeral_in(run: str, text: str) -> bool:
     """Does ``run`` appear in ``text`` as a whole run (so 999 is not in 1999, nor 一百 in 一百二十)?"""
     if run[0] in CN_ALL:
