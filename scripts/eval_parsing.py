@@ -133,6 +133,19 @@ def evaluate(items: list[tuple[Path, dict[str, Any]]], verbose: bool) -> dict[st
     return {"n": len(items), "metrics": {m: totals[m] for m in METRICS + PAGE_METRICS}}
 
 
+def _batch_results(split: str, items: list[tuple[Path, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """Figures per labelling batch (labels with a "batch" date), so a fresh blind batch is reported apart.
+
+    Never verbose: the split-wide run above already printed what may be printed.
+    """
+    batches = sorted({str(label["batch"]) for _, label in items if label.get("batch")})
+    if not batches:
+        return {}
+    groups = {"earlier": [it for it in items if not it[1].get("batch")]}
+    groups.update({b: [it for it in items if it[1].get("batch") == b] for b in batches})
+    return {f"{split} corpus {name}": evaluate(group, False) for name, group in groups.items() if group}
+
+
 def _label_key(metric: str) -> str:
     return {"issuer": "issuer", "problems": "problems_first", "plans": "plans_first"}.get(metric, metric)
 
@@ -193,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
                 if verbose:
                     print(f"== {split} {suite}")
                 results[f"{split} {suite}"] = evaluate(items, verbose)
+                if suite == "corpus":
+                    results.update(_batch_results(split, items))
     baseline = json.loads(args.baseline.read_text(encoding="utf-8")) if args.baseline else None
     if args.json:
         print(json.dumps(results, ensure_ascii=False, indent=1))

@@ -99,6 +99,7 @@ class Question:
     evidence: tuple[str, ...]
     type: str
     split: str = "dev"
+    batch: str = ""  # the date a later batch of questions was written ("" = the first questions of the split)
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,8 @@ def load_questions(path: Path = QUESTIONS, splits: Sequence[str] | None = None) 
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             d = json.loads(line)
-            q = Question(d["id"], d["question"], d["report"], tuple(d["evidence"]), d["type"], d.get("split", "dev"))
+            q = Question(d["id"], d["question"], d["report"], tuple(d["evidence"]), d["type"], d.get("split", "dev"),
+                         d.get("batch", ""))
             if splits is None or q.split in splits:
                 out.append(q)
     return out
@@ -365,11 +367,24 @@ def per_type(questions: list[Question], ranks: list[int | None]) -> dict[str, di
     return {t: {**score(rs), "n": len(rs)} for t, rs in sorted(groups.items())}
 
 
+def question_groups(questions: list[Question]) -> dict[str, list[int]]:
+    """Question indices per split, then per later batch of a split ("heldout 2026-12-07", "heldout earlier"),
+    so a batch written blind after the others is scored apart as well as inside its split."""
+    groups: dict[str, list[int]] = {}
+    for split in sorted({q.split for q in questions}, key=lambda s: SPLITS.index(s) if s in SPLITS else 9):
+        idx = [i for i, q in enumerate(questions) if q.split == split]
+        groups[split] = idx
+        batches = sorted({questions[i].batch for i in idx if questions[i].batch})
+        if batches:
+            groups[f"{split} earlier"] = [i for i in idx if not questions[i].batch]
+            groups.update({f"{split} {b}": [i for i in idx if questions[i].batch == b] for b in batches})
+    return {name: idx for name, idx in groups.items() if idx}
+
+
 def summarize(questions: list[Question], ranks: dict[str, list[int | None]]) -> dict[str, Any]:
     """Per split: overall and per-type metrics of every system, and the system's ratio to the best baseline."""
     out: dict[str, Any] = {}
-    for split in sorted({q.split for q in questions}, key=lambda s: SPLITS.index(s) if s in SPLITS else 9):
-        idx = [i for i, q in enumerate(questions) if q.split == split]
+    for split, idx in question_groups(questions).items():
         qs = [questions[i] for i in idx]
         entry: dict[str, Any] = {"n": len(qs), "systems": {}}
         for name, rs in ranks.items():

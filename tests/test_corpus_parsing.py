@@ -65,3 +65,19 @@ def test_dev_pages_keep_publication_date_and_source() -> None:
             assert report.meta.source == label["source"], label["file"]
         checked += 1
     assert checked or not _labels()
+
+
+def test_a_later_labelling_batch_is_scored_apart(tmp_path: Path) -> None:
+    import eval_parsing
+
+    body = "全县坚持依法行政，推进行政执法公示、执法全过程记录和重大执法决定法制审核制度落实。" * 4
+    text = f"某县人民政府2023年法治政府建设情况报告\n\n一、主要举措\n\n{body}\n"
+    (tmp_path / "a.txt").write_text(text, encoding="utf-8")
+    first = {"file": "a.txt", "year": 2023}
+    later = {**first, "batch": "2026-12-07", "year": 2022}  # wrong on purpose: only this batch misses
+    items = [(tmp_path / "a.txt", first), (tmp_path / "a.txt", later)]
+    out = eval_parsing._batch_results("heldout", items)
+    assert list(out) == ["heldout corpus earlier", "heldout corpus 2026-12-07"]
+    assert out["heldout corpus earlier"]["metrics"]["year"] == [1, 1]
+    assert out["heldout corpus 2026-12-07"]["metrics"]["year"] == [0, 1]
+    assert eval_parsing._batch_results("dev", [(tmp_path / "a.txt", first)]) == {}

@@ -285,3 +285,16 @@ def test_summary_compares_the_system_with_the_best_baseline_per_split_and_type()
     assert held["systems"]["system"]["R@5"] == 0.5 and held["systems"]["chatchat"]["R@5"] == 1.0
     assert held["ratio_to_best_baseline"]["R@5"] == 0.5
     assert held["system_at_or_above_best_baseline_by_type"] == {"no_report": False, "number": True}
+
+
+def test_a_later_batch_is_scored_apart_as_well_as_inside_its_split() -> None:
+    ev = _load_script("eval_retrieval")
+    qs = [ev.Question("a", "?", "r", ("e",), "number", "heldout"),
+          ev.Question("b", "?", "r", ("e",), "number", "heldout", "2026-12-07"),
+          ev.Question("c", "?", "r", ("e",), "number", "dev")]
+    assert ev.question_groups(qs) == {"dev": [2], "heldout": [0, 1], "heldout earlier": [0], "heldout 2026-12-07": [1]}
+    ranks = {"system": [1, None, 1], "chatchat": [1, 1, 1], "bm25": [1, 1, 1], "dense": [1, 1, 1]}
+    out = ev.summarize(qs, ranks)
+    assert out["heldout"]["systems"]["system"]["R@5"] == 0.5
+    assert out["heldout 2026-12-07"]["systems"]["system"]["R@5"] == 0.0
+    assert out["heldout earlier"]["systems"]["system"]["R@5"] == 1.0
