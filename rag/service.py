@@ -72,7 +72,7 @@ class ReportQA:
             if self._embedder is None:
                 from rag.index.embed import make_embedder
 
-                self._embedder = make_embedder(self.settings.embedder)
+                self._embedder = make_embedder(self.settings.embedder, data_dir=Path(self.settings.data_dir))
             return self._embedder
 
     def generator(self) -> Generator | None:
@@ -118,6 +118,9 @@ class ReportQA:
             if self._store is not None and hasattr(self._store, "close"):
                 self._store.close()
             self._store = None
+            if self._embedder is not None and hasattr(self._embedder, "close"):
+                self._embedder.close()  # the vector cache's database; the model itself is reloaded on demand
+            self._embedder = None
 
     # ----------------------------------------------------------------- ingestion
     def ingest(

@@ -413,6 +413,8 @@ def run_once(args: argparse.Namespace, index_dir: Path) -> dict[str, Any]:
     files = corpus_files(not args.no_distractors, not args.no_fixtures)
     texts = load_texts(files)
     overrides: dict[str, Any] = {"embedder": {"backend": args.embedder}}
+    if args.vector_cache:  # vectors of unchanged passages come from disk: the ingest time is then not embedding speed
+        overrides["embedder"]["cache_dir"] = str(args.vector_cache.expanduser())
     if args.chunk_size:
         overrides["chunking"] = {"size": args.chunk_size, "overlap": args.chunk_overlap}
     qa, ingest_seconds = build_system(index_dir, overrides, files)
@@ -438,6 +440,7 @@ def run_once(args: argparse.Namespace, index_dir: Path) -> dict[str, Any]:
     result: dict[str, Any] = {
         "settings": {
             "embedder": qa.embedder().name,
+            "vector_cache": str(args.vector_cache) if args.vector_cache else None,
             "chunking": qa.settings.chunking.model_dump(),
             "retrieval": qa.settings.retrieval.model_dump(),
             "reports": len(files),
@@ -479,7 +482,7 @@ def print_report(r: dict[str, Any]) -> None:
     s = r["settings"]
     print(f"embedder {s['embedder']} | chunking {s['chunking']} | {s['reports']} reports, {s['chunks']} chunks "
           f"| baseline windows {s['windows']} | questions {s['questions']} | ingest {r['ingest_seconds']:.1f}s "
-          f"({r['ingest_chunks_per_second']:.1f} chunks/s)")
+          f"({r['ingest_chunks_per_second']:.1f} chunks/s{', vectors partly from the cache' if s['vector_cache'] else ''})")
     rv = s["retrieval"]
     print(f"retrieval: dense {rv['dense_weight']} sparse {rv['sparse_weight']} rrf_k {rv['rrf_k']} candidates "
           f"{rv['candidates']} report_filter {rv['report_filter']} role_boost {rv['role_boost']}")
@@ -525,7 +528,7 @@ def measure_speed(embedders: Sequence[str], n_files: int, workdir: Path, subset:
     for name in embedders:
         files = all_files[: subset.get(name, n_files) or len(all_files)]
         # one untimed file first: loading the model, jieba's dictionary and the parser is not ingestion speed
-        qa, _ = build_system(workdir / f"speed_{name}", {"embedder": {"backend": name}}, [warm_up])
+        qa, _ = build_system(workdir / f"speed_{name}", {"embedder": {"backend": name, "cache": False}}, [warm_up])
         warm_ids = {r.report_id for r in qa.reports()}
         warm_chunks = sum(r.chunk_count for r in qa.reports())
         started = time.perf_counter()
@@ -536,7 +539,7 @@ def measure_speed(embedders: Sequence[str], n_files: int, workdir: Path, subset:
         qa.close()
         embed_rate = None
         if texts:
-            embedder = make_embedder(EmbedderSettings(backend=name))
+            embedder = make_embedder(EmbedderSettings(backend=name, cache=False))
             embedder.embed_documents(texts[:2])  # warm-up
             started = time.perf_counter()
             embedder.embed_documents(texts)
@@ -592,6 +595,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--questions", type=Path, default=QUESTIONS)
     parser.add_argument("--chunk-size", type=int, default=0, help="Default: settings.chunking.size.")
     parser.add_argument("--chunk-overlap", type=int, default=60)
+    parser.add_argument("--vector-cache", type=Path,
+                        help="Keep passage vectors here across runs (e.g. ~/.cache/reportqa/eval-vectors): re-runs "
+                        "after a parser change embed only new text. The printed ingest rate then is not embedding speed.")
     parser.add_argument("--no-distractors", action="store_true")
     parser.add_argument("--no-fixtures", action="store_true", help="Leave tests/data/corpus out of the index.")
     parser.add_argument("--ablations", action="store_true", help="Also run the system with one part changed.")

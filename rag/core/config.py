@@ -51,6 +51,11 @@ class EmbedderSettings(_Strict):
     batch_size: int = Field(32, ge=1)
     query_prefix: str = Field("", description="Prepended to queries (e.g. for bge/e5 models).")
     document_prefix: str = Field("", description="Prepended to passages.")
+    cache: bool = Field(
+        True, description="Keep passage vectors on disk (one SQLite file per model), so re-indexing the same text "
+        "(after an upgrade, a re-ingest) does not embed it again. Never used for the hash backend."
+    )
+    cache_dir: str = Field("", description="Where the vector cache lives; empty = <data_dir>/embeddings.")
 
 
 class ChunkSettings(_Strict):

@@ -70,7 +70,7 @@ class IngestWorker:
 
         self.settings = Settings.model_validate_json(settings_json)
         self.write_to_store = write_to_store
-        self.embedder = make_embedder(self.settings.embedder)
+        self.embedder = make_embedder(self.settings.embedder, data_dir=Path(self.settings.data_dir))
         self._store: Any = None
 
     def _shared_store(self) -> Any:

