@@ -66,7 +66,8 @@ _LABEL_COLON = re.compile(r"[\u4e00-\u9fff]\s*[:：]\s*\S")  # 「名 称：…�
 
 
 # A news headline about a report (「应急管理部发布2023年法治政府建设年度报告」) is not the report's title.
-_HEADLINE = re.compile(r"^[^关]{2,24}?(发布|公布|公开|晒出|出炉)(了)?\s*(?:{y}|《)".replace("{y}", YEAR))
+_HEADLINE = re.compile(r"^[^关]{2,24}?(发布|公布|公开|晒出|出炉)(了)?\s*(?:{y}|《)".replace("{y}", YEAR)
+                       + r"|^[^关]{0,12}[丨|｜][^关]{0,30}?(听取|审议|解读)")  # 「人大之声丨…会议听取审议…的报告」
 # A news lead before the report text: 「某某网3月29日电　…报告全文如下：」
 _NEWS_LEAD = re.compile(r"\d{1,2}月\d{1,2}日电[\s　]|全文如下[:：]?\s*$")
 
@@ -235,6 +236,8 @@ def locate_header(text: str) -> Header:
             titles.append((stripped[:prefix], (lead, lead + prefix)))
             body_start = lead + prefix
             break
+        if _ROW_LABEL.match(stripped):
+            continue  # 「索引号：… 发布机构：…」 rows above the title, however long, are page furniture
         if _PAGE_NOTICE.search(stripped) and len(stripped) <= 60:
             previous = line
             continue  # a browser-upgrade warning above the title is page furniture
@@ -465,19 +468,43 @@ def _level_of_org(org: str, region: str) -> str:
     return ""
 
 
+# How a report names its own body (我局, 我区) decides its level before the area it serves (全市, 全区):
+# a 市水利局 writes 「全市水利改革」 and 「我局」 (report-patterns §15).
 _SELF_REF = (
-    ("区县级", re.compile(r"我区|全区|我县|全县|我旗")),
-    ("市级", re.compile(r"我市|全市")),
+    ("区县级", re.compile(r"我区|我县|我旗")),
+    ("市级", re.compile(r"我市")),
     ("部门", re.compile(r"(?:区|县|市|省|州|旗)政府办(?:公室|公厅)|我局|本局|我委|本委|我厅|本厅|本部门|本单位")),
-    ("乡镇街道", re.compile(r"我镇|全镇|我乡|全乡|我街道|本街道|街道办事处")),
+    ("乡镇街道", re.compile(r"我镇|我乡|我街道|本街道|街道办事处")),
     ("省级", re.compile(r"我省|省政府办公厅")),
+)
+_AREA_REF = (
+    ("区县级", re.compile(r"全区|全县|全旗")),
+    ("市级", re.compile(r"全市")),
+    ("乡镇街道", re.compile(r"全镇|全乡")),
+    ("省级", re.compile(r"全省")),
 )
 
 
 def _level_from_text(text: str) -> str:
-    counts = {level: len(p.findall(text)) for level, p in _SELF_REF}
-    best = max(counts, key=lambda k: counts[k])
-    return best if counts[best] else ""
+    for table in (_SELF_REF, _AREA_REF):
+        counts = {level: len(p.findall(text)) for level, p in table}
+        best = max(counts, key=lambda k: counts[k])
+        if counts[best]:
+            return best
+    return ""
+
+
+# A news item or 解读 page names the report it is about: 「…副省长作青海省人民政府关于2024年法治政府建设
+# 情况的报告」, 「《中共X区委 X区人民政府关于2024年…的报告》」: the body before 关于 issues it.
+_NAMED_REPORT = re.compile(
+    rf"(?:作|印发|发布|审议|听取|《)\s*([\u4e00-\u9fff]{{2,30}}?(?:{ORG_SUFFIX}))\s*关于\s*(?:{YEAR})\s*年度?"
+    r"[^。《》\n]{0,20}?法治政府建设[^。《》\n]{0,16}?报告"
+)
+
+
+def _org_of_named_report(text: str, body_start: int, body_end: int) -> str:
+    m = _NAMED_REPORT.search(text, body_start, min(body_end, body_start + 800))
+    return m.group(1) if m else ""
 
 
 def _year_evidence(header: Header, text: str, body_start: int, doc_number: str, date: str,
@@ -566,7 +593,8 @@ def extract_meta(doc: SourceDocument, clean: CleanText) -> tuple[ReportMeta, lis
     doc_number = header.doc_number or _doc_number_from_source(doc)
     sig_org, sig_date = _signature(doc, clean, body_end)
     date = sig_date or _publication_date(doc)
-    org_raw = _org_from_title(title) or sig_org or _org_from_opening(text, header.body_start, body_end)
+    org_raw = (_org_from_title(title) or sig_org or _org_from_opening(text, header.body_start, body_end)
+               or _org_of_named_report(text, header.body_start, body_end))
     org_raw = _resolve_bare_government(org_raw, text[header.body_start : body_end])
     if not org_raw:
         m = _SOURCE_LABEL.search(doc.text[:3000])
