@@ -579,6 +579,12 @@ def _is_government_of(org: str, place: str) -> bool:
     return (bool(re.search(r"(人民政府|政府|办事处)$", org)) or bool(_ZONE_GOVERNMENT.search(org))) and place in org
 
 
+# The file name a document-sharing site prints in its banner: 「《X县…工作总结 .docx》由会员分享」.
+_SHARED_FILE = re.compile(r"《([^《》\n]{4,80}?)\s*\.(?:docx?|pdf|wps|txt)》")
+# A name whose place the text masks elsewhere (「*区教育局」, 「XX区教育局」): the bare 「区教育局」 is masked too.
+_MASKED_BEFORE = r"(?:[*＊×]+|[XxＸｘ]{2,}|某)"
+
+
 def extract_meta(doc: SourceDocument, clean: CleanText) -> tuple[ReportMeta, list[ParseWarning]]:
     text = clean.text
     header = locate_header(text)
@@ -586,6 +592,8 @@ def extract_meta(doc: SourceDocument, clean: CleanText) -> tuple[ReportMeta, lis
     body_end = locate_trailer(text, header.body_start)
     title = header.title
     page_title = next((t for t in header.title_candidates if t != title), "") or doc.metadata.get("title", "")
+    if not title and (shared := _SHARED_FILE.search(text[:400])) and _is_title(shared.group(1)):
+        title = shared.group(1).strip()  # 「《区教育局2023年…工作总结 .docx》由会员分享」
     if not title:
         title = _page_title(doc.metadata.get("title", ""))
         warnings.append(ParseWarning("no_title", "文本开头未找到报告标题（no title）"
@@ -605,7 +613,7 @@ def extract_meta(doc: SourceDocument, clean: CleanText) -> tuple[ReportMeta, lis
         # 「宝坻区2020年度法治政府建设情况报告」 is the district's own report: a 来源 or signature
         # naming its 政府办公室 or 司法局 names the office that drafted or posted it, not the issuer.
         org_raw = title_place + ("办事处" if title_place.endswith("街道") else "人民政府")
-    masked = bool(MASK.search(org_raw))
+    masked = bool(MASK.search(org_raw)) or bool(org_raw and re.search(_MASKED_BEFORE + re.escape(org_raw), text))
     issuing_body = "" if masked else org_raw
     region = "" if masked else region_of(org_raw)
     if not org_raw and (place := _title_place(title)):
@@ -615,7 +623,8 @@ def extract_meta(doc: SourceDocument, clean: CleanText) -> tuple[ReportMeta, lis
     if masked:
         warnings.append(ParseWarning("masked_names", f"发布机关名称在原文中被遮蔽（“{org_raw}”）（masked names）"))
     level = _level_of_org(org_raw, region) or _level_from_text(text[header.body_start : body_end])
-    year, evidence, year_warnings = _year_evidence(header, text, header.body_start, doc_number, date, page_title)
+    year, evidence, year_warnings = _year_evidence(header, text, header.body_start, doc_number, date,
+                                                   page_title or (title if title != header.title else ""))
     warnings.extend(year_warnings)
     meta = ReportMeta(title=title, issuing_body=issuing_body, region=region, level=level, year=year,
                       year_evidence=evidence, doc_number=doc_number, date=date)
