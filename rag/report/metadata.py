@@ -583,6 +583,13 @@ def _is_government_of(org: str, place: str) -> bool:
 _SHARED_FILE = re.compile(r"《([^《》\n]{4,80}?)\s*\.(?:docx?|pdf|wps|txt)》")
 # A name whose place the text masks elsewhere (「*区教育局」, 「XX区教育局」): the bare 「区教育局」 is masked too.
 _MASKED_BEFORE = r"(?:[*＊×]+|[XxＸｘ]{2,}|某)"
+# 「某县人民政府」「某某市」: a placeholder for a place name (范文 and document-sharing copies), not a place.
+_PLACEHOLDER = re.compile(r"某{1,2}(?=[省市县区镇乡旗州盟]|街道|自治)")
+
+
+def _is_masked(name: str, text: str) -> bool:
+    return bool(MASK.search(name) or _PLACEHOLDER.search(name)
+                or (name and re.search(_MASKED_BEFORE + re.escape(name), text)))
 
 
 def extract_meta(doc: SourceDocument, clean: CleanText) -> tuple[ReportMeta, list[ParseWarning]]:
@@ -613,11 +620,11 @@ def extract_meta(doc: SourceDocument, clean: CleanText) -> tuple[ReportMeta, lis
         # 「宝坻区2020年度法治政府建设情况报告」 is the district's own report: a 来源 or signature
         # naming its 政府办公室 or 司法局 names the office that drafted or posted it, not the issuer.
         org_raw = title_place + ("办事处" if title_place.endswith("街道") else "人民政府")
-    masked = bool(MASK.search(org_raw)) or bool(org_raw and re.search(_MASKED_BEFORE + re.escape(org_raw), text))
+    masked = _is_masked(org_raw, text)
     issuing_body = "" if masked else org_raw
     region = "" if masked else region_of(org_raw)
     if not org_raw and (place := _title_place(title)):
-        masked = bool(MASK.search(place))
+        masked = _is_masked(place, text)
         region = "" if masked else place
         org_raw = place  # for the level only: "北碚区2022年度…报告" is a district's report
     if masked:
