@@ -36,12 +36,12 @@ from rag.report.headings import (
     MIN_RUN_ON,
     HeadingMatch,
     Line,
+    drop_page_chunk_marks,
     find_runins,
     match_heading,
     runin_title_end,
     split_lines,
     split_run_on,
-    drop_page_chunk_marks,
 )
 from rag.report.items import plain_items, section_items
 from rag.report.metadata import extract_meta, locate_header, locate_trailer
