@@ -143,7 +143,8 @@ def test_never_guesses_issuer_from_place_names(tmp_path: Path) -> None:
          "区政府办公室", "部门"),
         ("为全面总结工作，现将市政府办公厅2020年度法治政府建设情况报告如下。", "市政府办公厅", "部门"),
         ("2021年，在县委、县政府的坚强领导下，县司法局坚持依法行政，推进法治建设。", "县司法局", "部门"),
-        ("今年以来，某某街道办事处深入推进依法行政，法治建设取得成效。", "某某街道办事处", "乡镇街道"),
+        # 「某某」 is a placeholder for the place: the name is masked, its level still shows (§15)
+        ("今年以来，某某街道办事处深入推进依法行政，法治建设取得成效。", "", "乡镇街道"),
         ("2021年，区法治政府建设领导小组办公室紧紧围绕中心工作，推进法治建设。", "区法治政府建设领导小组办公室", None),
         # no organisation named as the report's own: a self-reference, a cited body, a concept, the party
         ("2021年，我区坚持以习近平法治思想为指导，推进法治建设。", "", "区县级"),
@@ -163,14 +164,14 @@ def test_issuing_body_from_the_opening_sentence(tmp_path: Path, opening: str, is
 
 
 def test_title_and_signature_win_over_the_opening(tmp_path: Path) -> None:
-    text = ("某县人民政府关于2021年度法治政府建设情况的报告\n2021年，县司法局认真履职，推进法治建设。\n一、工作情况\n"
+    text = ("肥东县人民政府关于2021年度法治政府建设情况的报告\n2021年，县司法局认真履职，推进法治建设。\n一、工作情况\n"
             + body() + "\n")
     meta, _ = meta_of(tmp_path, text)
-    assert meta.issuing_body == "某县人民政府"
+    assert meta.issuing_body == "肥东县人民政府"
     text = ("关于2021年度法治政府建设情况的报告\n2021年，县司法局认真履职，推进法治建设。\n一、工作情况\n" + body()
-            + "\n\n某县人民政府\n2022年2月1日\n")
+            + "\n\n肥东县人民政府\n2022年2月1日\n")
     meta, _ = meta_of(tmp_path, text)
-    assert meta.issuing_body == "某县人民政府"
+    assert meta.issuing_body == "肥东县人民政府"
 
 
 def test_warning_messages_are_chinese_without_offsets(tmp_path: Path) -> None:
@@ -271,15 +272,15 @@ def test_official_date_cell_is_not_the_publication_date(tmp_path: Path) -> None:
 
 # ----------------------------------------------------------------------------- report-patterns §13 classes
 def test_title_split_over_two_lines_is_joined(tmp_path: Path) -> None:
-    text = f"某某县应急管理局\n关于2023年度法治政府建设情况的报告\n2023年，我局{body()}\n一、主要工作\n{body()}\n"
+    text = f"长丰县应急管理局\n关于2023年度法治政府建设情况的报告\n2023年，我局{body()}\n一、主要工作\n{body()}\n"
     meta, _ = meta_of(tmp_path, text)
-    assert meta.title == "某某县应急管理局关于2023年度法治政府建设情况的报告"
-    assert meta.issuing_body == "某某县应急管理局" and meta.level == "部门"
+    assert meta.title == "长丰县应急管理局关于2023年度法治政府建设情况的报告"
+    assert meta.issuing_body == "长丰县应急管理局" and meta.level == "部门"
 
 
 def test_title_without_genre_word_needs_a_body_before_the_year(tmp_path: Path) -> None:
-    meta, _ = meta_of(tmp_path, f"某某省交通运输厅2023年法治政府部门建设工作情况\n2023年，我厅{body()}\n一、主要工作\n{body()}\n")
-    assert meta.title == "某某省交通运输厅2023年法治政府部门建设工作情况" and meta.issuing_body == "某某省交通运输厅"
+    meta, _ = meta_of(tmp_path, f"安徽省交通运输厅2023年法治政府部门建设工作情况\n2023年，我厅{body()}\n一、主要工作\n{body()}\n")
+    assert meta.title == "安徽省交通运输厅2023年法治政府部门建设工作情况" and meta.issuing_body == "安徽省交通运输厅"
     # the bare heading of an unnumbered report is no title
     assert locate_header(f"2023年法治政府建设情况\n2023年，我区{body()}\n").title == ""
 
@@ -291,11 +292,11 @@ def test_title_row_of_a_metadata_block_is_cut_at_the_next_label() -> None:
 
 
 def test_transmittal_letter_before_the_report_is_header(tmp_path: Path) -> None:
-    text = ("某卫〔2024〕3号\n区委、区政府：\n现将我委2023年度法治政府建设情况报告呈上，请审阅。\n某某区卫生健康委员会\n2024年1月20日\n"
-            f"某某区卫生健康委员会2023年度法治政府建设情况报告\n2023年，区卫生健康委{body()}\n一、主要工作\n{body()}\n")
+    text = ("某卫〔2024〕3号\n区委、区政府：\n现将我委2023年度法治政府建设情况报告呈上，请审阅。\n蜀山区卫生健康委员会\n2024年1月20日\n"
+            f"蜀山区卫生健康委员会2023年度法治政府建设情况报告\n2023年，区卫生健康委{body()}\n一、主要工作\n{body()}\n")
     meta, _ = meta_of(tmp_path, text)
-    assert meta.title == "某某区卫生健康委员会2023年度法治政府建设情况报告"
-    assert meta.doc_number == "某卫〔2024〕3号" and meta.issuing_body == "某某区卫生健康委员会"
+    assert meta.title == "蜀山区卫生健康委员会2023年度法治政府建设情况报告"
+    assert meta.doc_number == "某卫〔2024〕3号" and meta.issuing_body == "蜀山区卫生健康委员会"
     header = locate_header(clean_text(read_file(tmp_path / "r.txt", 1_000_000)).text)
     assert "呈上" not in text[header.body_start :header.body_start + 10]
 

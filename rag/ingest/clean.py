@@ -88,12 +88,12 @@ LINE_RULES: tuple[LineRule, ...] = (
     ),
     _rule(
         "navigation",
-        r"^(当前|您的|你的|您所在的|你所在的|您现在的|你现在的)?(位置|所在位置)\s*[:：]|首页\s*(>|＞|»|›)|首页\s+/\s+|>>\s*正文",
+        r"^(当前|[您你](现在)?(所在)?的)?(位置|所在位置)\s*[:：]|首页\s*(>|＞|»|›)|首页\s+/\s+|>>\s*正文",
         150,
     ),
     # Publication and source lines leave the body text but not the report: the parser reads them
     # back from these removals (rag.report.page_lines) as ReportMeta.pub_date / source, with spans.
-    _rule(PAGE_INFO, r"(发布|更新|发表|成文)(时间|日期)\s*([:：]|[\]】］]\s*(19|20)\d\d)|^(文章|信息|稿件|新闻|内容)?来源\s*[:：]|^(日期|时间)\s*[:：]\s*(19|20)\d\d", 120),
+    _rule(PAGE_INFO, r"(发布|更新|发表|成文|生成)(时间|日期)\s*([:：]|[\]】］]\s*(19|20)\d\d)|^(文章|信息|稿件|新闻|内容)?来源\s*[:：]|^(日期|时间)\s*[:：]\s*(19|20)\d\d", 120),
     _rule(
         "page_meta",
         r"投稿(作者|人)|^点击\s*[:：]|点击(数|量|次数)?\s*[:：]\s*\d*$|(录入)(时间|日期)\s*[:：]|"

@@ -92,12 +92,36 @@ def _counting_up(pattern: re.Pattern[str], text: str, start: int, end: int) -> l
     return starts if len(starts) >= 2 else []
 
 
-def split_run_on(lines: list[Line]) -> list[Line]:
+# Document-sharing pages cut the text into numbered page chunks (「1、…」「2、…」) that start mid-sentence:
+# 「…每季度至少开展一次集中学法，」 / 「2、带头进行法治专题导学。」 (report-patterns §15).
+_CHUNK_MARK = re.compile(r"^\s*(\d{1,2})、")
+MIN_CHUNK = 100
+_OPEN_END = "。！？!?：:；;"
+
+
+def drop_page_chunk_marks(lines: list[Line]) -> list[Line]:
+    """``lines`` without the page-chunk numbers of a document-sharing copy, or unchanged.
+
+    Chunk numbers are told from list items by their shape: they count 1, 2, 3… over long paragraphs,
+    and at least one of them continues a sentence the previous paragraph left open.
+    """
+    marked = [(i, m) for i, ln in enumerate(lines) if (m := _CHUNK_MARK.match(ln.text))]
+    if (len(marked) < 2 or [int(m.group(1)) for _, m in marked] != list(range(1, len(marked) + 1))
+            or any(len(lines[i].text) < MIN_CHUNK for i, _ in marked[:-1])  # the last chunk may be short
+            or not any(i > 0 and lines[i - 1].text.rstrip()[-1:] not in _OPEN_END for i, _ in marked)):
+        return lines
+    out = list(lines)
+    for i, m in marked:
+        out[i] = Line(lines[i].start + m.end(), lines[i].end, lines[i].text[m.end():])
+    return out
+
+
+def split_run_on(lines: list[Line], min_length: int = MIN_RUN_ON) -> list[Line]:
     """``lines`` with each long paragraph that holds run-on headings cut before them (一、… and the
     （一）… inside each part), so that headings start lines again. Offsets stay those of the text."""
     out: list[Line] = []
     for line in lines:
-        top = _counting_up(_INLINE_TOP, line.text, 0, len(line.text)) if len(line.text) >= MIN_RUN_ON else []
+        top = _counting_up(_INLINE_TOP, line.text, 0, len(line.text)) if len(line.text) >= min_length else []
         if not top:
             out.append(line)
             continue

@@ -66,7 +66,8 @@ _LABEL_COLON = re.compile(r"[\u4e00-\u9fff]\s*[:：]\s*\S")  # 「名 称：…�
 
 
 # A news headline about a report (「应急管理部发布2023年法治政府建设年度报告」) is not the report's title.
-_HEADLINE = re.compile(r"^[^关]{2,24}?(发布|公布|公开|晒出|出炉)(了)?\s*(?:{y}|《)".replace("{y}", YEAR))
+_HEADLINE = re.compile(r"^[^关]{2,24}?(发布|公布|公开|晒出|出炉)(了)?\s*(?:{y}|《)".replace("{y}", YEAR)
+                       + r"|^[^关]{0,12}[丨|｜][^关]{0,30}?(听取|审议|解读)")  # 「人大之声丨…会议听取审议…的报告」
 # A news lead before the report text: 「某某网3月29日电　…报告全文如下：」
 _NEWS_LEAD = re.compile(r"\d{1,2}月\d{1,2}日电[\s　]|全文如下[:：]?\s*$")
 
@@ -235,6 +236,8 @@ def locate_header(text: str) -> Header:
             titles.append((stripped[:prefix], (lead, lead + prefix)))
             body_start = lead + prefix
             break
+        if _ROW_LABEL.match(stripped):
+            continue  # 「索引号：… 发布机构：…」 rows above the title, however long, are page furniture
         if _PAGE_NOTICE.search(stripped) and len(stripped) <= 60:
             previous = line
             continue  # a browser-upgrade warning above the title is page furniture
@@ -465,19 +468,43 @@ def _level_of_org(org: str, region: str) -> str:
     return ""
 
 
+# How a report names its own body (我局, 我区) decides its level before the area it serves (全市, 全区):
+# a 市水利局 writes 「全市水利改革」 and 「我局」 (report-patterns §15).
 _SELF_REF = (
-    ("区县级", re.compile(r"我区|全区|我县|全县|我旗")),
-    ("市级", re.compile(r"我市|全市")),
+    ("区县级", re.compile(r"我区|我县|我旗")),
+    ("市级", re.compile(r"我市")),
     ("部门", re.compile(r"(?:区|县|市|省|州|旗)政府办(?:公室|公厅)|我局|本局|我委|本委|我厅|本厅|本部门|本单位")),
-    ("乡镇街道", re.compile(r"我镇|全镇|我乡|全乡|我街道|本街道|街道办事处")),
+    ("乡镇街道", re.compile(r"我镇|我乡|我街道|本街道|街道办事处")),
     ("省级", re.compile(r"我省|省政府办公厅")),
+)
+_AREA_REF = (
+    ("区县级", re.compile(r"全区|全县|全旗")),
+    ("市级", re.compile(r"全市")),
+    ("乡镇街道", re.compile(r"全镇|全乡")),
+    ("省级", re.compile(r"全省")),
 )
 
 
 def _level_from_text(text: str) -> str:
-    counts = {level: len(p.findall(text)) for level, p in _SELF_REF}
-    best = max(counts, key=lambda k: counts[k])
-    return best if counts[best] else ""
+    for table in (_SELF_REF, _AREA_REF):
+        counts = {level: len(p.findall(text)) for level, p in table}
+        best = max(counts, key=lambda k: counts[k])
+        if counts[best]:
+            return best
+    return ""
+
+
+# A news item or 解读 page names the report it is about: 「…副省长作青海省人民政府关于2024年法治政府建设
+# 情况的报告」, 「《中共X区委 X区人民政府关于2024年…的报告》」: the body before 关于 issues it.
+_NAMED_REPORT = re.compile(
+    rf"(?:作|印发|发布|审议|听取|《)\s*([\u4e00-\u9fff]{{2,30}}?(?:{ORG_SUFFIX}))\s*关于\s*(?:{YEAR})\s*年度?"
+    r"[^。《》\n]{0,20}?法治政府建设[^。《》\n]{0,16}?报告"
+)
+
+
+def _org_of_named_report(text: str, body_start: int, body_end: int) -> str:
+    m = _NAMED_REPORT.search(text, body_start, min(body_end, body_start + 800))
+    return m.group(1) if m else ""
 
 
 def _year_evidence(header: Header, text: str, body_start: int, doc_number: str, date: str,
@@ -552,6 +579,19 @@ def _is_government_of(org: str, place: str) -> bool:
     return (bool(re.search(r"(人民政府|政府|办事处)$", org)) or bool(_ZONE_GOVERNMENT.search(org))) and place in org
 
 
+# The file name a document-sharing site prints in its banner: 「《X县…工作总结 .docx》由会员分享」.
+_SHARED_FILE = re.compile(r"《([^《》\n]{4,80}?)\s*\.(?:docx?|pdf|wps|txt)》")
+# A name whose place the text masks elsewhere (「*区教育局」, 「XX区教育局」): the bare 「区教育局」 is masked too.
+_MASKED_BEFORE = r"(?:[*＊×]+|[XxＸｘ]{2,}|某)"
+# 「某县人民政府」「某某市」: a placeholder for a place name (范文 and document-sharing copies), not a place.
+_PLACEHOLDER = re.compile(r"某{1,2}(?=[省市县区镇乡旗州盟]|街道|自治)")
+
+
+def _is_masked(name: str, text: str) -> bool:
+    return bool(MASK.search(name) or _PLACEHOLDER.search(name)
+                or (name and re.search(_MASKED_BEFORE + re.escape(name), text)))
+
+
 def extract_meta(doc: SourceDocument, clean: CleanText) -> tuple[ReportMeta, list[ParseWarning]]:
     text = clean.text
     header = locate_header(text)
@@ -559,6 +599,8 @@ def extract_meta(doc: SourceDocument, clean: CleanText) -> tuple[ReportMeta, lis
     body_end = locate_trailer(text, header.body_start)
     title = header.title
     page_title = next((t for t in header.title_candidates if t != title), "") or doc.metadata.get("title", "")
+    if not title and (shared := _SHARED_FILE.search(text[:400])) and _is_title(shared.group(1)):
+        title = shared.group(1).strip()  # 「《区教育局2023年…工作总结 .docx》由会员分享」
     if not title:
         title = _page_title(doc.metadata.get("title", ""))
         warnings.append(ParseWarning("no_title", "文本开头未找到报告标题（no title）"
@@ -566,7 +608,8 @@ def extract_meta(doc: SourceDocument, clean: CleanText) -> tuple[ReportMeta, lis
     doc_number = header.doc_number or _doc_number_from_source(doc)
     sig_org, sig_date = _signature(doc, clean, body_end)
     date = sig_date or _publication_date(doc)
-    org_raw = _org_from_title(title) or sig_org or _org_from_opening(text, header.body_start, body_end)
+    org_raw = (_org_from_title(title) or sig_org or _org_from_opening(text, header.body_start, body_end)
+               or _org_of_named_report(text, header.body_start, body_end))
     org_raw = _resolve_bare_government(org_raw, text[header.body_start : body_end])
     if not org_raw:
         m = _SOURCE_LABEL.search(doc.text[:3000])
@@ -577,17 +620,18 @@ def extract_meta(doc: SourceDocument, clean: CleanText) -> tuple[ReportMeta, lis
         # 「宝坻区2020年度法治政府建设情况报告」 is the district's own report: a 来源 or signature
         # naming its 政府办公室 or 司法局 names the office that drafted or posted it, not the issuer.
         org_raw = title_place + ("办事处" if title_place.endswith("街道") else "人民政府")
-    masked = bool(MASK.search(org_raw))
+    masked = _is_masked(org_raw, text)
     issuing_body = "" if masked else org_raw
     region = "" if masked else region_of(org_raw)
     if not org_raw and (place := _title_place(title)):
-        masked = bool(MASK.search(place))
+        masked = _is_masked(place, text)
         region = "" if masked else place
         org_raw = place  # for the level only: "北碚区2022年度…报告" is a district's report
     if masked:
         warnings.append(ParseWarning("masked_names", f"发布机关名称在原文中被遮蔽（“{org_raw}”）（masked names）"))
     level = _level_of_org(org_raw, region) or _level_from_text(text[header.body_start : body_end])
-    year, evidence, year_warnings = _year_evidence(header, text, header.body_start, doc_number, date, page_title)
+    year, evidence, year_warnings = _year_evidence(header, text, header.body_start, doc_number, date,
+                                                   page_title or (title if title != header.title else ""))
     warnings.extend(year_warnings)
     meta = ReportMeta(title=title, issuing_body=issuing_body, region=region, level=level, year=year,
                       year_evidence=evidence, doc_number=doc_number, date=date)

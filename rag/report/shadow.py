@@ -40,6 +40,12 @@ class _Restorer:
                 pos = shadow.find(shown)
             if pos >= 0:
                 return original[pos : pos + len(shown)]
+        if not any(ch.isspace() for ch in shown):  # a title joined from two lines: match across the break
+            for shadow, original in self.pairs:
+                kept = [i for i, ch in enumerate(shadow) if not ch.isspace()]
+                pos = "".join(shadow[i] for i in kept).find(shown)
+                if pos >= 0:
+                    return "".join(original[i] for i in kept[pos : pos + len(shown)])
         for shadow, original in self.metadata.items():  # a title cut out of the page <title>
             pos = shadow.find(shown)
             if pos >= 0 and len(shadow) == len(original):

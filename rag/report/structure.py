@@ -32,8 +32,11 @@ from rag.core.types import CleanText, Item, ParseWarning, Report, Section, Sourc
 from rag.ingest.clean import MASK
 from rag.report.bare_headings import bare_headings, hinted_texts
 from rag.report.headings import (
+    MIN_CHUNK,
+    MIN_RUN_ON,
     HeadingMatch,
     Line,
+    drop_page_chunk_marks,
     find_runins,
     match_heading,
     runin_title_end,
@@ -366,9 +369,10 @@ def _parse(doc: SourceDocument, clean: CleanText, report_id: str, embedder: Embe
                                      "请把每份报告存为单独的文件（two reports on one page）"))
         body_end = second
     hinted = frozenset(hinted_texts(doc.metadata))
-    lines = split_lines(text, body_start, body_end)
-    if not any(match_heading(ln.text) for ln in lines):
-        lines = split_run_on(lines)
+    paragraphs = split_lines(text, body_start, body_end)
+    lines = drop_page_chunk_marks(paragraphs)
+    if not any(match_heading(ln.text) for ln in lines):  # page chunks are shorter than run-on copies
+        lines = split_run_on(lines, MIN_CHUNK if lines is not paragraphs else MIN_RUN_ON)
     nodes = _build_tree(text, lines, body_end, hinted)
     for node in nodes:
         _add_runins(text, node)
