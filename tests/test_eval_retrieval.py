@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import importlib.util
 import json
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -67,7 +69,9 @@ def test_question_records_are_well_formed(all_questions: list[dict], questions: 
     assert len(ids) == len(set(ids)), [i for i, n in Counter(ids).items() if n > 1]
     stems = {p.stem for p in SAMPLES.glob("*.txt")}
     for q in all_questions:
-        assert set(q) == {"id", "question", "report", "evidence", "type", "split"}, q["id"]
+        keys = {"id", "question", "report", "evidence", "type", "split"}
+        assert set(q) in (keys, keys | {"batch"}), q["id"]
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", q.get("batch", "2000-01-01")), q["id"]  # the date it was written
         assert q["split"] in ("dev", "heldout"), q["id"]
         assert q["question"].strip() and q["evidence"], q["id"]
         assert all(isinstance(e, str) and len(e) >= 4 for e in q["evidence"]), q["id"]
@@ -105,9 +109,12 @@ def test_dev_fixture_questions_cover_the_weak_types_over_dev_fixtures_only(
         for ev in q["evidence"]:
             assert "\n" not in ev, (q["id"], ev)
             holders = [stem for stem, text in fixture_texts.items() if ev in text]
-            # held once, by the question's report; a no_report question's answer by one dev fixture
-            assert len(holders) == 1 and holders[0].startswith("d"), (q["id"], ev, holders)
-            assert q["report"] in (None, holders[0]), (q["id"], ev, holders)
+            dev_holders = [stem for stem in holders if stem.startswith("d")]
+            if q["report"] is None:  # a no_report question's answer is held by one dev fixture alone
+                assert holders == dev_holders and len(holders) == 1, (q["id"], ev, holders)
+            else:  # held once among dev fixtures, by the question's report (a held-out page may share a phrase:
+                # only hits from the named report count)
+                assert dev_holders == [q["report"]], (q["id"], ev, holders)
 
 
 def test_evidence_survives_cleaning(questions: list[dict]) -> None:
@@ -133,12 +140,23 @@ def test_heldout_split_covers_every_type_over_fixture_reports(heldout: list[dict
     assert {r[0] for r in asked} == {"d", "h"} and len(asked) >= 25
 
 
+def _page_text(stem: str, loaded: str) -> str:
+    """What the page shows: for HTML also the tag-stripped source, because the question's author wrote the
+    evidence from the page, not from what the reader keeps of it (a reader that drops a line is a miss of
+    the system, to be measured, not a broken question)."""
+    path = next((CORPUS / "heldout").glob(f"{stem}.*"), None)
+    if path is None or path.suffix != ".html":
+        return loaded
+    raw = html.unescape(re.sub(r"<[^>]+>", "", path.read_text(encoding="utf-8")))
+    return loaded + "\n" + raw.replace("\xa0", " ")
+
+
 def test_heldout_evidence_is_verbatim_in_its_report(heldout: list[dict], fixture_texts: dict[str, str]) -> None:
     for q in heldout:
         for ev in q["evidence"]:
             assert "\n" not in ev, (q["id"], ev)
             if q["report"] is not None:
-                assert ev in fixture_texts[q["report"]], (q["id"], ev)
+                assert ev in _page_text(q["report"], fixture_texts[q["report"]]), (q["id"], ev)
             else:  # a question that names no report still has an answer somewhere
                 holders = [stem for stem, text in fixture_texts.items() if ev in text]
                 assert len(holders) == 1, (q["id"], ev, holders)
