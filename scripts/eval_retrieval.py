@@ -365,11 +365,27 @@ def per_type(questions: list[Question], ranks: list[int | None]) -> dict[str, di
     return {t: {**score(rs), "n": len(rs)} for t, rs in sorted(groups.items())}
 
 
-def summarize(questions: list[Question], ranks: dict[str, list[int | None]]) -> dict[str, Any]:
-    """Per split: overall and per-type metrics of every system, and the system's ratio to the best baseline."""
-    out: dict[str, Any] = {}
+def question_groups(questions: list[Question], batches: Sequence[str] = ()) -> list[tuple[str, list[int]]]:
+    """(label, question indexes) per split; with ``batches`` (id prefixes, e.g. "u"), each split's questions
+    of a batch and the rest are also scored apart ("dev u*", "dev other"), so a later batch of questions
+    is reported beside the set that was there before it, from the same run."""
+    groups = []
     for split in sorted({q.split for q in questions}, key=lambda s: SPLITS.index(s) if s in SPLITS else 9):
         idx = [i for i, q in enumerate(questions) if q.split == split]
+        groups.append((split, idx))
+        inside = [i for i in idx if questions[i].id.startswith(tuple(batches))] if batches else []
+        if inside and len(inside) < len(idx):
+            groups.append((f"{split} other", [i for i in idx if i not in inside]))
+            groups.append((f"{split} {'/'.join(batches)}*", inside))
+    return groups
+
+
+def summarize(questions: list[Question], ranks: dict[str, list[int | None]],
+              batches: Sequence[str] = ()) -> dict[str, Any]:
+    """Per split (and batch): overall and per-type metrics of every system, and the system's ratio to the
+    best baseline."""
+    out: dict[str, Any] = {}
+    for split, idx in question_groups(questions, batches):
         qs = [questions[i] for i in idx]
         entry: dict[str, Any] = {"n": len(qs), "systems": {}}
         for name, rs in ranks.items():
@@ -432,7 +448,7 @@ def run_once(args: argparse.Namespace, index_dir: Path) -> dict[str, Any]:
             "filtered_questions": {s: sum(1 for q in questions if q.split == s and filters[q.id]) for s in SPLITS},
             "no_report_filtered": [q.id for q in questions if q.report is None and filters[q.id]],
         },
-        "splits": summarize(questions, ranks),
+        "splits": summarize(questions, ranks, args.batch),
         "seconds_per_query": latency,
         "ingest_seconds": ingest_seconds,
         "ingest_chunks_per_second": chunks / ingest_seconds if ingest_seconds else None,
@@ -580,6 +596,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-distractors", action="store_true")
     parser.add_argument("--no-fixtures", action="store_true", help="Leave tests/data/corpus out of the index.")
     parser.add_argument("--ablations", action="store_true", help="Also run the system with one part changed.")
+    parser.add_argument("--batch", type=lambda s: [x for x in s.split(",") if x], default=[],
+                        help="Id prefixes (e.g. u) whose questions are also scored apart from the rest of their split.")
     parser.add_argument("--show-misses", action="store_true", help="Print the top passages of each miss.")
     parser.add_argument("--show-heldout-misses", action="store_true",
                         help="Also list held-out misses (for reporting after the final run; never tune on them).")

@@ -105,9 +105,10 @@ def test_dev_fixture_questions_cover_the_weak_types_over_dev_fixtures_only(
         for ev in q["evidence"]:
             assert "\n" not in ev, (q["id"], ev)
             holders = [stem for stem, text in fixture_texts.items() if ev in text]
-            # held once, by the question's report; a no_report question's answer by one dev fixture
-            assert len(holders) == 1 and holders[0].startswith("d"), (q["id"], ev, holders)
-            assert q["report"] in (None, holders[0]), (q["id"], ev, holders)
+            if q["report"] is None:  # a no_report question's answer is held by one dev fixture
+                assert len(holders) == 1 and holders[0].startswith("d"), (q["id"], ev, holders)
+            else:  # held by the question's report (the judge takes a hit from that report only)
+                assert q["report"] in holders, (q["id"], ev, holders)
 
 
 def test_evidence_survives_cleaning(questions: list[dict]) -> None:

@@ -27,6 +27,7 @@ from rag.lang.docno import DOC_NUMBER, normalize_doc_number
 from rag.lang.synonyms import report_wording
 from rag.lang.years import YEAR
 from rag.question.analysis import QuestionInfo, analyze_question, section_roles
+from rag.report.headings import match_heading
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +82,9 @@ def _names_for(info: ReportInfo) -> tuple[frozenset[str], frozenset[str]]:
     parents: set[str] = set()
     title_head = re.split(rf"{YEAR}|关于|法治政府", info.title or "")[0]
     for source in (info.region, info.issuing_body, title_head):
-        head = _ORG_TAIL.split(source or "")[0].strip()
-        mentions = places.find_places(head)
+        # a body under a government names its own place after it: 「丰泽区人民政府东海街道办事处」
+        pieces = [p for p in _ORG_TAIL.split(source or "") if p.strip()][:2]
+        mentions = [m for piece in pieces for m in places.find_places(piece.strip())]
         if not mentions:
             continue
         *upper, last = mentions
@@ -222,6 +224,16 @@ def analyze_query(query: str, reports: list[ReportInfo]) -> QueryIntent:
                 year_only = not best
                 reasons.append(f"year {year}")
                 break
+        else:
+            # 「开封市人社局2023年重点要做哪几件事」 and the place has only its 2022 report: what it says
+            # about the year after its own is its plans.
+            asked = max(wanted)
+            year_before = [r for r in named if by_id[r].year is not None and by_id[r].year + 1 == asked]
+            if best and year_before:
+                named = year_before
+                if "plans" not in roles:
+                    roles = (*roles, "plans")
+                reasons.append(f"no report on {asked}; the one on {asked - 1} → its plans")
     return QueryIntent(
         query=text,
         report_ids=tuple(named),
@@ -269,6 +281,23 @@ def heading_roles(section_path: str) -> frozenset[str]:
     职责」 under 「一、主要工作」 is about responsibility too."""
     headings = section_path.split(" > ")[1:]  # the first element is the report's label
     return frozenset(role for heading in headings for role in section_roles(heading) if role != METADATA_ROLE)
+
+
+@functools.lru_cache(maxsize=8192)
+def text_heading_roles(text: str) -> frozenset[str]:
+    """The parts named by the headings inside a chunk's text. A chunk that packs 「（一）…（二）…（三）压实
+    第一责任人职责」 carries only its first heading in its path, yet it is about responsibility too."""
+    roles: set[str] = set()
+    for line in text.split("\n"):
+        m = match_heading(line)
+        if m is not None and m.end > m.marker_end:
+            roles.update(r for r in section_roles(line[m.marker_end : m.end]) if r != METADATA_ROLE)
+    return frozenset(roles)
+
+
+def chunk_roles(chunk: Chunk) -> frozenset[str]:
+    """Every part a chunk is about: its section's role, its headings' and the sub-headings it holds."""
+    return frozenset((chunk.role,)) | heading_roles(chunk.section_path) | text_heading_roles(chunk.text)
 
 
 def is_furniture(chunk: Chunk) -> bool:
@@ -389,8 +418,7 @@ class Retriever:
                 continue
             score += self.settings.lexical_boost * first_rank * lead.get(row, 0.0)
             info = infos.get(chunk.report_id) or self.store.report_for_row(row)
-            if intent.roles and (chunk.role in intent.roles
-                                 or not heading_roles(chunk.section_path).isdisjoint(intent.roles)):
+            if intent.roles and not chunk_roles(chunk).isdisjoint(intent.roles):
                 score *= 1.0 + self.settings.role_boost
             elif METADATA_ROLE not in intent.roles and is_furniture(chunk):
                 score *= FURNITURE_WEIGHT
