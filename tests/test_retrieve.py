@@ -363,3 +363,15 @@ def test_only_a_doc_number_or_an_exact_title_names_a_report_beyond_doubt() -> No
 def test_short_place_forms_find_their_report(question: str, place: str) -> None:
     reports = [*REPORTS, info("p1", f"{place}人民政府关于2023年度法治政府建设情况的报告", f"{place}人民政府", place, 2023)]
     assert analyze_query(f"{question}2023年法治政府建设存在哪些问题？", reports).report_ids == ("p1",)
+
+
+def test_a_question_asking_which_kind_of_body_nudges_reports_of_that_kind() -> None:
+    from rag.question.analysis import asked_kind
+    from rag.retrieve.retriever import kind_reports
+
+    assert asked_kind("哪个街道用短视频做普法？") == "街道" and asked_kind("哪家局聘了法律顾问") == "局"
+    assert asked_kind("哪里的政务服务中心设了窗口") == ""
+    reports = [info("dh23", "东海街道办事处2023年报告", "丰泽区人民政府东海街道办事处", "丰泽区东海街道", 2023),
+               info("dg23", "大观镇2023年报告", "南溪区大观镇人民政府", "南溪区大观镇", 2023)]
+    assert kind_reports("街道", reports) == {"dh23"} and kind_reports("镇", reports) == {"dg23"}
+    assert kind_reports("", reports) == set()

@@ -72,6 +72,16 @@ SECTION_ROLE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+# 「哪个街道用短视频做普法」: a question naming no report may still say what kind of body it is about.
+_ASKED_KIND = re.compile(r"哪(?:一)?(?:个|家|些)(街道|镇|乡|县|区|市|州|省|局|厅|委)")
+
+
+def asked_kind(text: str) -> str:
+    """The kind of place or body a 「哪个X」 question asks for (街道, 镇, 局), or ""."""
+    m = _ASKED_KIND.search(text)
+    return m.group(1) if m else ""
+
+
 def section_roles(text: str) -> tuple[str, ...]:
     return tuple(role for role, pattern in SECTION_ROLE_PATTERNS if pattern.search(text))
 

@@ -26,7 +26,7 @@ from rag.lang import places
 from rag.lang.docno import DOC_NUMBER, normalize_doc_number
 from rag.lang.synonyms import report_wording
 from rag.lang.years import YEAR
-from rag.question.analysis import QuestionInfo, analyze_question, section_roles
+from rag.question.analysis import QuestionInfo, analyze_question, asked_kind, section_roles
 from rag.report.headings import match_heading
 
 log = logging.getLogger(__name__)
@@ -270,6 +270,14 @@ def prepare_query(query: Any) -> str:
     return text
 
 
+def kind_reports(kind: str, reports: list[ReportInfo]) -> set[str]:
+    """Reports by a body of the asked kind (「哪个街道…」 → the 街道 reports): nudged, like a year alone."""
+    if not kind:
+        return set()
+    return {info.report_id for info in reports
+            if kind in _ORG_TAIL.sub("", info.issuing_body or "") or kind in (info.region or "")}
+
+
 def rows_for_reports(store: ReportStore, report_ids: set[str]) -> list[int]:
     """Index rows of the given reports' chunks."""
     return [int(r) for r in store.rows_for_reports(sorted(report_ids))]
@@ -360,7 +368,8 @@ class Retriever:
         named = bool(restrict and not report_ids) or bool(boost and not intent.year_only)
         search_text = intent.topic if named else text  # place words say nothing inside the named reports
         fused, keyword = self._fuse(search_text, restrict, boost)
-        return self._rank(fused, keyword, intent, boost, k, {info.report_id: info for info in reports})
+        nudge = set() if intent.report_ids or report_ids else kind_reports(asked_kind(text), reports)
+        return self._rank(fused, keyword, intent, boost, k, {info.report_id: info for info in reports}, nudge)
 
     def _candidates(self, text: str, rows: list[int] | None,
                     extra_rows: list[int] | None = None) -> list[tuple[list[tuple[int, float]], float, bool]]:
@@ -407,7 +416,7 @@ class Retriever:
         return fused, keyword
 
     def _rank(self, fused: dict[int, float], keyword: dict[int, float], intent: QueryIntent, boost: set[str],
-              k: int, infos: dict[str, ReportInfo]) -> list[Hit]:
+              k: int, infos: dict[str, ReportInfo], nudge: frozenset[str] | set[str] = frozenset()) -> list[Hit]:
         scored: list[tuple[float, int, Chunk, ReportInfo]] = []
         chunks = self.store.chunks_by_rows(list(fused))
         first_rank = self.settings.sparse_weight / (self.settings.rrf_k + 1)
@@ -424,6 +433,8 @@ class Retriever:
                 score *= FURNITURE_WEIGHT
             if chunk.report_id in boost:
                 score *= 1.0 + (YEAR_ONLY_BOOST if intent.year_only else REPORT_BOOST)
+            elif chunk.report_id in nudge:
+                score *= 1.0 + YEAR_ONLY_BOOST
             scored.append((score, row, chunk, info))
         scored.sort(key=lambda item: (-item[0], item[1]))
         kept: list[tuple[float, Chunk, ReportInfo]] = []
