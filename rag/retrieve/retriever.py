@@ -228,7 +228,7 @@ def analyze_query(query: str, reports: list[ReportInfo]) -> QueryIntent:
             # 「开封市人社局2023年重点要做哪几件事」 and the place has only its 2022 report: what it says
             # about the year after its own is its plans.
             asked = max(wanted)
-            year_before = [r for r in named if by_id[r].year is not None and by_id[r].year + 1 == asked]
+            year_before = [r for r in named if (by_id[r].year or 0) + 1 == asked]
             if best and year_before:
                 named = year_before
                 if "plans" not in roles:
