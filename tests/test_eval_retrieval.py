@@ -286,3 +286,14 @@ def test_summary_compares_the_system_with_the_best_baseline_per_split_and_type()
     assert held["systems"]["system"]["R@5"] == 0.5 and held["systems"]["chatchat"]["R@5"] == 1.0
     assert held["ratio_to_best_baseline"]["R@5"] == 0.5
     assert held["system_at_or_above_best_baseline_by_type"] == {"no_report": False, "number": True}
+
+
+def test_a_batch_of_questions_is_scored_apart_from_the_rest_of_its_split() -> None:
+    ev = _load_script("eval_retrieval")
+    qs = [ev.Question("q1", "x", "a", ("e",), "number"), ev.Question("u1", "y", "a", ("e",), "section"),
+          ev.Question("r1", "z", "a", ("e",), "number", "heldout")]
+    groups = dict(ev.question_groups(qs, ["u"]))
+    assert groups == {"dev": [0, 1], "dev other": [0], "dev u*": [1], "heldout": [2]}
+    assert dict(ev.question_groups(qs)) == {"dev": [0, 1], "heldout": [2]}
+    summary = ev.summarize(qs, {"system": [1, None, 2], "bm25": [2, 1, 1]}, ["u"])
+    assert summary["dev u*"]["systems"]["system"]["R@5"] == 0.0 and summary["dev other"]["n"] == 1
