@@ -231,3 +231,6 @@ def test_everyday_wording_brings_the_report_words() -> None:
     assert report_wording("罚款和罚没款共42万元") == ("处罚",)  # words the text already has are not added
     assert report_wording("全年办理行政复议案件73件") == ()
     assert report_wording("") == ()
+    assert "法律顾问" in report_wording("请的律师参加了几次政府开会？") and "常务会议" in report_wording("政府开会")
+    assert {"轻微违法", "免予处罚"} <= set(report_wording("有几家企业第一次犯小错没被罚？"))
+    assert "败诉" in report_wording("工伤认定官司老是输") and "化解" in report_wording("帮群众解决了多少纠纷")

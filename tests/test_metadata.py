@@ -400,3 +400,19 @@ def test_year_from_the_reporting_sentence_of_the_opening(tmp_path: Path) -> None
     text = f"根据督察工作规定，现将省政府2021年度法治政府建设情况报告如下。\n主要工作\n{body()}\n存在的不足\n{body()}\n"
     meta, _ = meta_of(tmp_path, text)
     assert meta.year == 2021 and "开头" in meta.year_evidence
+
+
+def test_a_publisher_row_stands_for_a_missing_source_line(tmp_path: Path) -> None:
+    from rag.report.parse import load_report
+
+    text = ("索 引 号：011043264/2024-01532\n发布机构：某区司法局\n名 称：某区2023年法治政府建设工作报告\n"
+            "发布日期：2024-02-06\n\n" + body() + "\n一、工作情况\n" + body() + "\n")
+    path = tmp_path / "r.txt"
+    path.write_text(text, encoding="utf-8")
+    r = load_report(path, 1_000_000)
+    assert r.meta.source == "某区司法局" and r.meta.source_span
+    assert text[slice(*r.meta.source_span)] == "某区司法局"
+    # a 来源 line, where there is one, is the source
+    text2 = "某区2023年法治政府建设情况报告\n发布单位：某区应急管理局\n来源：某区人民政府办公室\n" + body() + "\n一、工作情况\n" + body() + "\n"
+    path.write_text(text2, encoding="utf-8")
+    assert load_report(path, 1_000_000).meta.source == "某区人民政府办公室"

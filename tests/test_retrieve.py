@@ -14,11 +14,13 @@ from rag.retrieve.retriever import (
     MAX_QUERY_CHARS,
     Retriever,
     analyze_query,
+    chunk_roles,
     heading_roles,
     is_furniture,
     keyword_lead,
     normalize_doc_number,
     prepare_query,
+    text_heading_roles,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -142,6 +144,14 @@ def test_year_alone_only_nudges_and_unknown_places_name_nothing() -> None:
         ("报告出自哪个部门", {"metadata"}),
         ("审计反馈问题多少项", set()),  # 问题 as a plain noun is no problems intent
         ("区政府负责人出庭应诉率是多少", set()),
+        # everyday wording of the parts
+        ("哪些地方还做得不够", {"problems"}),
+        ("还有什么没做好的", {"problems"}),
+        ("重点要做哪几件事", {"plans"}),
+        ("有哪些重点做法", {"measures"}),  # 做法 is work done, not planned
+        ("局长是怎么抓法治建设的", {"responsibility"}),
+        ("县长带头学法了吗", set()),  # no rule-of-law work of the head's own
+        ("市长热线接了多少电话", set()),
     ],
 )
 def test_section_intent(question: str, roles: set[str]) -> None:
@@ -161,6 +171,24 @@ def test_an_issuing_body_of_its_own_kind_names_its_report() -> None:
     assert intent.report_ids == ("mwr22",) and not intent.year_only and "水利部" not in intent.topic
     # a level word plus an office stands for one in every place: only the year nudges
     assert analyze_query("区政府办公室2021年有哪些不足？", reports).year_only
+
+
+def test_a_year_after_the_only_report_of_a_place_asks_for_its_plans() -> None:
+    reports = [*REPORTS, info("kf22", "开封市人力资源和社会保障局2022年法治政府建设年度报告",
+                              "开封市人力资源和社会保障局", "开封市", 2022)]
+    intent = analyze_query("开封市人社局2023年重点工作有哪些？", reports)
+    assert intent.report_ids == ("kf22",) and "plans" in intent.roles
+    # the place has a report on the asked year: that one, and no plans intent
+    assert analyze_query("广州市2020年的工作亮点", REPORTS).roles == ()
+    # a year alone names nothing: no plans read into it
+    assert "plans" not in analyze_query("2019年依申请公开收到几件？", REPORTS).roles
+
+
+def test_a_body_under_a_government_names_its_own_place() -> None:
+    reports = [*REPORTS, info("dh23", "丰泽区人民政府东海街道办事处关于2023年度法治政府建设情况的报告",
+                              "丰泽区人民政府东海街道办事处", "丰泽区人民政府东海街道", 2023)]
+    assert analyze_query("东海街道2023年调处了多少纠纷？", reports).report_ids == ("dh23",)
+    assert analyze_query("重庆市潼南区2020年依申请公开收到几件", reports).report_ids == ("tn20",)
 
 
 def test_normalize_doc_number() -> None:
@@ -204,6 +232,14 @@ def test_sub_headings_name_a_part_beside_the_top_level_role() -> None:
     assert heading_roles("X市 2020年度 > 三、存在的短板弱项") == {"problems"}
     assert heading_roles("X市 2020年度 > 一、主要工作 > （一）推进依法决策") == frozenset()
     assert heading_roles("第一责任人 2020年度") == frozenset()  # the report's label is no heading
+
+
+def test_sub_headings_inside_a_chunk_name_its_parts_too() -> None:
+    text = "一、2024年主要举措和成效\n（一）规范执法检查。全年检查企业112家。\n（三）压实第一责任人职责。局主要负责人带头述法。"
+    assert "responsibility" in text_heading_roles(text)
+    assert text_heading_roles("（一）规范执法检查。全年检查企业112家，发现问题47个。") == frozenset()
+    chunk = _chunk("a", text)
+    assert chunk_roles(chunk) >= {"measures", "responsibility"}
 
 
 def test_furniture_is_the_metadata_passage_or_a_line_without_a_sentence() -> None:
@@ -327,3 +363,15 @@ def test_only_a_doc_number_or_an_exact_title_names_a_report_beyond_doubt() -> No
 def test_short_place_forms_find_their_report(question: str, place: str) -> None:
     reports = [*REPORTS, info("p1", f"{place}人民政府关于2023年度法治政府建设情况的报告", f"{place}人民政府", place, 2023)]
     assert analyze_query(f"{question}2023年法治政府建设存在哪些问题？", reports).report_ids == ("p1",)
+
+
+def test_a_question_asking_which_kind_of_body_nudges_reports_of_that_kind() -> None:
+    from rag.question.analysis import asked_kind
+    from rag.retrieve.retriever import kind_reports
+
+    assert asked_kind("哪个街道用短视频做普法？") == "街道" and asked_kind("哪家局聘了法律顾问") == "局"
+    assert asked_kind("哪里的政务服务中心设了窗口") == ""
+    reports = [info("dh23", "东海街道办事处2023年报告", "丰泽区人民政府东海街道办事处", "丰泽区东海街道", 2023),
+               info("dg23", "大观镇2023年报告", "南溪区大观镇人民政府", "南溪区大观镇", 2023)]
+    assert kind_reports("街道", reports) == {"dh23"} and kind_reports("镇", reports) == {"dg23"}
+    assert kind_reports("", reports) == set()

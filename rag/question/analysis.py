@@ -52,12 +52,17 @@ PLAN_WORDS = re.compile(r"下一步|下一年|下步|计划|打算|安排|思路
 # a question may ask for several parts. Wider than PROBLEM_WORDS / PLAN_WORDS, which decide how an
 # answer is written, not where to look.
 SECTION_ROLE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("problems", re.compile(r"不足|短板|差距|薄弱|欠缺|不够的地方|差在哪|做得不好|困难(?!群众|家庭|户|职工|人员)"
+    ("problems", re.compile(r"不足|短板|差距|薄弱|欠缺|不够的地方|差在哪|做得不(?:好|够)|没有?做好|不到位"
+                            r"|困难(?!群众|家庭|户|职工|人员)"
                             r"|(?:哪些|什么|存在的?|主要)问题|问题(?:有哪些|是什么)"
                             r"|(?i:\b(?:problems?|shortcomings?|weakness(?:es)?|deficienc(?:y|ies)|gaps?)\b)")),
     ("plans", re.compile(r"下一步|下步|计划|安排|打算|明年|下一年|来年|今后|接下来|准备(?!工作)|思路|改进措施|整改措施"
+                         r"|要(?:做|抓)(?:哪|什么|好)|重点(?:要)?(?:做|抓)(?!了|过|法)"
                          r"|(?i:\b(?:plans?|planned|next year|arrangements?)\b)")),
-    ("responsibility", re.compile(r"第一责任人|主要负责人|一把手|述法|(?i:\b(?:first responsib\w*|principal leaders?)\b)")),
+    # 「局长是怎么抓法治建设的」: the head of the body and what he did for the rule of law
+    ("responsibility", re.compile(r"第一责任人|主要负责人|一把手|述法"
+                                  r"|(?:主要领导|[局厅]长|书记|[省市县区镇乡]长|主任)[^，。？?]{0,8}"
+                                  r"(?:抓|推进|推动|重视|带头|履职|履行)[^，。？?]{0,6}法治|(?i:\b(?:first responsib\w*|principal leaders?)\b)")),
     ("measures", re.compile(r"举措|成效|做法|(?<!改进)(?<!整改)措施|采取了|开展了哪些|工作情况|怎么开展|如何开展"
                             r"|(?i:\b(?:measures|achievements)\b)")),
     # the report itself: who issued it, when, under which 文号, from which 来源 (the metadata passage)
@@ -65,6 +70,16 @@ SECTION_ROLE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
                             r"|(?:什么时候|何时|哪天|哪一天|哪年|哪个?(?:单位|部门|机关|机构)|谁)\S{0,4}(?:发布|印发|公布|发出|编制)"
                             r"|(?i:\b(?:published|issued|issuer|document number)\b)")),
 )
+
+
+# 「哪个街道用短视频做普法」: a question naming no report may still say what kind of body it is about.
+_ASKED_KIND = re.compile(r"哪(?:一)?(?:个|家|些)(街道|镇|乡|县|区|市|州|省|局|厅|委)")
+
+
+def asked_kind(text: str) -> str:
+    """The kind of place or body a 「哪个X」 question asks for (街道, 镇, 局), or ""."""
+    m = _ASKED_KIND.search(text)
+    return m.group(1) if m else ""
 
 
 def section_roles(text: str) -> tuple[str, ...]:

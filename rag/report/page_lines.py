@@ -28,6 +28,9 @@ _SEARCH_CHARS = 4000  # publication lines stand at the top of a page
 # 「来源：」 alone on its line, the value on the next one (county portals, report-patterns §14.3)
 _BARE_SOURCE_LABEL = re.compile(r"^\s*(?:文章|信息|稿件|新闻|内容)?来源\s*[:：]\s*$")
 _SOURCE_VALUE = re.compile(r"[\u4e00-\u9fff（）()]{2,30}")
+# 政府信息公开 tables name the body that posted the page in a row of their own: 「发布机构：XX区司法局」.
+# Without a 来源 line, that row says the same: who published the page (not always the report's issuer).
+_PUBLISHER_ROW = re.compile(r"(?:发布|发文)(?:机构|单位)\s*[:：]\s*([\u4e00-\u9fff（）()]{2,30})")
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,11 @@ def page_info(doc: SourceDocument, clean: CleanText) -> PageInfo:
                 source, source_span = m.group(1).strip("，,。"), (line_start + m.start(1), line_start + m.end(1))
                 if not pub_date and (d := _LEADING_DATE.match(line)) and (iso := _iso(d)):
                     pub_date, pub_span = iso, (line_start + d.start(1), line_start + d.end(3))
+    if not source:
+        for line_start, line in _top_lines(doc.text):
+            if m := _PUBLISHER_ROW.search(line):
+                source, source_span = m.group(1), (line_start + m.start(1), line_start + m.end(1))
+                break
     return PageInfo(pub_date, pub_span, source, source_span)
 
 

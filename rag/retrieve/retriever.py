@@ -26,7 +26,8 @@ from rag.lang import places
 from rag.lang.docno import DOC_NUMBER, normalize_doc_number
 from rag.lang.synonyms import report_wording
 from rag.lang.years import YEAR
-from rag.question.analysis import QuestionInfo, analyze_question, section_roles
+from rag.question.analysis import QuestionInfo, analyze_question, asked_kind, section_roles
+from rag.report.headings import match_heading
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +82,9 @@ def _names_for(info: ReportInfo) -> tuple[frozenset[str], frozenset[str]]:
     parents: set[str] = set()
     title_head = re.split(rf"{YEAR}|关于|法治政府", info.title or "")[0]
     for source in (info.region, info.issuing_body, title_head):
-        head = _ORG_TAIL.split(source or "")[0].strip()
-        mentions = places.find_places(head)
+        # a body under a government names its own place after it: 「丰泽区人民政府东海街道办事处」
+        pieces = [p for p in _ORG_TAIL.split(source or "") if p.strip()][:2]
+        mentions = [m for piece in pieces for m in places.find_places(piece.strip())]
         if not mentions:
             continue
         *upper, last = mentions
@@ -222,6 +224,16 @@ def analyze_query(query: str, reports: list[ReportInfo]) -> QueryIntent:
                 year_only = not best
                 reasons.append(f"year {year}")
                 break
+        else:
+            # 「开封市人社局2023年重点要做哪几件事」 and the place has only its 2022 report: what it says
+            # about the year after its own is its plans.
+            asked = max(wanted)
+            year_before = [r for r in named if (by_id[r].year or 0) + 1 == asked]
+            if best and year_before:
+                named = year_before
+                if "plans" not in roles:
+                    roles = (*roles, "plans")
+                reasons.append(f"no report on {asked}; the one on {asked - 1} → its plans")
     return QueryIntent(
         query=text,
         report_ids=tuple(named),
@@ -258,6 +270,14 @@ def prepare_query(query: Any) -> str:
     return text
 
 
+def kind_reports(kind: str, reports: list[ReportInfo]) -> set[str]:
+    """Reports by a body of the asked kind (「哪个街道…」 → the 街道 reports): nudged, like a year alone."""
+    if not kind:
+        return set()
+    return {info.report_id for info in reports
+            if kind in _ORG_TAIL.sub("", info.issuing_body or "") or kind in (info.region or "")}
+
+
 def rows_for_reports(store: ReportStore, report_ids: set[str]) -> list[int]:
     """Index rows of the given reports' chunks."""
     return [int(r) for r in store.rows_for_reports(sorted(report_ids))]
@@ -269,6 +289,23 @@ def heading_roles(section_path: str) -> frozenset[str]:
     职责」 under 「一、主要工作」 is about responsibility too."""
     headings = section_path.split(" > ")[1:]  # the first element is the report's label
     return frozenset(role for heading in headings for role in section_roles(heading) if role != METADATA_ROLE)
+
+
+@functools.lru_cache(maxsize=8192)
+def text_heading_roles(text: str) -> frozenset[str]:
+    """The parts named by the headings inside a chunk's text. A chunk that packs 「（一）…（二）…（三）压实
+    第一责任人职责」 carries only its first heading in its path, yet it is about responsibility too."""
+    roles: set[str] = set()
+    for line in text.split("\n"):
+        m = match_heading(line)
+        if m is not None and m.end > m.marker_end:
+            roles.update(r for r in section_roles(line[m.marker_end : m.end]) if r != METADATA_ROLE)
+    return frozenset(roles)
+
+
+def chunk_roles(chunk: Chunk) -> frozenset[str]:
+    """Every part a chunk is about: its section's role, its headings' and the sub-headings it holds."""
+    return frozenset((chunk.role,)) | heading_roles(chunk.section_path) | text_heading_roles(chunk.text)
 
 
 def is_furniture(chunk: Chunk) -> bool:
@@ -331,7 +368,8 @@ class Retriever:
         named = bool(restrict and not report_ids) or bool(boost and not intent.year_only)
         search_text = intent.topic if named else text  # place words say nothing inside the named reports
         fused, keyword = self._fuse(search_text, restrict, boost)
-        return self._rank(fused, keyword, intent, boost, k, {info.report_id: info for info in reports})
+        nudge = set() if intent.report_ids or report_ids else kind_reports(asked_kind(text), reports)
+        return self._rank(fused, keyword, intent, boost, k, {info.report_id: info for info in reports}, nudge)
 
     def _candidates(self, text: str, rows: list[int] | None,
                     extra_rows: list[int] | None = None) -> list[tuple[list[tuple[int, float]], float, bool]]:
@@ -378,7 +416,7 @@ class Retriever:
         return fused, keyword
 
     def _rank(self, fused: dict[int, float], keyword: dict[int, float], intent: QueryIntent, boost: set[str],
-              k: int, infos: dict[str, ReportInfo]) -> list[Hit]:
+              k: int, infos: dict[str, ReportInfo], nudge: frozenset[str] | set[str] = frozenset()) -> list[Hit]:
         scored: list[tuple[float, int, Chunk, ReportInfo]] = []
         chunks = self.store.chunks_by_rows(list(fused))
         first_rank = self.settings.sparse_weight / (self.settings.rrf_k + 1)
@@ -389,13 +427,14 @@ class Retriever:
                 continue
             score += self.settings.lexical_boost * first_rank * lead.get(row, 0.0)
             info = infos.get(chunk.report_id) or self.store.report_for_row(row)
-            if intent.roles and (chunk.role in intent.roles
-                                 or not heading_roles(chunk.section_path).isdisjoint(intent.roles)):
+            if intent.roles and not chunk_roles(chunk).isdisjoint(intent.roles):
                 score *= 1.0 + self.settings.role_boost
             elif METADATA_ROLE not in intent.roles and is_furniture(chunk):
                 score *= FURNITURE_WEIGHT
             if chunk.report_id in boost:
                 score *= 1.0 + (YEAR_ONLY_BOOST if intent.year_only else REPORT_BOOST)
+            elif chunk.report_id in nudge:
+                score *= 1.0 + YEAR_ONLY_BOOST
             scored.append((score, row, chunk, info))
         scored.sort(key=lambda item: (-item[0], item[1]))
         kept: list[tuple[float, Chunk, ReportInfo]] = []
