@@ -112,9 +112,9 @@ def test_dev_fixture_questions_cover_the_weak_types_over_dev_fixtures_only(
             dev_holders = [stem for stem in holders if stem.startswith("d")]
             if q["report"] is None:  # a no_report question's answer is held by one dev fixture alone
                 assert holders == dev_holders and len(holders) == 1, (q["id"], ev, holders)
-            else:  # held once among dev fixtures, by the question's report (a held-out page may share a phrase:
-                # only hits from the named report count)
-                assert dev_holders == [q["report"]], (q["id"], ev, holders)
+            else:  # held by the question's report (another page may share a phrase: the judge counts only
+                # hits from the named report)
+                assert q["report"] in dev_holders, (q["id"], ev, holders)
 
 
 def test_evidence_survives_cleaning(questions: list[dict]) -> None:
