@@ -133,17 +133,23 @@ def evaluate(items: list[tuple[Path, dict[str, Any]]], verbose: bool) -> dict[st
     return {"n": len(items), "metrics": {m: totals[m] for m in METRICS + PAGE_METRICS}}
 
 
-def _batch_results(split: str, items: list[tuple[Path, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
-    """Figures per labelling batch (labels with a "batch" date), so a fresh blind batch is reported apart.
-
-    Never verbose: the split-wide run above already printed what may be printed.
-    """
+def _batch_results(split: str, items: list[tuple[Path, dict[str, Any]]],
+                   verbose: bool = False) -> dict[str, dict[str, Any]]:
+    """Figures per labelling batch (labels with a "batch" date), so a fresh blind batch is reported apart;
+    {} when no label carries a batch."""
     batches = sorted({str(label["batch"]) for _, label in items if label.get("batch")})
     if not batches:
         return {}
     groups = {"earlier": [it for it in items if not it[1].get("batch")]}
     groups.update({b: [it for it in items if it[1].get("batch") == b] for b in batches})
-    return {f"{split} corpus {name}": evaluate(group, False) for name, group in groups.items() if group}
+    return {f"{split} corpus {name}": evaluate(group, verbose) for name, group in groups.items() if group}
+
+
+def _sum_results(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The figures of several groups of reports as one (counts add up)."""
+    metrics = {m: [sum(p["metrics"][m][0] for p in parts), sum(p["metrics"][m][1] for p in parts)]
+               for m in METRICS + PAGE_METRICS}
+    return {"n": sum(p["n"] for p in parts), "metrics": metrics}
 
 
 def _label_key(metric: str) -> str:
@@ -205,9 +211,11 @@ def main(argv: list[str] | None = None) -> int:
                 verbose = args.verbose and not (split == "heldout" and suite == "corpus")
                 if verbose:
                     print(f"== {split} {suite}")
-                results[f"{split} {suite}"] = evaluate(items, verbose)
-                if suite == "corpus":
-                    results.update(_batch_results(split, items))
+                if suite == "corpus" and (batches := _batch_results(split, items, verbose)):
+                    results[f"{split} {suite}"] = _sum_results(list(batches.values()))  # each file parsed once
+                    results.update(batches)
+                else:
+                    results[f"{split} {suite}"] = evaluate(items, verbose)
     baseline = json.loads(args.baseline.read_text(encoding="utf-8")) if args.baseline else None
     if args.json:
         print(json.dumps(results, ensure_ascii=False, indent=1))

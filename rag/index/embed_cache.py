@@ -99,10 +99,10 @@ class CachedEmbedder:
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         keys = [_key(t) for t in texts]
         known = self._lookup(list(dict.fromkeys(keys)))
-        missing = list(dict.fromkeys(t for t, k in zip(texts, keys, strict=True) if k not in known))
+        missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in known}  # each unseen text once
         if missing:
-            fresh = np.asarray(self.inner.embed_documents(missing), dtype=np.float32)
-            new = {_key(t): fresh[i] for i, t in enumerate(missing)}
+            fresh = np.asarray(self.inner.embed_documents(list(missing.values())), dtype=np.float32)
+            new = dict(zip(missing, fresh, strict=True))
             self._store([(k, v.tobytes()) for k, v in new.items()])
             known.update(new)
         if not texts:
