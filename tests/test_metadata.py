@@ -402,17 +402,24 @@ def test_year_from_the_reporting_sentence_of_the_opening(tmp_path: Path) -> None
     assert meta.year == 2021 and "开头" in meta.year_evidence
 
 
-def test_a_publisher_row_stands_for_a_missing_source_line(tmp_path: Path) -> None:
+def test_a_publisher_row_is_kept_and_stands_for_a_missing_source_line_in_the_metadata_passage(tmp_path: Path) -> None:
+    from rag.index.chunk import metadata_chunk
     from rag.report.parse import load_report
 
-    text = ("索 引 号：011043264/2024-01532\n发布机构：某区司法局\n名 称：某区2023年法治政府建设工作报告\n"
+    text = ("索 引 号：011043264/2024-01532\n发布机构：东湖区司法局\n名 称：东湖区2023年法治政府建设工作报告\n"
             "发布日期：2024-02-06\n\n" + body() + "\n一、工作情况\n" + body() + "\n")
     path = tmp_path / "r.txt"
     path.write_text(text, encoding="utf-8")
     r = load_report(path, 1_000_000)
-    assert r.meta.source == "某区司法局" and r.meta.source_span
-    assert text[slice(*r.meta.source_span)] == "某区司法局"
-    # a 来源 line, where there is one, is the source
-    text2 = "某区2023年法治政府建设情况报告\n发布单位：某区应急管理局\n来源：某区人民政府办公室\n" + body() + "\n一、工作情况\n" + body() + "\n"
+    assert r.meta.publisher == "东湖区司法局" and r.meta.publisher_span
+    assert text[slice(*r.meta.publisher_span)] == "东湖区司法局"
+    assert r.meta.source == ""  # a 发布机构 row is not a 来源 line (labels, report-patterns §11)
+    passage = metadata_chunk(r, 0)
+    assert passage is not None and "发布机构：东湖区司法局" in passage.text
+    # a 来源 line, where there is one, is the source the passage states
+    text2 = "东湖区2023年法治政府建设情况报告\n发布单位：东湖区应急管理局\n来源：东湖区人民政府办公室\n" + body() + "\n一、工作情况\n" + body() + "\n"
     path.write_text(text2, encoding="utf-8")
-    assert load_report(path, 1_000_000).meta.source == "某区人民政府办公室"
+    r2 = load_report(path, 1_000_000)
+    assert r2.meta.source == "东湖区人民政府办公室" and r2.meta.publisher == "东湖区应急管理局"
+    passage2 = metadata_chunk(r2, 0)
+    assert passage2 is not None and "来源：东湖区人民政府办公室" in passage2.text and "东湖区应急管理局" not in passage2.text

@@ -130,6 +130,10 @@ class ReportMeta:
     # the lines from the body text as page chrome)
     pub_date_span: Span | None = None
     source_span: Span | None = None
+    # the 发布机构/发布单位 row of a 政府信息公开 table: the body that posted the page (not the 来源 line,
+    # and not always the report's issuer)
+    publisher: str = ""
+    publisher_span: Span | None = None
 
 
 @dataclass

@@ -29,7 +29,7 @@ _SEARCH_CHARS = 4000  # publication lines stand at the top of a page
 _BARE_SOURCE_LABEL = re.compile(r"^\s*(?:文章|信息|稿件|新闻|内容)?来源\s*[:：]\s*$")
 _SOURCE_VALUE = re.compile(r"[\u4e00-\u9fff（）()]{2,30}")
 # 政府信息公开 tables name the body that posted the page in a row of their own: 「发布机构：XX区司法局」.
-# Without a 来源 line, that row says the same: who published the page (not always the report's issuer).
+# It is kept apart from 来源 (a line of its own kind); the metadata passage states both.
 _PUBLISHER_ROW = re.compile(r"(?:发布|发文)(?:机构|单位)\s*[:：]\s*([\u4e00-\u9fff（）()]{2,30})")
 
 
@@ -39,6 +39,8 @@ class PageInfo:
     pub_date_span: Span | None = None  # source span of the date as written
     source: str = ""
     source_span: Span | None = None
+    publisher: str = ""  # a 发布机构/发布单位 row
+    publisher_span: Span | None = None
 
 
 def _iso(m: re.Match[str]) -> str:
@@ -73,12 +75,12 @@ def page_info(doc: SourceDocument, clean: CleanText) -> PageInfo:
                 source, source_span = m.group(1).strip("，,。"), (line_start + m.start(1), line_start + m.end(1))
                 if not pub_date and (d := _LEADING_DATE.match(line)) and (iso := _iso(d)):
                     pub_date, pub_span = iso, (line_start + d.start(1), line_start + d.end(3))
-    if not source:
-        for line_start, line in _top_lines(doc.text):
-            if m := _PUBLISHER_ROW.search(line):
-                source, source_span = m.group(1), (line_start + m.start(1), line_start + m.end(1))
-                break
-    return PageInfo(pub_date, pub_span, source, source_span)
+    publisher, publisher_span = "", None
+    for line_start, line in _top_lines(doc.text):
+        if m := _PUBLISHER_ROW.search(line):
+            publisher, publisher_span = m.group(1), (line_start + m.start(1), line_start + m.end(1))
+            break
+    return PageInfo(pub_date, pub_span, source, source_span, publisher, publisher_span)
 
 
 def _next_line_value(text: str, pos: int) -> tuple[str, Span] | None:

@@ -82,6 +82,8 @@ def restore_original(report: Report, doc: SourceDocument, clean: CleanText) -> R
     meta.doc_number = restorer.original(meta.doc_number)
     if meta.source_span:
         meta.source = doc.text[meta.source_span[0] : meta.source_span[1]]
+    if meta.publisher_span:
+        meta.publisher = doc.text[meta.publisher_span[0] : meta.publisher_span[1]]
     warnings = [*report.warnings, ParseWarning(
         "traditional_characters",
         "原文为繁体字：按简体对照分析，显示和引用的仍是原文（traditional characters, analysed on a simplified shadow）")]

@@ -361,6 +361,7 @@ def _parse(doc: SourceDocument, clean: CleanText, report_id: str, embedder: Embe
     info = page_info(doc, clean)
     meta.pub_date, meta.pub_date_span, meta.source, meta.source_span = (
         info.pub_date, info.pub_date_span, info.source, info.source_span)
+    meta.publisher, meta.publisher_span = info.publisher, info.publisher_span
     body_start, body_end = body_bounds(text)
     second = _second_report_start(text, body_start, body_end)
     if second is not None:
