@@ -172,8 +172,8 @@ def _pct(pair: list[int]) -> str:
 
 def print_table(results: dict[str, dict[str, Any]], baseline: dict[str, dict[str, Any]] | None) -> None:
     columns = list(results)
-    print(f"{'metric':<10}" + "".join(f"{c:>26}" for c in columns))
-    print(f"{'reports':<10}" + "".join(f"{results[c]['n']:>26}" for c in columns))
+    print(f"{'metric':<10}" + "".join(f"{c:>27}" for c in columns))
+    print(f"{'reports':<10}" + "".join(f"{results[c]['n']:>27}" for c in columns))
     for metric in METRICS + PAGE_METRICS:
         row = f"{metric:<10}"
         for c in columns:
@@ -181,7 +181,7 @@ def print_table(results: dict[str, dict[str, Any]], baseline: dict[str, dict[str
             if baseline and c in baseline and metric in baseline[c]["metrics"]:
                 ok, n = baseline[c]["metrics"][metric]
                 cell = f"{100 * ok / n:.0f}%→{cell}" if n else f"—→{cell}"
-            row += f"{cell:>26}"
+            row += f"{cell:>27}"
         print(row)
     if baseline:
         print("(baseline→now: the baseline was measured on the unchanged parser, same labels and variants)")
