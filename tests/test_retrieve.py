@@ -359,6 +359,17 @@ def test_only_a_doc_number_or_an_exact_title_names_a_report_beyond_doubt() -> No
     assert elsewhere.year_only and not elsewhere.certain
 
 
+def test_a_title_of_genre_words_alone_names_no_report() -> None:
+    # 「关于2021年度法治政府建设情况的报告」 (tai21) stands in every question about any 2021 report: it may
+    # not pull that question to tai21, let alone restrict the search to it (dev question u45's failure).
+    intent = analyze_query("潼南区关于2021年度法治政府建设情况的报告是谁发布的？", REPORTS)
+    assert intent.report_ids == ("tn21",) and not intent.certain
+    generic = [info("g", "法治政府建设年度报告", year=2021), info("s", "市政府关于2021年法治政府建设情况的报告", year=2021),
+               *REPORTS]
+    asked = analyze_query("广州市人民政府办公厅2020年法治政府建设年度报告是哪天发布的？", generic)
+    assert asked.report_ids == ("gz20",)
+
+
 @pytest.mark.parametrize(("question", "place"), [("恩施州", "恩施土家族苗族自治州"), ("台儿庄", "台儿庄区"), ("沛县", "沛县")])
 def test_short_place_forms_find_their_report(question: str, place: str) -> None:
     reports = [*REPORTS, info("p1", f"{place}人民政府关于2023年度法治政府建设情况的报告", f"{place}人民政府", place, 2023)]

@@ -94,6 +94,19 @@ def _names_for(info: ReportInfo) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(specific), frozenset(parents - specific)
 
 
+# The words every report title is made of: a title of these alone (「法治政府建设年度报告」, 「关于2021年度
+# 法治政府建设工作情况的报告」) names no report, though each question about such reports contains it.
+_GENRE_WORDS = re.compile(rf"{YEAR}|[年度]|关于|的|法治政府建设|法治建设|依法行政|法治|工作|情况|报告|推进|[\s《》“”\"]")
+
+_BARE_GOVERNMENT = re.compile(r"[本我]?[省市区县旗镇乡]?(?:人民)?政府(?:办公室|办)?")  # 「市政府关于…」 names no place
+
+
+def _names_a_body(title: str) -> bool:
+    """Whether a title says whose report it is (at least two characters beyond the genre words)."""
+    rest = _GENRE_WORDS.sub("", title)
+    return len(rest) >= 2 and not _BARE_GOVERNMENT.fullmatch(rest)
+
+
 def _issuer_named(info: ReportInfo, flat_question: str) -> bool:
     """The question writes out the report's issuing body, and that body is one of a kind: not a bare
     level word plus an office (区政府办公室, 市住房城乡建设局 stand for one in every place)."""
@@ -180,7 +193,7 @@ def analyze_query(query: str, reports: list[ReportInfo]) -> QueryIntent:
             hit_specific = _latin_hits(specific, latin)
             hit_parent = hit_parent or _latin_hits(parents, latin)
         score = scores.get(info.report_id, 0)
-        if info.title and len(info.title) >= 8 and re.sub(r"\s+", "", info.title) in flat:
+        if info.title and _names_a_body(info.title) and re.sub(r"\s+", "", info.title) in flat:
             score = max(score, 4)
             matched.append(info.title.strip())
         if _issuer_named(info, flat):  # 水利部, 应急管理部: a body that no place name stands for
