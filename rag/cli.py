@@ -27,21 +27,25 @@ EXIT_PARTIAL = 1
 EXIT_INTERNAL = 3
 
 
-def _common() -> argparse.ArgumentParser:
+def _common(top: bool) -> argparse.ArgumentParser:
+    """The options every command takes, before or after its name. A subcommand's unset option must not
+    overwrite what was given before the command (argparse copies sub-parser defaults over it), so only
+    the top-level parser has defaults."""
+    unset = None if top else argparse.SUPPRESS
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--index", metavar="DIR", help="index directory (default: <data_dir>/index)")
-    common.add_argument("--config", metavar="FILE", help="settings file (TOML)")
-    common.add_argument("--debug", action="store_true", help="show tracebacks")
+    common.add_argument("--index", metavar="DIR", default=unset, help="index directory (default: <data_dir>/index)")
+    common.add_argument("--config", metavar="FILE", default=unset, help="settings file (TOML)")
+    common.add_argument("--debug", action="store_true", default=False if top else unset, help="show tracebacks")
     return common
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = _common()
+    common = _common(top=False)
     parser = argparse.ArgumentParser(
         prog="reportqa",
         description="本地、私密的法治政府建设年度报告问答、摘要与对比工具 "
         "(local Q&A, summaries and comparisons over annual rule-of-law reports).",
-        parents=[common],
+        parents=[_common(top=True)],
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

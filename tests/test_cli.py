@@ -255,3 +255,14 @@ def test_cli_prints_the_verified_answer_not_only_the_draft(
     assert "核验中" in out.split("99999")[0] and "摘录（即时" in out  # extractive first, then the labelled draft
     final = out.split("最终答案（核验后")[1]
     assert "5件" in final and "99999" not in final
+
+
+def test_common_options_work_before_and_after_the_command() -> None:
+    from rag.cli import build_parser
+
+    parser = build_parser()
+    before = parser.parse_args(["--index", "/x/idx", "--debug", "search", "问题"])
+    after = parser.parse_args(["search", "--index", "/x/idx", "--debug", "问题"])
+    neither = parser.parse_args(["search", "问题"])
+    assert (before.index, before.debug) == (after.index, after.debug) == ("/x/idx", True)
+    assert (neither.index, neither.config, neither.debug) == (None, None, False)
