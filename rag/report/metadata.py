@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from rag.core.types import CleanText, ParseWarning, ReportMeta, SourceDocument
 from rag.ingest.clean import MASK
-from rag.lang import places
+from rag.lang import places, words
 from rag.lang.docno import DOC_NUMBER
 from rag.lang.years import YEAR
 from rag.report.headings import CN_DIGITS, Line, cn_to_int, match_heading, split_lines
@@ -358,10 +358,14 @@ _SELF_ORG_SUFFIX = re.compile(
     "(?:人民政府办公室|人民政府办公厅|政府办公室|政府办公厅|办公室|办公厅|人民政府|政府|街道办事处|办事处|"
     "管理委员会|管委会|委员会|局)+"
 )
+# The lead before the subject: a year phrase, then up to three 「在…下，」 / 「在…上，」 clauses
+# (「在县委、县政府的正确领导下，在上级部门的大力支持下，宁厂镇…」, 「在…新征程上，…街道办事处…」).
 _OPENING_LEAD = re.compile(
     rf"\s*(?:(?:{YEAR}\s*年度?(?:以来)?|一年来|今年以来|过去一年)\s*[，,]?\s*)?"
-    r"(?:在[^。；;]{1,40}?下\s*[，,]\s*)?"
+    r"(?:在[^。；;]{1,40}?[下上中]\s*[，,]\s*){0,3}"
 )
+# 「南门街道在区委区政府的坚强领导下，」: the 在…下 clause after the subject is no part of its name
+_TRAILING_CIRCUMSTANCE = re.compile(r"在[\u4e00-\u9fff]{1,30}[下上中]$")
 _REPORTING = re.compile(r"现[将就]\s*")
 _ORG_CLAUSE = re.compile(r"[\u4e00-\u9fffXxＸｘ×*＊]{3,24}")
 _PLACE_WORD = re.compile(r"[省市县区镇乡旗州盟]|街道")
@@ -377,7 +381,7 @@ def _org_at(paragraph: str, pos: int) -> str:
     clause = _ORG_CLAUSE.match(paragraph, pos)
     if clause is None or _NOT_SELF_ORG.match(clause.group(0)):
         return ""
-    words = clause.group(0)
+    words = _TRAILING_CIRCUMSTANCE.sub("", clause.group(0))
     for suffix in _SELF_ORG_SUFFIX.finditer(words):
         name = words[: suffix.end()]
         if _NAME_GOES_ON.match(words, suffix.end()):
@@ -387,7 +391,44 @@ def _org_at(paragraph: str, pos: int) -> str:
         return ""
     # a 国务院部门 names no place: 「2023年，应急管理部坚持…」 (not 干部, 部分, 部门)
     ministry = _MINISTRY.match(words)
-    return ministry.group(0) if ministry and not ministry.group(0).endswith("干部") else ""
+    if ministry and not ministry.group(0).endswith("干部"):
+        return ministry.group(0)
+    return _place_subject(paragraph, pos)
+
+
+# A division's own suffix: a place written so (徐中乡, 奉节县青龙镇) is a subject; a bare short form
+# (江西, 恩施) in an opening is too loose to name a government.
+_DIVISION_END = re.compile(r"(省|自治区|市|州|盟|地区|县|区|旗|镇|乡|街道)$")
+
+
+def _place_subject(paragraph: str, pos: int) -> str:
+    """The government of a place that is the subject of the opening sentence (「2024年，在县委、县政府的
+    坚强领导下，徐中乡坚持…」 → 徐中乡人民政府), or "". The place must be followed by a predicate or by
+    the report's own topic (「头营镇法治政府建设工作在…」), not by more nouns (「张湾区教育系统…」)."""
+    window = paragraph[pos : pos + 30]
+    name, end = "", 0
+    for mention in places.find_places(window):
+        if mention.start != end:
+            break
+        name, end = name + mention.text, mention.end
+    if not name or not _DIVISION_END.search(name):
+        return ""
+    rest = window[end:]
+    if not (words.starts_predicate(rest) or rest.startswith("法治")):
+        return ""
+    return government_of(name)
+
+
+def government_of(place: str) -> str:
+    """The government of a place as reports name it: 徐中乡 → 徐中乡人民政府, 化龙桥街道 → 化龙桥街道办事处.
+    "" for a function zone (经济开发区, 高新区): a 管委会, a 党工委 or a company may govern it, and the
+    text must say which (report-patterns §14.2)."""
+    if _ZONE_PLACE.search(place):
+        return ""
+    return place + ("办事处" if place.endswith("街道") else "人民政府")
+
+
+_ZONE_PLACE = re.compile(r"(新区|开发区|高新区|试验区|示范区|合作区|园区|管理区)$")
 
 
 _MINISTRY = re.compile(r"[\u4e00-\u9fff]{2,8}?部(?![门分署队位长])")
@@ -403,6 +444,10 @@ def _org_from_opening(text: str, body_start: int, body_end: int) -> str:
         body_start = nl + 1
         nl = text.find("\n", body_start, body_end)
         paragraph = text[body_start : nl if nl >= 0 else body_end]
+    while _SALUTATION.match(paragraph.strip()) and nl >= 0:  # 「城东区委全面依法治区委员会：」 names the addressee
+        body_start = nl + 1
+        nl = text.find("\n", body_start, body_end)
+        paragraph = text[body_start : nl if nl >= 0 else body_end]
     if match_heading(paragraph) is not None:
         return ""
     lead = _OPENING_LEAD.match(paragraph)
@@ -412,22 +457,43 @@ def _org_from_opening(text: str, body_start: int, body_end: int) -> str:
     return org
 
 
-# 「省政府」「市政府」「县人民政府」: a government named by its level only (report-patterns §14.3).
-_BARE_GOVERNMENT = re.compile(r"(省|自治区|市|州|盟|县|区|旗)(人民)?政府")
+# 「省政府」「县人民政府」「区人社局」: a government or department named by its level only
+# (report-patterns §14.3, §16).
+_BARE_GOVERNMENT = re.compile(r"(省|自治区|市|州|盟|县|区|旗)((?:人民)?政府|[\u4e00-\u9fff]{1,12}?(?:局|委员会|委|办公室|办))")
 _LEVEL_OF_WORD = {"省": places.PROVINCE, "自治区": places.PROVINCE, "市": places.CITY, "州": places.CITY,
                   "盟": places.CITY, "县": places.COUNTY, "区": places.COUNTY, "旗": places.COUNTY}
 
 
 def _resolve_bare_government(org: str, body: str) -> str:
-    """「省政府」 as 「湖南省人民政府」 when the body names exactly one division of that level and kind
-    (in a cited 《湖南省…规定》, 「法治湖南」 does not count); else ``org`` unchanged."""
+    """「省政府」 as 「湖南省人民政府」, 「区人社局」 as 「潮南区人社局」, when the body names exactly one
+    division of that level and kind, in running text or in a cited title (《汕头市潮南区…工作要点》);
+    else ``org`` unchanged. A province may be named by its short form (「为江西高质量发展…」); a lower
+    division only by its full name: a short form in a cited 文号 (「沙坪坝教育工委〔2022〕12号」) abbreviates
+    the sender of that document, not the reporting body's place (report-patterns §14.3, §16)."""
     m = _BARE_GOVERNMENT.fullmatch(org)
     if m is None:
         return org
-    word = m.group(1)
-    names = {d.name for p in places.find_places(body) if p.level == _LEVEL_OF_WORD[word]
-             for d in p.divisions[:1] if d.name.endswith(word) and d.name in body}
-    return next(iter(names)) + "人民政府" if len(names) == 1 else org
+    word, rest = m.group(1), m.group(2)
+    level = _LEVEL_OF_WORD[word]
+    names = {d.name for p in places.find_places(body) if p.level == level
+             for d in p.divisions[:1] if d.name.endswith(word) and (level == places.PROVINCE or d.name in body)}
+    if len(names) != 1:
+        return org
+    return next(iter(names)) + ("人民政府" if rest.endswith("政府") else rest)
+
+
+# How a township report names itself: 「我镇」「本乡」「我街道」.
+_SELF_TOWNSHIP = re.compile(r"[我本](镇|乡|街道)")
+
+
+def _resolve_self_township(body: str) -> str:
+    """The government of the township a report calls 「我镇」 when the body names exactly one township
+    of that kind at least twice (「在西岸镇落地见效」, 「列入西岸镇党校培训课程」), else ""."""
+    kinds = Counter(m.group(1) for m in _SELF_TOWNSHIP.finditer(body))
+    if not kinds:
+        return ""
+    names = places.township_names(body, kinds.most_common(1)[0][0])
+    return government_of(next(iter(names))) if len(names) == 1 else ""
 
 
 def region_of(org: str) -> str:
@@ -473,7 +539,9 @@ def _level_of_org(org: str, region: str) -> str:
 _SELF_REF = (
     ("区县级", re.compile(r"我区|我县|我旗")),
     ("市级", re.compile(r"我市")),
-    ("部门", re.compile(r"(?:区|县|市|省|州|旗)政府办(?:公室|公厅)|我局|本局|我委|本委|我厅|本厅|本部门|本单位")),
+    # 「局党委理论学习中心组」: a bureau's own party body, said only by a department of itself
+    ("部门", re.compile(r"(?:区|县|市|省|州|旗)政府办(?:公室|公厅)|我局|本局|我委|本委|我厅|本厅|本部门|本单位|"
+                        r"局党委|局党组|局机关")),
     ("乡镇街道", re.compile(r"我镇|我乡|我街道|本街道|街道办事处")),
     ("省级", re.compile(r"我省|省政府办公厅")),
 )
@@ -592,6 +660,20 @@ def _is_masked(name: str, text: str) -> bool:
                 or (name and re.search(_MASKED_BEFORE + re.escape(name), text)))
 
 
+def _issuer_evidence(title: str, sig_org: str, text: str, body_start: int, body_end: int) -> tuple[str, str]:
+    """The issuing body as the report names it — title, signature, opening sentence, a report named in
+    a news item — with a note of where it was read ("", "" when none of them names it)."""
+    if org := _org_from_title(title):
+        return org, f"标题“{title}”"
+    if sig_org:
+        return sig_org, "落款"
+    if org := _org_from_opening(text, body_start, body_end):
+        return org, "正文开头"
+    if org := _org_of_named_report(text, body_start, body_end):
+        return org, "正文中提到的报告名称"
+    return "", ""
+
+
 def extract_meta(doc: SourceDocument, clean: CleanText) -> tuple[ReportMeta, list[ParseWarning]]:
     text = clean.text
     header = locate_header(text)
@@ -608,18 +690,24 @@ def extract_meta(doc: SourceDocument, clean: CleanText) -> tuple[ReportMeta, lis
     doc_number = header.doc_number or _doc_number_from_source(doc)
     sig_org, sig_date = _signature(doc, clean, body_end)
     date = sig_date or _publication_date(doc)
-    org_raw = (_org_from_title(title) or sig_org or _org_from_opening(text, header.body_start, body_end)
-               or _org_of_named_report(text, header.body_start, body_end))
-    org_raw = _resolve_bare_government(org_raw, text[header.body_start : body_end])
+    body = text[header.body_start : body_end]
+    title_place = "" if _org_from_title(title) else _title_place(title)
+    org_raw, why = _issuer_evidence(title, sig_org, text, header.body_start, body_end)
+    org_raw = _resolve_bare_government(org_raw, body)
+    if not org_raw and title_place:
+        # 「徐中乡2024年法治政府建设情况报告」 with nothing else naming the body: the place's own report
+        org_raw, why = government_of(title_place), f"标题开头的地名“{title_place}”"
+    if not org_raw and (own := _resolve_self_township(body)):
+        # 「我镇」 throughout, the township named only in running text (report-patterns §16)
+        org_raw, why = own, f"自称“我镇/我乡/我街道”，正文中只出现“{own.removesuffix('人民政府').removesuffix('办事处')}”"
     if not org_raw:
         m = _SOURCE_LABEL.search(doc.text[:3000])
         if m and re.search(rf"({ORG_SUFFIX})$", m.group(1)):
-            org_raw = m.group(1)
-    title_place = "" if _org_from_title(title) else _title_place(title)
-    if title_place and org_raw and not _is_government_of(org_raw, title_place):
+            org_raw, why = m.group(1), f"页面“{m.group(0)}”"
+    if title_place and org_raw and not _is_government_of(org_raw, title_place) and government_of(title_place):
         # 「宝坻区2020年度法治政府建设情况报告」 is the district's own report: a 来源 or signature
         # naming its 政府办公室 or 司法局 names the office that drafted or posted it, not the issuer.
-        org_raw = title_place + ("办事处" if title_place.endswith("街道") else "人民政府")
+        org_raw, why = government_of(title_place), f"标题开头的地名“{title_place}”"
     masked = _is_masked(org_raw, text)
     issuing_body = "" if masked else org_raw
     region = "" if masked else region_of(org_raw)
@@ -634,5 +722,6 @@ def extract_meta(doc: SourceDocument, clean: CleanText) -> tuple[ReportMeta, lis
                                                    page_title or (title if title != header.title else ""))
     warnings.extend(year_warnings)
     meta = ReportMeta(title=title, issuing_body=issuing_body, region=region, level=level, year=year,
-                      year_evidence=evidence, doc_number=doc_number, date=date)
+                      year_evidence=evidence, doc_number=doc_number, date=date,
+                      issuer_evidence=why if issuing_body else "")
     return meta, warnings

@@ -50,6 +50,14 @@ class _Restorer:
             pos = shadow.find(shown)
             if pos >= 0 and len(shadow) == len(original):
                 return original[pos : pos + len(shown)]
+        # a name built from the text (瓦店镇 + 人民政府): restore the longest part the text has
+        for cut in range(len(shown) - 1, 1, -1):
+            for shadow, original in self.pairs:
+                pos = shadow.find(shown[:cut], max(0, near))
+                if pos < 0:
+                    pos = shadow.find(shown[:cut])
+                if pos >= 0:
+                    return original[pos : pos + cut] + shown[cut:]
         return shown
 
 
