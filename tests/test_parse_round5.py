@@ -141,3 +141,14 @@ def test_html_grid_cells_keep_label_and_value_together(tmp_path: Path) -> None:
     assert meta.pub_date == "2024-01-15"
     assert meta.publisher == "某区人民政府办公室"
     assert meta.issuing_body == "石碶街道办事处"
+
+
+def test_a_built_suffix_is_written_as_the_document_writes_it(tmp_path: Path) -> None:
+    text = ("2023年，荔灣街道堅持以習近平法治思想為指導，依托社區辦公場所和調解辦，全面落實法治政府建設實施綱要，"
+            "法治政府建設取得新進展。\n一、主要做法\n全年檢查140次。\n二、存在問題\n一是執法力量分散。\n三、下一步工作計劃\n一是整合執法力量。\n")
+    assert _meta(tmp_path, text).issuing_body == "荔灣街道辦事處"
+
+
+def test_a_place_as_the_object_of_xianjiang_is_the_issuer(tmp_path: Path) -> None:
+    text = ("2022年，全镇上下" + _BODY + "现将青龙镇2022年度法治政府建设工作落实情况报告如下：\n" + _PARTS)
+    assert _meta(tmp_path, text).issuing_body == "青龙镇人民政府"

@@ -403,8 +403,9 @@ _DIVISION_END = re.compile(r"(省|自治区|市|州|盟|地区|县|区|旗|镇|�
 
 def _place_subject(paragraph: str, pos: int) -> str:
     """The government of a place that is the subject of the opening sentence (「2024年，在县委、县政府的
-    坚强领导下，徐中乡坚持…」 → 徐中乡人民政府), or "". The place must be followed by a predicate or by
-    the report's own topic (「头营镇法治政府建设工作在…」), not by more nouns (「张湾区教育系统…」)."""
+    坚强领导下，徐中乡坚持…」 → 徐中乡人民政府) or the object of its 现将, or "". The place must be
+    followed by a predicate, by the report's own topic (「头营镇法治政府建设工作在…」) or by the year
+    reported on, not by more nouns (「张湾区教育系统…」)."""
     window = paragraph[pos : pos + 30]
     name, end = "", 0
     for mention in places.find_places(window):
@@ -414,7 +415,8 @@ def _place_subject(paragraph: str, pos: int) -> str:
     if not name or not _DIVISION_END.search(name):
         return ""
     rest = window[end:]
-    if not (words.starts_predicate(rest) or rest.startswith("法治")):
+    # 「现将青龙镇2022年度…情况报告如下」: the place as the object of 现将, followed by the year
+    if not (words.starts_predicate(rest) or rest.startswith("法治") or re.match(rf"\s*{YEAR}", rest)):
         return ""
     return government_of(name)
 
