@@ -152,3 +152,12 @@ def test_a_built_suffix_is_written_as_the_document_writes_it(tmp_path: Path) -> 
 def test_a_place_as_the_object_of_xianjiang_is_the_issuer(tmp_path: Path) -> None:
     text = ("2022年，全镇上下" + _BODY + "现将青龙镇2022年度法治政府建设工作落实情况报告如下：\n" + _PARTS)
     assert _meta(tmp_path, text).issuing_body == "青龙镇人民政府"
+
+
+def test_a_site_name_above_an_untitled_report_is_not_its_issuer(tmp_path: Path) -> None:
+    """A county portal prints its own name above a township's report (report-patterns §16)."""
+    text = ("八宿县人民政府\n政府信息公开\n2024年，在县委、县政府的坚强领导下，我乡坚持以习近平法治思想为指导，" + _BODY
+            + "现将有关情况报告如下：\n" + _PARTS)
+    meta = _meta(tmp_path, text)
+    assert meta.issuing_body == ""
+    assert meta.level == "乡镇街道"

@@ -401,6 +401,12 @@ def _org_at(paragraph: str, pos: int) -> str:
 _DIVISION_END = re.compile(r"(省|自治区|市|州|盟|地区|县|区|旗|镇|乡|街道)$")
 
 
+def _is_top_furniture(line: str) -> bool:
+    """A short line without sentence punctuation that is no heading: a site name or column name."""
+    t = line.strip()
+    return len(t) <= 30 and not _SENTENCE_PUNCT.search(t) and match_heading(t) is None
+
+
 def _place_subject(paragraph: str, pos: int) -> str:
     """The government of a place that is the subject of the opening sentence (「2024年，在县委、县政府的
     坚强领导下，徐中乡坚持…」 → 徐中乡人民政府) or the object of its 现将, or "". The place must be
@@ -446,7 +452,9 @@ def _org_from_opening(text: str, body_start: int, body_end: int) -> str:
         body_start = nl + 1
         nl = text.find("\n", body_start, body_end)
         paragraph = text[body_start : nl if nl >= 0 else body_end]
-    while _SALUTATION.match(paragraph.strip()) and nl >= 0:  # 「城东区委全面依法治区委员会：」 names the addressee
+    # 「城东区委全面依法治区委员会：」 names the addressee; a short line without a sentence in it
+    # (「芒康县人民政府」, 「政府信息公开」) above an untitled report is the site's header, not its subject
+    while nl >= 0 and (_SALUTATION.match(paragraph.strip()) or _is_top_furniture(paragraph)):
         body_start = nl + 1
         nl = text.find("\n", body_start, body_end)
         paragraph = text[body_start : nl if nl >= 0 else body_end]
