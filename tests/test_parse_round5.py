@@ -161,3 +161,17 @@ def test_a_site_name_above_an_untitled_report_is_not_its_issuer(tmp_path: Path) 
     meta = _meta(tmp_path, text)
     assert meta.issuing_body == ""
     assert meta.level == "乡镇街道"
+
+
+def test_a_posting_office_is_not_the_issuer_of_a_town_report(tmp_path: Path) -> None:
+    """来源 the county's 司法局, the text says 我镇 and names no town: the issuer is not determined."""
+    text = "来源：桑植县司法局\n2024年，我镇" + _BODY + "\n" + _PARTS
+    meta = _meta(tmp_path, text)
+    assert meta.issuing_body == ""
+    assert meta.source == "桑植县司法局"
+    assert meta.level == "乡镇街道"
+
+
+def test_a_posting_body_of_the_same_kind_is_taken(tmp_path: Path) -> None:
+    text = "来源：桑植县农业农村局\n2024年，我局" + _BODY + "\n" + _PARTS
+    assert _meta(tmp_path, text).issuing_body == "桑植县农业农村局"

@@ -563,8 +563,9 @@ _AREA_REF = (
 )
 
 
-def _level_from_text(text: str) -> str:
-    for table in (_SELF_REF, _AREA_REF):
+def _level_from_text(text: str, *, self_only: bool = False) -> str:
+    """The level the report's self-designations (我局, 我镇) say, else its area words (全市, 全县)."""
+    for table in ((_SELF_REF,) if self_only else (_SELF_REF, _AREA_REF)):
         counts = {level: len(p.findall(text)) for level, p in table}
         best = max(counts, key=lambda k: counts[k])
         if counts[best]:
@@ -670,6 +671,19 @@ def _is_masked(name: str, text: str) -> bool:
                 or (name and re.search(_MASKED_BEFORE + re.escape(name), text)))
 
 
+def _posting_body(doc: SourceDocument, body: str) -> tuple[str, str] | None:
+    """The body on the page's 来源/发布机构 line, as the issuer of a report that names itself nowhere —
+    unless the report's self-designation says it is another kind of body: a 「我镇」 report posted by the
+    county's 司法局 or 政府办公室 is the town's, not theirs (report-patterns §13.3, §16)."""
+    m = _SOURCE_LABEL.search(doc.text[:3000])
+    if not m or not re.search(rf"({ORG_SUFFIX})$", m.group(1)):
+        return None
+    said = _level_from_text(body, self_only=True)  # 全县 is said by a county's bureaus too
+    if said and said != _level_of_org(m.group(1), region_of(m.group(1))):
+        return None
+    return m.group(1), f"页面“{m.group(0)}”"
+
+
 def _issuer_evidence(title: str, sig_org: str, text: str, body_start: int, body_end: int) -> tuple[str, str]:
     """The issuing body as the report names it — title, signature, opening sentence, a report named in
     a news item — with a note of where it was read ("", "" when none of them names it)."""
@@ -710,10 +724,8 @@ def extract_meta(doc: SourceDocument, clean: CleanText) -> tuple[ReportMeta, lis
     if not org_raw and (own := _resolve_self_township(body)):
         # 「我镇」 throughout, the township named only in running text (report-patterns §16)
         org_raw, why = own, f"自称“我镇/我乡/我街道”，正文中只出现“{own.removesuffix('人民政府').removesuffix('办事处')}”"
-    if not org_raw:
-        m = _SOURCE_LABEL.search(doc.text[:3000])
-        if m and re.search(rf"({ORG_SUFFIX})$", m.group(1)):
-            org_raw, why = m.group(1), f"页面“{m.group(0)}”"
+    if not org_raw and (posted := _posting_body(doc, body)):
+        org_raw, why = posted
     if title_place and org_raw and not _is_government_of(org_raw, title_place) and government_of(title_place):
         # 「宝坻区2020年度法治政府建设情况报告」 is the district's own report: a 来源 or signature
         # naming its 政府办公室 or 司法局 names the office that drafted or posted it, not the issuer.
