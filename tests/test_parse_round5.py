@@ -175,3 +175,21 @@ def test_a_posting_office_is_not_the_issuer_of_a_town_report(tmp_path: Path) -> 
 def test_a_posting_body_of_the_same_kind_is_taken(tmp_path: Path) -> None:
     text = "来源：桑植县农业农村局\n2024年，我局" + _BODY + "\n" + _PARTS
     assert _meta(tmp_path, text).issuing_body == "桑植县农业农村局"
+
+
+def test_zhou_inside_a_district_name_is_no_prefecture(tmp_path: Path) -> None:
+    from rag.report.metadata import region_of
+    assert region_of("原州区头营镇人民政府") == "原州区头营镇"
+    assert region_of("郑州市人民政府") == "郑州市"
+    assert region_of("甘孜州人民政府") == "甘孜州"
+    meta = _meta(tmp_path, f"原州区头营镇2022年法治政府建设情况报告\n2022年，头营镇法治政府建设工作在区委、区政府的领导下，{_BODY}\n{_PARTS}")
+    assert meta.issuing_body == "原州区头营镇人民政府"
+
+
+def test_a_town_whose_name_begins_like_a_verb_is_found() -> None:
+    text = "推动精神在下太镇落地生根，列入下太镇委党校课程，推动全镇工作，推动全镇发展。"
+    assert places.township_names(text, "镇") == {"下太镇": 2}
+
+
+def test_a_prefecture_calls_itself_our_zhou() -> None:
+    assert _level_from_text("州党委、政府始终将法治政府建设摆在突出位置，全州各级") == "市级"

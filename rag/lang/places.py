@@ -269,7 +269,19 @@ def names_of(mention: PlaceMention) -> tuple[str, ...]:
 
 
 # Words before 镇/乡/街道 that make no name although no verb is read in them: 依法治镇, 法治乡.
-_RULE_STEM = re.compile(r"法治$|依法|治$")
+_RULE_STEM = re.compile(r"法治$|依法|治$|[全各本该我每此小]$")
+
+
+def _has_word_verb(stem: str) -> bool:
+    """Like ``_has_verb``, but a one-character verb does not count (下太镇, 上营乡 begin with 下/上):
+    only a verb or adverb of two characters or more, or a one-character preposition, conjunction or
+    particle (在下太, 和平安)."""
+    for pair in words.pos_tokenizer().lcut(stem):
+        flag = pair.flag[:1]
+        if flag in ("p", "c", "u") or (len(pair.word) >= 2 and (flag == "d" or (
+                flag == "v" and words.word_frequency(pair.word) >= 1000))):
+            return True
+    return False
 
 
 def township_names(text: str, kind: str) -> dict[str, int]:
@@ -285,7 +297,7 @@ def township_names(text: str, kind: str) -> dict[str, int]:
         for width in (2, 3):
             stem = text[max(0, m.start() - width) : m.start()]
             if (len(stem) == width and re.fullmatch(r"[\u4e00-\u9fff]+", stem) and not _NOT_TOWN_STEM.search(stem)
-                    and not _RULE_STEM.search(stem) and not _has_verb(stem)):
+                    and not _RULE_STEM.search(stem) and not _has_word_verb(stem)):
                 counts[stem] = counts.get(stem, 0) + 1
     names = {}
     for stem, n in counts.items():

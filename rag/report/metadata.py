@@ -32,8 +32,9 @@ ORG_SUFFIX = (
 )
 _ORG = re.compile(rf"^(.{{2,30}}?(?:{ORG_SUFFIX}))\s*(?=关于|{YEAR}|[（(《]|$)")
 _SIGNATURE_ORG = re.compile(rf"^\s*(.{{2,30}}(?:{ORG_SUFFIX}))\s*$")
+# 州 ends a prefecture (甘孜州) but not 原州区 / 鄞州区 / 郑州市, where it is part of the name
 _REGION = re.compile(
-    r"^((?:[^省市县区镇乡\s]{1,7}(?:省|自治区))?(?:[^省市县区镇乡\s]{1,7}(?:市|州|盟|地区))?"
+    r"^((?:[^省市县区镇乡\s]{1,7}(?:省|自治区))?(?:[^省市县区镇乡\s]{1,7}(?:市|州(?![区县市])|盟|地区))?"
     r"(?:[^省市县区镇乡\s]{1,7}(?:区|县|旗|市))?(?:[^省市县区镇乡\s]{1,7}(?:镇|乡|街道))?)"
 )
 _DATE_CN = re.compile(rf"({YEAR}|[〇零○一二三四五六七八九]{{4}})\s*年\s*(\d{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*月\s*(\d{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*日")
@@ -548,7 +549,7 @@ def _level_of_org(org: str, region: str) -> str:
 # a 市水利局 writes 「全市水利改革」 and 「我局」 (report-patterns §15).
 _SELF_REF = (
     ("区县级", re.compile(r"我区|我县|我旗")),
-    ("市级", re.compile(r"我市")),
+    ("市级", re.compile(r"我市|我州|我盟")),
     # 「局党委理论学习中心组」: a bureau's own party body, said only by a department of itself
     ("部门", re.compile(r"(?:区|县|市|省|州|旗)政府办(?:公室|公厅)|我局|本局|我委|本委|我厅|本厅|本部门|本单位|"
                         r"局党委|局党组|局机关")),
@@ -557,7 +558,7 @@ _SELF_REF = (
 )
 _AREA_REF = (
     ("区县级", re.compile(r"全区|全县|全旗")),
-    ("市级", re.compile(r"全市")),
+    ("市级", re.compile(r"全市|全州|全盟")),
     ("乡镇街道", re.compile(r"全镇|全乡")),
     ("省级", re.compile(r"全省")),
 )
