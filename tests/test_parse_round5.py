@@ -193,3 +193,9 @@ def test_a_town_whose_name_begins_like_a_verb_is_found() -> None:
 
 def test_a_prefecture_calls_itself_our_zhou() -> None:
     assert _level_from_text("州党委、政府始终将法治政府建设摆在突出位置，全州各级") == "市级"
+
+
+def test_a_joint_party_and_government_subject_gives_the_level_only(tmp_path: Path) -> None:
+    meta = _meta(tmp_path, "2023年，清江镇党委、政府坚持以习近平法治思想为指导，" + _BODY + "\n" + _PARTS)
+    assert meta.issuing_body == ""
+    assert meta.level == "乡镇街道"

@@ -443,8 +443,8 @@ _ZONE_PLACE = re.compile(r"(新区|开发区|高新区|试验区|示范区|合�
 _MINISTRY = re.compile(r"[\u4e00-\u9fff]{2,8}?部(?![门分署队位长])")
 
 
-def _org_from_opening(text: str, body_start: int, body_end: int) -> str:
-    """The issuing body as the report's first paragraph names itself, or "" (see ``_SELF_ORG_SUFFIX``)."""
+def _opening(text: str, body_start: int, body_end: int) -> tuple[str, int] | None:
+    """The report's first paragraph and where its subject starts (after the year and 在…下 lead), or None."""
     nl = text.find("\n", body_start, body_end)
     paragraph = text[body_start : nl if nl >= 0 else body_end]
     for _ in range(2):  # a news copy: its headline and lead stand before the report's first paragraph
@@ -460,12 +460,40 @@ def _org_from_opening(text: str, body_start: int, body_end: int) -> str:
         nl = text.find("\n", body_start, body_end)
         paragraph = text[body_start : nl if nl >= 0 else body_end]
     if match_heading(paragraph) is not None:
-        return ""
+        return None
     lead = _OPENING_LEAD.match(paragraph)
-    org = _org_at(paragraph, lead.end()) if lead else ""
+    return paragraph, lead.end() if lead else 0
+
+
+def _org_from_opening(text: str, body_start: int, body_end: int) -> str:
+    """The issuing body as the report's first paragraph names itself, or "" (see ``_SELF_ORG_SUFFIX``)."""
+    opening = _opening(text, body_start, body_end)
+    if opening is None:
+        return ""
+    paragraph, pos = opening
+    org = _org_at(paragraph, pos)
     if not org and (m := _REPORTING.search(paragraph)):
         org = _org_at(paragraph, m.end())
     return org
+
+
+# 「巴州党委、政府坚持…」「清江镇党委政府…」: the party committee and the government of a place together
+_JOINT_SUBJECT = re.compile(r"(?:党委|党工委)[、，,和及]?(?:政府|人民政府|办事处|管委会)")
+
+
+def _joint_subject_level(text: str, body_start: int, body_end: int) -> str:
+    """The level of a place whose party committee and government are the opening's subject together.
+    No issuer is read from it (a joint body is named so only in titles, §14.3), but its level is the
+    place's (report-patterns §16)."""
+    opening = _opening(text, body_start, body_end)
+    if opening is None:
+        return ""
+    paragraph, pos = opening
+    window = paragraph[pos : pos + 30]
+    mentions = places.find_places(window)
+    if not mentions or mentions[0].start != 0 or not _JOINT_SUBJECT.match(window, mentions[0].end):
+        return ""
+    return mentions[0].level
 
 
 # 「省政府」「县人民政府」「区人社局」: a government or department named by its level only
@@ -740,7 +768,8 @@ def extract_meta(doc: SourceDocument, clean: CleanText) -> tuple[ReportMeta, lis
         org_raw = place  # for the level only: "北碚区2022年度…报告" is a district's report
     if masked:
         warnings.append(ParseWarning("masked_names", f"发布机关名称在原文中被遮蔽（“{org_raw}”）（masked names）"))
-    level = _level_of_org(org_raw, region) or _level_from_text(text[header.body_start : body_end])
+    level = (_level_of_org(org_raw, region) or _joint_subject_level(text, header.body_start, body_end)
+             or _level_from_text(text[header.body_start : body_end]))
     year, evidence, year_warnings = _year_evidence(header, text, header.body_start, doc_number, date,
                                                    page_title or (title if title != header.title else ""))
     warnings.extend(year_warnings)
