@@ -199,3 +199,9 @@ def test_a_joint_party_and_government_subject_gives_the_level_only(tmp_path: Pat
     meta = _meta(tmp_path, "2023年，清江镇党委、政府坚持以习近平法治思想为指导，" + _BODY + "\n" + _PARTS)
     assert meta.issuing_body == ""
     assert meta.level == "乡镇街道"
+
+
+def test_the_subject_after_a_basis_clause_and_the_year(tmp_path: Path) -> None:
+    text = ("根据上级关于实行法治建设年度报告制度的要求，以及市、区的具体部署，2023年，紫阳街道以深入学习贯彻习近平法治思想为核心，"
+            + _BODY + "\n" + _PARTS)
+    assert _meta(tmp_path, text).issuing_body == "紫阳街道办事处"

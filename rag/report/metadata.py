@@ -472,9 +472,17 @@ def _org_from_opening(text: str, body_start: int, body_end: int) -> str:
         return ""
     paragraph, pos = opening
     org = _org_at(paragraph, pos)
+    if not org and _BASIS_LEAD.match(paragraph) and (year := _YEAR_COMMA.search(paragraph, 0, 240)):
+        # 「根据…要求，以及市、区的部署，2023年，清波街道以…」: the subject follows the year after the basis
+        lead = _OPENING_LEAD.match(paragraph, year.start())
+        org = _org_at(paragraph, lead.end() if lead else year.end())
     if not org and (m := _REPORTING.search(paragraph)):
         org = _org_at(paragraph, m.end())
     return org
+
+
+_BASIS_LEAD = re.compile(r"\s*(?:根据|按照|依据|依照|为)")
+_YEAR_COMMA = re.compile(rf"(?<![\d《])({YEAR})\s*年度?(?:以来)?\s*[，,]")
 
 
 # 「巴州党委、政府坚持…」「清江镇党委政府…」: the party committee and the government of a place together
