@@ -205,3 +205,8 @@ def test_the_subject_after_a_basis_clause_and_the_year(tmp_path: Path) -> None:
     text = ("根据上级关于实行法治建设年度报告制度的要求，以及市、区的具体部署，2023年，紫阳街道以深入学习贯彻习近平法治思想为核心，"
             + _BODY + "\n" + _PARTS)
     assert _meta(tmp_path, text).issuing_body == "紫阳街道办事处"
+
+
+def test_an_opening_that_begins_with_its_basis_is_no_title(tmp_path: Path) -> None:
+    text = ("根据上级关于实行法治建设年度报告制度的要求，2023年，紫阳街道坚持以习近平法治思想为指导，" + _BODY + "\n" + _PARTS)
+    assert _meta(tmp_path, text).title == ""

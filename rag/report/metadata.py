@@ -56,7 +56,13 @@ def _is_title(text: str) -> bool:
         and not _HEADLINE.match(t)
         and match_heading(t) is None
         and not _CHROME.search(t)
+        and not _BASIS_START.match(t)
     )
+
+
+# A sentence that begins with its basis (「根据上级关于实行法治建设年度报告制度的要求，…」) is no title,
+# however much title vocabulary its first clause has.
+_BASIS_START = re.compile(r"(?:根据|按照|依据|依照|为了|遵照)")
 
 
 # A title without a genre word, as provincial 厅 pages write it: 「XX厅2023年法治政府部门建设工作情况」.
