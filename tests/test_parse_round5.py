@@ -210,3 +210,10 @@ def test_the_subject_after_a_basis_clause_and_the_year(tmp_path: Path) -> None:
 def test_an_opening_that_begins_with_its_basis_is_no_title(tmp_path: Path) -> None:
     text = ("根据上级关于实行法治建设年度报告制度的要求，2023年，紫阳街道坚持以习近平法治思想为指导，" + _BODY + "\n" + _PARTS)
     assert _meta(tmp_path, text).title == ""
+
+
+def test_a_place_subject_in_a_bureau_report_is_not_its_issuer(tmp_path: Path) -> None:
+    text = ("2024年，鄞州区深入推进农业农村领域依法行政，我局坚持以习近平法治思想为指导，" + _BODY + "我局全年办理案件。\n" + _PARTS)
+    meta = _meta(tmp_path, text)
+    assert meta.issuing_body == ""
+    assert meta.level == "部门"

@@ -760,6 +760,11 @@ def extract_meta(doc: SourceDocument, clean: CleanText) -> tuple[ReportMeta, lis
     body = text[header.body_start : body_end]
     title_place = "" if _org_from_title(title) else _title_place(title)
     org_raw, why = _issuer_evidence(title, sig_org, text, header.body_start, body_end)
+    said = _level_from_text(body, self_only=True)
+    if org_raw and org_raw not in text and said and said != _level_of_org(org_raw, region_of(org_raw)):
+        # a government built from the opening's place (「2024年，X区深入推进…」) in a text that calls
+        # itself 我局 is a bureau's report about its district: its issuer is not that government
+        org_raw, why = "", ""
     org_raw = _resolve_bare_government(org_raw, body)
     if not org_raw and title_place:
         # 「徐中乡2024年法治政府建设情况报告」 with nothing else naming the body: the place's own report
