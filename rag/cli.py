@@ -145,7 +145,9 @@ def cmd_inspect(service: ReportQA, args: argparse.Namespace) -> int:
         return 0
     meta = report.meta
     print(f"标题 title: {meta.title or '（未识别）'}")
-    print(f"发文机关 body: {meta.issuing_body or '—'}  地区 region: {meta.region or '—'}  层级 level: {meta.level or '—'}")
+    print(f"发文机关 body: {meta.issuing_body or '—'}"
+          + (f" ({meta.issuer_evidence})" if meta.issuer_evidence else "")
+          + f"  地区 region: {meta.region or '—'}  层级 level: {meta.level or '—'}")
     print(f"报告年度 year: {meta.year or '—'} ({meta.year_evidence})  文号: {meta.doc_number or '—'}  日期: {meta.date or '—'}")
     for section in report.all_sections():
         indent = "  " * (section.level - 1 if section.level > 0 else 0)

@@ -134,6 +134,7 @@ class ReportMeta:
     # and not always the report's issuer)
     publisher: str = ""
     publisher_span: Span | None = None
+    issuer_evidence: str = ""  # where the issuing body was read: title, signature, opening, 「我镇」…
 
 
 @dataclass

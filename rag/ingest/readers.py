@@ -316,8 +316,12 @@ def _read_html(raw: bytes, where: str) -> tuple[str, str, dict[str, str]]:
     return text, encoding, metadata
 
 
-# simplified and traditional labels: a 繁體 page (or the 繁体 view of a portal) keeps the same furniture
-_PAGE_INFO_LABEL = re.compile(r"(发布|發布|更新|发表|發表)(时间|時間|日期)\s*[:：]|(文章|信息|稿件|新闻|新聞|内容|內容)?(来源|來源)\s*[:：]")
+# simplified and traditional labels: a 繁體 page (or the 繁体 view of a portal) keeps the same furniture.
+# 发布机构/发布单位 rows of the 政府信息公开 grid above the title name the body that posted the page.
+_PAGE_INFO_LABEL = re.compile(r"(发布|發布|更新|发表|發表)(时间|時間|日期)\s*[:：]|(文章|信息|稿件|新闻|新聞|内容|內容)?(来源|來源)\s*[:：]"
+                              r"|(发布|發布)(机构|機構|单位|單位)\s*[:：]")
+# a grid cell holding only its label (「发布日期：」): the value stands in the next cell of the same row
+_LABEL_ONLY = re.compile(r"^[\u4e00-\u9fff\s]{2,8}[:：]\s*$")
 
 
 def _page_info_lines(tree: HtmlElement, text: str) -> list[str]:
@@ -333,6 +337,10 @@ def _page_info_lines(tree: HtmlElement, text: str) -> list[str]:
             continue
         if any(isinstance(c.tag, str) and _PAGE_INFO_LABEL.search(c.text_content()) for c in el.iterdescendants()):
             continue  # a child holds the label: take the innermost element
+        row = el.getparent()
+        if el.tag in ("td", "th") and _LABEL_ONLY.match(line) and row is not None and row.tag == "tr":
+            # 「发布日期：」|「2024-01-15」: the row carries label and value, a cell to a word
+            line = " ".join(" ".join(c.text_content().split()) for c in row if isinstance(c.tag, str)).strip()
         if "".join(line.split()) not in squeezed and line not in out:
             out.append(line)
     return out[:3]

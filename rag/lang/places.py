@@ -266,3 +266,45 @@ def names_of(mention: PlaceMention) -> tuple[str, ...]:
     for division in mention.divisions:
         forms.extend(_forms_by_division().get(division, ()))
     return tuple(dict.fromkeys(f for f in forms if len(f) >= 2))
+
+
+# Words before 镇/乡/街道 that make no name although no verb is read in them: 依法治镇, 法治乡.
+_RULE_STEM = re.compile(r"法治$|依法|治$|[全各本该我每此小]$")
+
+
+def _has_word_verb(stem: str) -> bool:
+    """Like ``_has_verb``, but a one-character verb does not count (下太镇, 上营乡 begin with 下/上):
+    only a verb or adverb of two characters or more, or a one-character preposition, conjunction or
+    particle (在下太, 和平安)."""
+    for pair in words.pos_tokenizer().lcut(stem):
+        flag = pair.flag[:1]
+        if flag in ("p", "c", "u") or (len(pair.word) >= 2 and (flag == "d" or (
+                flag == "v" and words.word_frequency(pair.word) >= 1000))):
+            return True
+    return False
+
+
+def township_names(text: str, kind: str) -> dict[str, int]:
+    """Townships of one ``kind`` (镇, 乡 or 街道) that ``text`` names at least twice, with how often.
+
+    For resolving a report's self-designation (我镇) where the township is named only in running
+    text (「在西岸镇落地见效」, 「西岸镇党校」), which ``find_places`` reads left to right and can miss
+    when a verb stands right before the name. Each 镇 is tried with the two and three characters in
+    front of it; a three-character stem counts only where it is seen as often as its last two.
+    """
+    counts: dict[str, int] = {}
+    for m in re.finditer(re.escape(kind), text):
+        for width in (2, 3):
+            stem = text[max(0, m.start() - width) : m.start()]
+            if (len(stem) == width and re.fullmatch(r"[\u4e00-\u9fff]+", stem) and not _NOT_TOWN_STEM.search(stem)
+                    and not _RULE_STEM.search(stem) and not _has_word_verb(stem)):
+                counts[stem] = counts.get(stem, 0) + 1
+    names = {}
+    for stem, n in counts.items():
+        if len(stem) == 3 and counts.get(stem[1:], 0) > n:
+            continue  # 「入西岸」 once, 「西岸」 twice: the name is 西岸镇
+        if len(stem) == 2 and any(len(s) == 3 and s.endswith(stem) and c >= n for s, c in counts.items()):
+            continue  # 「长延堡」 as often as 「延堡」: the longer stem is the name
+        if n >= 2:
+            names[stem + kind] = n
+    return names

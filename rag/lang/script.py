@@ -15,13 +15,14 @@ from pathlib import Path
 
 
 @functools.cache
-def _table() -> dict[int, str]:
-    """ord(traditional) -> simplified character; {} when OpenCC's table is not installed."""
+def _table(name: str = "TSCharacters") -> dict[int, str]:
+    """ord(character) -> its counterpart in OpenCC's character table ``name`` (TSCharacters:
+    traditional -> simplified, STCharacters: simplified -> traditional); {} when OpenCC is missing."""
     try:
         import opencc
     except ImportError:  # a declared dependency; without it traditional text stays as it is
         return {}
-    path = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
+    path = Path(opencc.__file__).parent / "dictionary" / f"{name}.txt"
     table: dict[int, str] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         source, _, targets = line.partition("\t")
@@ -40,3 +41,10 @@ def simplified_shadow(text: str) -> str:
     """Same-length simplified copy of a traditional-character text ("" when nothing changes)."""
     shadow = to_simplified(text)
     return shadow if shadow != text else ""
+
+
+def to_traditional(text: str) -> str:
+    """``text`` with each simplified character replaced by its first traditional one (same length).
+    Only for the few characters the parser adds to a name it builds (办事处 → 辦事處); a report's own
+    text is never converted this way (one simplified character can stand for several traditional ones)."""
+    return text.translate(_table("STCharacters")) if text else text

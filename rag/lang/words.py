@@ -64,3 +64,22 @@ def cut_at_word(text: str, limit: int) -> str:
             break
         out += word
     return out
+
+
+def starts_predicate(text: str) -> bool:
+    """Whether ``text`` begins with a predicate, as the words after a sentence's subject do: a common
+    verb, an adverb, a preposition or a fixed phrase (「坚持以…」, 「深入学习…」, 「在区委…」, 「认真落实…」).
+    A noun or a verbal noun (「教育系统…」, 「党委、政府…」) does not. The domain dictionary tags
+    phrases such as 认真落实 / 紧紧围绕 as z / l / i, so those count as predicates too."""
+    if text.startswith(_ADVERBIAL_NOUNS):
+        return True
+    for pair in pos_tokenizer().lcut(text[:8]):
+        flag = pair.flag
+        if flag == "vn":
+            return False
+        return flag[:1] in ("d", "p", "a", "z", "l", "i") or (flag[:1] == "v" and word_frequency(pair.word) >= 300)
+    return False
+
+
+# Words jieba tags as nouns that stand before a verb as adverbs in these reports (「全面贯彻」, 「着力推进」).
+_ADVERBIAL_NOUNS = ("全面", "着力", "锚定")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from rag.core.types import CleanText, Item, ParseWarning, Report, Section, SourceDocument
-from rag.lang.script import simplified_shadow
+from rag.lang.script import simplified_shadow, to_traditional
 
 
 def shadow_inputs(doc: SourceDocument, clean: CleanText) -> tuple[SourceDocument, CleanText] | None:
@@ -29,6 +29,8 @@ class _Restorer:
                  shadow_clean: CleanText) -> None:
         self.pairs = ((shadow_clean.text, clean.text), (shadow_doc.text, doc.text))
         self.metadata = {shadow_doc.metadata.get(k, ""): v for k, v in doc.metadata.items()}
+        # simplified -> traditional as this very document writes it (辦 where the shadow has 办)
+        self.back = {ord(a): b for a, b in zip(shadow_clean.text, clean.text, strict=False) if a != b}
 
     def original(self, shown: str, near: int = 0) -> str:
         """The original characters of a shadow string (found in the cleaned or source shadow)."""
@@ -50,6 +52,15 @@ class _Restorer:
             pos = shadow.find(shown)
             if pos >= 0 and len(shadow) == len(original):
                 return original[pos : pos + len(shown)]
+        # a name built from the text (瓦店镇 + 人民政府, 蓮花街道 + 辦事處): restore the longest part the text
+        # has, and write the added characters as the document writes them elsewhere
+        for cut in range(len(shown) - 1, 1, -1):
+            for shadow, original in self.pairs:
+                pos = shadow.find(shown[:cut], max(0, near))
+                if pos < 0:
+                    pos = shadow.find(shown[:cut])
+                if pos >= 0:
+                    return original[pos : pos + cut] + to_traditional(shown[cut:].translate(self.back))
         return shown
 
 
