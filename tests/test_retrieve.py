@@ -375,3 +375,17 @@ def test_a_question_asking_which_kind_of_body_nudges_reports_of_that_kind() -> N
                info("dg23", "大观镇2023年报告", "南溪区大观镇人民政府", "南溪区大观镇", 2023)]
     assert kind_reports("街道", reports) == {"dh23"} and kind_reports("镇", reports) == {"dg23"}
     assert kind_reports("", reports) == set()
+
+
+def test_keyword_search_gets_the_question_figures_as_reports_write_them(qa, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    seen: list[str] = []
+    store = qa.store()
+    original = store.search_sparse
+
+    def spy(text, k, allowed_rows=None):  # type: ignore[no-untyped-def]
+        seen.append(text)
+        return original(text, k, allowed_rows=allowed_rows)
+
+    monkeypatch.setattr(store, "search_sparse", spy)
+    Retriever(store, qa.embedder(), qa.settings.retrieval).search("哪份报告说执法人员只有两个人？", 3)
+    assert seen and all("2名" in text and "两名" in text for text in seen)

@@ -24,6 +24,7 @@ from rag.index.chunk import METADATA_ROLE
 from rag.index.store_base import ReportStore
 from rag.lang import places
 from rag.lang.docno import DOC_NUMBER, normalize_doc_number
+from rag.lang.figure_forms import figure_forms
 from rag.lang.synonyms import report_wording
 from rag.lang.years import YEAR
 from rag.question.analysis import QuestionInfo, analyze_question, asked_kind, section_roles
@@ -384,8 +385,9 @@ class Retriever:
             searches.append((lambda allowed: self.store.search_dense(qvec, n, allowed_rows=allowed),
                              self.settings.dense_weight, False))
         if self.settings.sparse_weight > 0:
-            # the report's words for the question's everyday ones (讨回工钱 → 追发 工资) join its keywords
-            keywords = " ".join((text, *report_wording(text)))
+            # the report's words for the question's everyday ones (讨回工钱 → 追发 工资) and its figures as
+            # reports write them (五个人 → 5名, 百分之六十 → 60% 六成) join its keywords
+            keywords = " ".join((text, *report_wording(text), *figure_forms(text)))
             searches.append((lambda allowed: self.store.search_sparse(keywords, n, allowed_rows=allowed),
                              self.settings.sparse_weight, True))
         for run, weight, lexical in searches:
