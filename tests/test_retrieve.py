@@ -389,3 +389,63 @@ def test_keyword_search_gets_the_question_figures_as_reports_write_them(qa, monk
     monkeypatch.setattr(store, "search_sparse", spy)
     Retriever(store, qa.embedder(), qa.settings.retrieval).search("哪份报告说执法人员只有两个人？", 3)
     assert seen and all("2名" in text and "两名" in text for text in seen)
+
+
+class _RankedStore:
+    """A store whose dense and keyword lists are fixed: rows 1–70 of report b lead both, then rows 100
+    and 101 of report a."""
+
+    def __init__(self) -> None:
+        self.rows = {**dict.fromkeys(range(1, 71), "b"), 100: "a", 101: "a"}
+
+    def _ranked(self, n: int, allowed_rows=None):  # type: ignore[no-untyped-def]
+        scored = [(r, 1.0 / i) for i, r in enumerate([*range(1, 71), 100, 101], 1)]  # one score scale
+        return [(r, s) for r, s in scored if allowed_rows is None or r in set(allowed_rows)][:n]
+
+    def search_dense(self, qvec, n, allowed_rows=None):  # type: ignore[no-untyped-def]
+        return self._ranked(n, allowed_rows)
+
+    def search_sparse(self, text, n, allowed_rows=None):  # type: ignore[no-untyped-def]
+        return self._ranked(n, allowed_rows)
+
+    def rows_for_reports(self, ids):  # type: ignore[no-untyped-def]
+        return [r for r, rid in self.rows.items() if rid in ids]
+
+    def chunks_by_rows(self, rows):  # type: ignore[no-untyped-def]
+        return {r: _chunk(self.rows[r], "一是执法力量不足，二是培训不够。", "problems" if r == 100 else "measures")
+                for r in rows if r in self.rows}
+
+
+class _ZeroEmbedder:
+    def embed_query(self, text: str):  # type: ignore[no-untyped-def]
+        return [0.0]
+
+
+def test_the_asked_part_of_a_named_report_ranks_as_if_the_search_were_restricted() -> None:
+    from rag.core.config import RetrievalSettings
+    from rag.retrieve.retriever import QueryIntent
+
+    retriever = Retriever(_RankedStore(), _ZeroEmbedder(), RetrievalSettings())  # type: ignore[arg-type]
+    intent = QueryIntent("a县还有哪些不足", report_ids=("a",), roles=("problems",))
+    part = retriever._part_rows(intent, {"a"})
+    assert part == {100}  # the named report's problems, not its measures
+    fused, _ = retriever._fuse("还有哪些不足", None, {"a"}, part)
+    assert fused[100] == pytest.approx(fused[1])  # first in its own report's lists = first globally
+    assert fused[101] < fused[60]  # the rest of the named report keeps its global rank
+    assert retriever._part_rows(QueryIntent("还有哪些不足", roles=("problems",)), set()) == set()
+    assert retriever._part_rows(QueryIntent("a县", report_ids=("a",)), {"a"}) == set()
+
+
+def test_a_bare_heading_of_the_asked_part_is_not_boosted_as_the_part() -> None:
+    from rag.core.config import RetrievalSettings
+    from rag.retrieve.retriever import QueryIntent
+
+    class Store(_RankedStore):
+        def chunks_by_rows(self, rows):  # type: ignore[no-untyped-def]
+            texts = {1: "二、存在的不足和原因", 2: "一是执法力量不足。二是培训不够。"}
+            return {r: _chunk("bc"[r - 1], texts[r], "problems") for r in rows if r in texts}  # no overlap
+
+    retriever = Retriever(Store(), _ZeroEmbedder(), RetrievalSettings())  # type: ignore[arg-type]
+    hits = retriever._rank({1: 0.033, 2: 0.030}, {}, QueryIntent("b县有哪些不足", roles=("problems",)), set(), 2,
+                           {"b": info("b", "b县2020年报告"), "c": info("c", "c县2020年报告")})
+    assert [h.chunk.text[:2] for h in hits] == ["一是", "二、"]

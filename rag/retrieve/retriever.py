@@ -368,15 +368,30 @@ class Retriever:
         log.debug("query intent: %s", intent)
         named = bool(restrict and not report_ids) or bool(boost and not intent.year_only)
         search_text = intent.topic if named else text  # place words say nothing inside the named reports
-        fused, keyword = self._fuse(search_text, restrict, boost)
+        fused, keyword = self._fuse(search_text, restrict, boost, self._part_rows(intent, boost))
         nudge = set() if intent.report_ids or report_ids else kind_reports(asked_kind(text), reports)
         return self._rank(fused, keyword, intent, boost, k, {info.report_id: info for info in reports}, nudge)
 
+    def _part_rows(self, intent: QueryIntent, boost: set[str]) -> set[int]:
+        """Rows of the asked part (problems, plans …) in the reports a question names and boosts.
+
+        A question for a part of a named report (「X县2024年还有哪些不足」) shares its words with the same
+        part of every report; in the global lists the named report's part can rank below the other
+        reports' parts, where a boost does not reach. These rows are ranked as in a search restricted
+        to their reports (as the baselines' report filter does), the other reports' rows as usual."""
+        if not intent.roles or not boost or intent.year_only:
+            return set()
+        chunks = self.store.chunks_by_rows(rows_for_reports(self.store, boost))
+        return {row for row, chunk in chunks.items()
+                if not is_furniture(chunk) and not chunk_roles(chunk).isdisjoint(intent.roles)}
+
     def _candidates(self, text: str, rows: list[int] | None,
-                    extra_rows: list[int] | None = None) -> list[tuple[list[tuple[int, float]], float, bool]]:
-        """(ranked rows, weight, lexical?) per retriever; ``extra_rows`` adds a restricted search's
-        candidates to the global list (same score scale), so boosted reports compete even when the
-        global list missed them, and the other reports' strongest hits stay among the candidates."""
+                    extra_rows: list[int] | None = None) -> list[tuple[list[tuple[int, float]], float, bool,
+                                                                    list[tuple[int, float]]]]:
+        """(ranked rows, weight, lexical?, the restricted search's own ranking) per retriever;
+        ``extra_rows`` adds a restricted search's candidates to the global list (same score scale), so
+        boosted reports compete even when the global list missed them, and the other reports'
+        strongest hits stay among the candidates."""
         n = self.settings.candidates
         out = []
         searches = []
@@ -392,29 +407,37 @@ class Retriever:
                              self.settings.sparse_weight, True))
         for run, weight, lexical in searches:
             ranked = run(rows)
+            own: list[tuple[int, float]] = []
             if extra_rows:
+                own = run(extra_rows)
                 best = dict(ranked)
-                for row, score in run(extra_rows):
+                for row, score in own:
                     best[row] = max(score, best.get(row, score))
                 ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))
-            out.append((ranked, weight, lexical))
+            out.append((ranked, weight, lexical, own))
         return out
 
-    def _fuse(self, text: str, restrict: set[str] | None,
-              boost: set[str]) -> tuple[dict[int, float], dict[int, float]]:
+    def _fuse(self, text: str, restrict: set[str] | None, boost: set[str],
+              part_rows: set[int] | frozenset[int] = frozenset()) -> tuple[dict[int, float], dict[int, float]]:
         """Weighted reciprocal rank fusion, score(row) = sum of weight / (rrf_k + rank); and the keyword
-        list's BM25 scores, for ``keyword_lead``."""
+        list's BM25 scores, for ``keyword_lead``. Rows in ``part_rows`` take the better of their global
+        and their own reports' ranks (``_part_rows``)."""
         rows = rows_for_reports(self.store, restrict) if restrict is not None else None
         if rows is not None and not rows:
             return {}, {}
         extra = rows_for_reports(self.store, boost) if boost else None
         fused: dict[int, float] = {}
+        own_fused: dict[int, float] = {}
         keyword: dict[int, float] = {}
-        for ranked, weight, lexical in self._candidates(text, rows, extra):
+        for ranked, weight, lexical, own in self._candidates(text, rows, extra):
             for rank, (row, _score) in enumerate(ranked, 1):
                 fused[row] = fused.get(row, 0.0) + weight / (self.settings.rrf_k + rank)
+            for rank, (row, _score) in enumerate((item for item in own if item[0] in part_rows), 1):
+                own_fused[row] = own_fused.get(row, 0.0) + weight / (self.settings.rrf_k + rank)
             if lexical:
                 keyword = dict(ranked)
+        for row, score in own_fused.items():
+            fused[row] = max(fused.get(row, 0.0), score)
         return fused, keyword
 
     def _rank(self, fused: dict[int, float], keyword: dict[int, float], intent: QueryIntent, boost: set[str],
@@ -429,10 +452,10 @@ class Retriever:
                 continue
             score += self.settings.lexical_boost * first_rank * lead.get(row, 0.0)
             info = infos.get(chunk.report_id) or self.store.report_for_row(row)
-            if intent.roles and not chunk_roles(chunk).isdisjoint(intent.roles):
+            if METADATA_ROLE not in intent.roles and is_furniture(chunk):
+                score *= FURNITURE_WEIGHT  # a bare heading of the asked part names it, it says nothing of it
+            elif intent.roles and not chunk_roles(chunk).isdisjoint(intent.roles):
                 score *= 1.0 + self.settings.role_boost
-            elif METADATA_ROLE not in intent.roles and is_furniture(chunk):
-                score *= FURNITURE_WEIGHT
             if chunk.report_id in boost:
                 score *= 1.0 + (YEAR_ONLY_BOOST if intent.year_only else REPORT_BOOST)
             elif chunk.report_id in nudge:
