@@ -449,3 +449,24 @@ def test_a_bare_heading_of_the_asked_part_is_not_boosted_as_the_part() -> None:
     hits = retriever._rank({1: 0.033, 2: 0.030}, {}, QueryIntent("b县有哪些不足", roles=("problems",)), set(), 2,
                            {"b": info("b", "b县2020年报告"), "c": info("c", "c县2020年报告")})
     assert [h.chunk.text[:2] for h in hits] == ["一是", "二、"]
+
+
+def test_a_question_naming_no_report_leans_on_its_words(qa, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from rag.core.config import RetrievalSettings
+
+    weights = {lexical: weight for _r, weight, lexical, _o in
+               Retriever(_RankedStore(), _ZeroEmbedder(), RetrievalSettings())._candidates("x", None, None, 0.3)}  # type: ignore[arg-type]
+    assert weights == {False: pytest.approx(0.3), True: 1.0}
+    shares: list[float] = []
+    original = Retriever._fuse
+
+    def spy(self, text, restrict, boost, part_rows=frozenset(), dense_share=1.0):  # type: ignore[no-untyped-def]
+        shares.append(dense_share)
+        return original(self, text, restrict, boost, part_rows, dense_share)
+
+    monkeypatch.setattr(Retriever, "_fuse", spy)
+    retriever = _retriever(qa, library_dense_share=0.3)
+    retriever.search("哪份报告说通过手机发送了普法短信？", 3)
+    retriever.search("潼南区2020年依申请公开收到几件？", 3)
+    retriever.search("依申请公开收到几件？", 3, report_ids=[f"{SAMPLE_TN}.txt"])
+    assert shares == [0.3, 1.0, 1.0]

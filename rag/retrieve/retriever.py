@@ -368,7 +368,8 @@ class Retriever:
         log.debug("query intent: %s", intent)
         named = bool(restrict and not report_ids) or bool(boost and not intent.year_only)
         search_text = intent.topic if named else text  # place words say nothing inside the named reports
-        fused, keyword = self._fuse(search_text, restrict, boost, self._part_rows(intent, boost))
+        dense_share = 1.0 if named or report_ids else self.settings.library_dense_share
+        fused, keyword = self._fuse(search_text, restrict, boost, self._part_rows(intent, boost), dense_share)
         nudge = set() if intent.report_ids or report_ids else kind_reports(asked_kind(text), reports)
         return self._rank(fused, keyword, intent, boost, k, {info.report_id: info for info in reports}, nudge)
 
@@ -385,8 +386,8 @@ class Retriever:
         return {row for row, chunk in chunks.items()
                 if not is_furniture(chunk) and not chunk_roles(chunk).isdisjoint(intent.roles)}
 
-    def _candidates(self, text: str, rows: list[int] | None,
-                    extra_rows: list[int] | None = None) -> list[tuple[list[tuple[int, float]], float, bool,
+    def _candidates(self, text: str, rows: list[int] | None, extra_rows: list[int] | None = None,
+                    dense_share: float = 1.0) -> list[tuple[list[tuple[int, float]], float, bool,
                                                                     list[tuple[int, float]]]]:
         """(ranked rows, weight, lexical?, the restricted search's own ranking) per retriever;
         ``extra_rows`` adds a restricted search's candidates to the global list (same score scale), so
@@ -398,7 +399,7 @@ class Retriever:
         if self.settings.dense_weight > 0:
             qvec = self.embedder.embed_query(text)
             searches.append((lambda allowed: self.store.search_dense(qvec, n, allowed_rows=allowed),
-                             self.settings.dense_weight, False))
+                             self.settings.dense_weight * dense_share, False))
         if self.settings.sparse_weight > 0:
             # the report's words for the question's everyday ones (讨回工钱 → 追发 工资) and its figures as
             # reports write them (五个人 → 5名, 百分之六十 → 60% 六成) join its keywords
@@ -418,7 +419,8 @@ class Retriever:
         return out
 
     def _fuse(self, text: str, restrict: set[str] | None, boost: set[str],
-              part_rows: set[int] | frozenset[int] = frozenset()) -> tuple[dict[int, float], dict[int, float]]:
+              part_rows: set[int] | frozenset[int] = frozenset(),
+              dense_share: float = 1.0) -> tuple[dict[int, float], dict[int, float]]:
         """Weighted reciprocal rank fusion, score(row) = sum of weight / (rrf_k + rank); and the keyword
         list's BM25 scores, for ``keyword_lead``. Rows in ``part_rows`` take the better of their global
         and their own reports' ranks (``_part_rows``)."""
@@ -429,7 +431,7 @@ class Retriever:
         fused: dict[int, float] = {}
         own_fused: dict[int, float] = {}
         keyword: dict[int, float] = {}
-        for ranked, weight, lexical, own in self._candidates(text, rows, extra):
+        for ranked, weight, lexical, own in self._candidates(text, rows, extra, dense_share):
             for rank, (row, _score) in enumerate(ranked, 1):
                 fused[row] = fused.get(row, 0.0) + weight / (self.settings.rrf_k + rank)
             for rank, (row, _score) in enumerate((item for item in own if item[0] in part_rows), 1):
