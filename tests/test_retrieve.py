@@ -162,6 +162,10 @@ def test_topic_drops_the_words_that_only_name_the_report() -> None:
     intent = analyze_query("广州市政府办公厅2020年报告提到了哪些不足？", REPORTS)
     assert "广州" not in intent.topic and "不足" in intent.topic
     assert analyze_query("潼南区2020年", REPORTS).topic == "潼南区2020年"  # nothing left: keep it all
+    # the issuer as written from the place on names the report too: its 教育局 would match every 教育局
+    reports = [*REPORTS, info("zw24", "", "十堰市张湾区教育局", "", 2024)]
+    intent = analyze_query("张湾区教育局2024年查了多少家补习班？", reports)
+    assert intent.report_ids == ("zw24",) and "教育局" not in intent.topic and "补习班" in intent.topic
 
 
 def test_an_issuing_body_of_its_own_kind_names_its_report() -> None:

@@ -102,6 +102,19 @@ def _issuer_named(info: ReportInfo, flat_question: str) -> bool:
     return bool(issuer) and issuer in flat_question
 
 
+def _issuer_from(issuing_body: str, places_named: list[str], flat_question: str) -> list[str]:
+    """The issuer as the question writes it from the place on: 「张湾区教育局」 of 「十堰市张湾区教育局」. Its
+    words name the report; left in the search text they match every 教育局 report."""
+    issuer = re.sub(r"\s+", "", issuing_body)
+    out = []
+    for name in places_named:
+        at = issuer.find(name)
+        tail = issuer[at:] if at >= 0 else ""
+        if len(tail) > len(name) and tail in flat_question:
+            out.append(tail)
+    return out
+
+
 @functools.lru_cache(maxsize=8192)
 def _own_issuer(issuing_body: str) -> str:
     issuer = re.sub(r"\s+", "", issuing_body)
@@ -190,6 +203,7 @@ def analyze_query(query: str, reports: list[ReportInfo]) -> QueryIntent:
         if hit_specific:
             score = max(score, 3)
             matched.extend(hit_specific)
+            matched.extend(_issuer_from(info.issuing_body or "", hit_specific, flat))
         elif hit_parent:
             score = max(score, 1)
             matched.extend(hit_parent)
