@@ -19,6 +19,7 @@ from rag.retrieve.retriever import (
     is_furniture,
     keyword_lead,
     normalize_doc_number,
+    opening_roles,
     prepare_query,
     text_heading_roles,
 )
@@ -474,3 +475,27 @@ def test_a_question_naming_no_report_leans_on_its_words(qa, monkeypatch) -> None
     retriever.search("潼南区2020年依申请公开收到几件？", 3)
     retriever.search("依申请公开收到几件？", 3, report_ids=[f"{SAMPLE_TN}.txt"])
     assert shares == [0.3, 1.0, 1.0]
+
+
+def test_an_opening_sentence_on_the_first_responsibility_duty_names_that_part() -> None:
+    folded = "一、强化领导责任，夯实法治基础\n街道党工委、办事处主要负责人履行推进法治建设第一责任人职责，年初召开专题会议。"
+    assert opening_roles(folded) == {"responsibility"}
+    assert chunk_roles(_chunk("a", folded)) == {"measures", "responsibility"}
+    assert opening_roles("（一）规范执法。全年检查企业112家。把第一责任人职责纳入考核。") == frozenset()  # later sentence
+    assert opening_roles("二、存在的问题\n一是执法力量不足。") == frozenset() and opening_roles("") == frozenset()
+
+
+def test_a_passage_of_the_asked_section_beats_one_that_only_names_the_part() -> None:
+    from rag.core.config import RetrievalSettings
+    from rag.retrieve.retriever import QueryIntent
+
+    class Store(_RankedStore):
+        def chunks_by_rows(self, rows):  # type: ignore[no-untyped-def]
+            texts = {1: ("b", "measures", "一、工作开展情况\n我办严格履行主要负责人推进法治建设第一责任人职责，全年学法12次。"),
+                     2: ("c", "responsibility", "二、主要负责人履行第一责任人职责情况\n主要负责人带头述法，主持研究法治工作3次。")}
+            return {r: _chunk(texts[r][0], texts[r][2], texts[r][1]) for r in rows if r in texts}
+
+    retriever = Retriever(Store(), _ZeroEmbedder(), RetrievalSettings())  # type: ignore[arg-type]
+    hits = retriever._rank({1: 0.030, 2: 0.030}, {}, QueryIntent("主要负责人怎样履行第一责任人职责", roles=("responsibility",)),
+                           set(), 2, {"b": info("b", "b县2020年报告"), "c": info("c", "c县2020年报告")})
+    assert [h.chunk.role for h in hits] == ["responsibility", "measures"]

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 MAX_QUERY_CHARS = 500  # longer questions are cut: embedders truncate anyway, BM25 drowns in noise
 REPORT_BOOST = 1.0  # report_filter="boost": named reports' fused scores are multiplied by 1 + this
 YEAR_ONLY_BOOST = 0.2  # a year alone does not name a report; it only nudges reports of that year
+SECONDARY_ROLE_SHARE = 0.8  # share of role_boost for a chunk that names the asked part outside its section role
 DUPLICATE_OVERLAP = 0.5  # a chunk overlapping a better hit by more than this share of itself is dropped
 # A title line, a signature, a bare heading, or the metadata passage says nothing about the work a
 # question asks about, yet it shares the report's names with every question: it is weighted down unless
@@ -318,9 +319,29 @@ def text_heading_roles(text: str) -> frozenset[str]:
     return frozenset(roles)
 
 
+_DUTY = "第一责任人"  # the duty the required part 「履行推进法治建设第一责任人职责情况」 reports on
+
+
+@functools.lru_cache(maxsize=8192)
+def opening_roles(text: str) -> frozenset[str]:
+    """The part a chunk's first sentence of body text states it is about. A report that folds the
+    responsibility part into its measures (「一、强化领导责任……\n主要负责人履行推进法治建设第一责任人职责，…」)
+    names it in the opening sentence, not in a heading."""
+    for line in text.split("\n"):
+        m = match_heading(line)
+        body = line[m.end :] if m is not None else line
+        if not body.strip(" 。：:"):
+            continue  # a heading on its own line
+        sentence = re.split(r"[。；;！？]", body, maxsplit=1)[0]
+        return frozenset(("responsibility",)) if _DUTY in sentence else frozenset()
+    return frozenset()
+
+
 def chunk_roles(chunk: Chunk) -> frozenset[str]:
-    """Every part a chunk is about: its section's role, its headings' and the sub-headings it holds."""
-    return frozenset((chunk.role,)) | heading_roles(chunk.section_path) | text_heading_roles(chunk.text)
+    """Every part a chunk is about: its section's role, its headings', the sub-headings it holds and
+    the part its opening sentence states."""
+    return (frozenset((chunk.role,)) | heading_roles(chunk.section_path) | text_heading_roles(chunk.text)
+            | opening_roles(chunk.text))
 
 
 def is_furniture(chunk: Chunk) -> bool:
@@ -470,8 +491,12 @@ class Retriever:
             info = infos.get(chunk.report_id) or self.store.report_for_row(row)
             if METADATA_ROLE not in intent.roles and is_furniture(chunk):
                 score *= FURNITURE_WEIGHT  # a bare heading of the asked part names it, it says nothing of it
-            elif intent.roles and not chunk_roles(chunk).isdisjoint(intent.roles):
+            elif intent.roles and chunk.role in intent.roles:
                 score *= 1.0 + self.settings.role_boost
+            elif intent.roles and not chunk_roles(chunk).isdisjoint(intent.roles):
+                # a sub-heading or the opening sentence names the part: surely about it, less surely than
+                # a passage of the part's own section
+                score *= 1.0 + SECONDARY_ROLE_SHARE * self.settings.role_boost
             if chunk.report_id in boost:
                 score *= 1.0 + (YEAR_ONLY_BOOST if intent.year_only else REPORT_BOOST)
             elif chunk.report_id in nudge:
