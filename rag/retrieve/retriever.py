@@ -4,7 +4,10 @@ Report awareness: ``analyze_query`` recognises which report(s) a question is abo
 its short form, issuing body, the year reported on, 文号) and which part of a report it asks for
 (problems, plans, responsibility, measures). ``Retriever.search`` restricts to or boosts the named
 reports (``settings.report_filter``), boosts chunks of the asked-about section role and removes
-chunks that mostly repeat a better-ranked one.
+chunks that mostly repeat a better-ranked one. The asked part of a boosted report ranks as in a search
+restricted to it (``Retriever._part_rows``); a question naming no report leans on its words
+(``settings.library_dense_share``); the keywords carry the question's everyday wording and figures in the
+report's spellings (rag.lang.synonyms, rag.lang.figure_forms).
 """
 
 from __future__ import annotations
