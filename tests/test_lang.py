@@ -230,6 +230,8 @@ def test_everyday_wording_brings_the_report_words() -> None:
     assert "案件" in report_wording("一共处理了多少起案子") and "查处" in report_wording("一共处理了多少起案子")
     assert report_wording("罚款和罚没款共42万元") == ("处罚",)  # words the text already has are not added
     assert report_wording("全年办理行政复议案件73件") == ()
+    assert "婚姻登记" in report_wording("给外地人办了多少对结婚登记")
+    assert "不足" in report_wording("持证的不到六成") and "多为" in report_wording("执法人员大多是兼职的")
     assert report_wording("") == ()
     assert "法律顾问" in report_wording("请的律师参加了几次政府开会？") and "常务会议" in report_wording("政府开会")
     assert {"轻微违法", "免予处罚"} <= set(report_wording("有几家企业第一次犯小错没被罚？"))

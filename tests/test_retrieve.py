@@ -19,6 +19,7 @@ from rag.retrieve.retriever import (
     is_furniture,
     keyword_lead,
     normalize_doc_number,
+    opening_roles,
     prepare_query,
     text_heading_roles,
 )
@@ -162,6 +163,10 @@ def test_topic_drops_the_words_that_only_name_the_report() -> None:
     intent = analyze_query("广州市政府办公厅2020年报告提到了哪些不足？", REPORTS)
     assert "广州" not in intent.topic and "不足" in intent.topic
     assert analyze_query("潼南区2020年", REPORTS).topic == "潼南区2020年"  # nothing left: keep it all
+    # the issuer as written from the place on names the report too: its 教育局 would match every 教育局
+    reports = [*REPORTS, info("zw24", "", "十堰市张湾区教育局", "", 2024)]
+    intent = analyze_query("张湾区教育局2024年查了多少家补习班？", reports)
+    assert intent.report_ids == ("zw24",) and "教育局" not in intent.topic and "补习班" in intent.topic
 
 
 def test_an_issuing_body_of_its_own_kind_names_its_report() -> None:
@@ -386,3 +391,122 @@ def test_a_question_asking_which_kind_of_body_nudges_reports_of_that_kind() -> N
                info("dg23", "大观镇2023年报告", "南溪区大观镇人民政府", "南溪区大观镇", 2023)]
     assert kind_reports("街道", reports) == {"dh23"} and kind_reports("镇", reports) == {"dg23"}
     assert kind_reports("", reports) == set()
+
+
+def test_keyword_search_gets_the_question_figures_as_reports_write_them(qa, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    seen: list[str] = []
+    store = qa.store()
+    original = store.search_sparse
+
+    def spy(text, k, allowed_rows=None):  # type: ignore[no-untyped-def]
+        seen.append(text)
+        return original(text, k, allowed_rows=allowed_rows)
+
+    monkeypatch.setattr(store, "search_sparse", spy)
+    Retriever(store, qa.embedder(), qa.settings.retrieval).search("哪份报告说执法人员只有两个人？", 3)
+    assert seen and all("2名" in text and "两名" in text for text in seen)
+
+
+class _RankedStore:
+    """A store whose dense and keyword lists are fixed: rows 1–70 of report b lead both, then rows 100
+    and 101 of report a."""
+
+    def __init__(self) -> None:
+        self.rows = {**dict.fromkeys(range(1, 71), "b"), 100: "a", 101: "a"}
+
+    def _ranked(self, n: int, allowed_rows=None):  # type: ignore[no-untyped-def]
+        scored = [(r, 1.0 / i) for i, r in enumerate([*range(1, 71), 100, 101], 1)]  # one score scale
+        return [(r, s) for r, s in scored if allowed_rows is None or r in set(allowed_rows)][:n]
+
+    def search_dense(self, qvec, n, allowed_rows=None):  # type: ignore[no-untyped-def]
+        return self._ranked(n, allowed_rows)
+
+    def search_sparse(self, text, n, allowed_rows=None):  # type: ignore[no-untyped-def]
+        return self._ranked(n, allowed_rows)
+
+    def rows_for_reports(self, ids):  # type: ignore[no-untyped-def]
+        return [r for r, rid in self.rows.items() if rid in ids]
+
+    def chunks_by_rows(self, rows):  # type: ignore[no-untyped-def]
+        return {r: _chunk(self.rows[r], "一是执法力量不足，二是培训不够。", "problems" if r == 100 else "measures")
+                for r in rows if r in self.rows}
+
+
+class _ZeroEmbedder:
+    def embed_query(self, text: str):  # type: ignore[no-untyped-def]
+        return [0.0]
+
+
+def test_the_asked_part_of_a_named_report_ranks_as_if_the_search_were_restricted() -> None:
+    from rag.core.config import RetrievalSettings
+    from rag.retrieve.retriever import QueryIntent
+
+    retriever = Retriever(_RankedStore(), _ZeroEmbedder(), RetrievalSettings())  # type: ignore[arg-type]
+    intent = QueryIntent("a县还有哪些不足", report_ids=("a",), roles=("problems",))
+    part = retriever._part_rows(intent, {"a"})
+    assert part == {100}  # the named report's problems, not its measures
+    fused, _ = retriever._fuse("还有哪些不足", None, {"a"}, part)
+    assert fused[100] == pytest.approx(fused[1])  # first in its own report's lists = first globally
+    assert fused[101] < fused[60]  # the rest of the named report keeps its global rank
+    assert retriever._part_rows(QueryIntent("还有哪些不足", roles=("problems",)), set()) == set()
+    assert retriever._part_rows(QueryIntent("a县", report_ids=("a",)), {"a"}) == set()
+
+
+def test_a_bare_heading_of_the_asked_part_is_not_boosted_as_the_part() -> None:
+    from rag.core.config import RetrievalSettings
+    from rag.retrieve.retriever import QueryIntent
+
+    class Store(_RankedStore):
+        def chunks_by_rows(self, rows):  # type: ignore[no-untyped-def]
+            texts = {1: "二、存在的不足和原因", 2: "一是执法力量不足。二是培训不够。"}
+            return {r: _chunk("bc"[r - 1], texts[r], "problems") for r in rows if r in texts}  # no overlap
+
+    retriever = Retriever(Store(), _ZeroEmbedder(), RetrievalSettings())  # type: ignore[arg-type]
+    hits = retriever._rank({1: 0.033, 2: 0.030}, {}, QueryIntent("b县有哪些不足", roles=("problems",)), set(), 2,
+                           {"b": info("b", "b县2020年报告"), "c": info("c", "c县2020年报告")})
+    assert [h.chunk.text[:2] for h in hits] == ["一是", "二、"]
+
+
+def test_a_question_naming_no_report_leans_on_its_words(qa, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from rag.core.config import RetrievalSettings
+
+    weights = {lexical: weight for _r, weight, lexical, _o in
+               Retriever(_RankedStore(), _ZeroEmbedder(), RetrievalSettings())._candidates("x", None, None, 0.3)}  # type: ignore[arg-type]
+    assert weights == {False: pytest.approx(0.3), True: 1.0}
+    shares: list[float] = []
+    original = Retriever._fuse
+
+    def spy(self, text, restrict, boost, part_rows=frozenset(), dense_share=1.0):  # type: ignore[no-untyped-def]
+        shares.append(dense_share)
+        return original(self, text, restrict, boost, part_rows, dense_share)
+
+    monkeypatch.setattr(Retriever, "_fuse", spy)
+    retriever = _retriever(qa, library_dense_share=0.3)
+    retriever.search("哪份报告说通过手机发送了普法短信？", 3)
+    retriever.search("潼南区2020年依申请公开收到几件？", 3)
+    retriever.search("依申请公开收到几件？", 3, report_ids=[f"{SAMPLE_TN}.txt"])
+    assert shares == [0.3, 1.0, 1.0]
+
+
+def test_an_opening_sentence_on_the_first_responsibility_duty_names_that_part() -> None:
+    folded = "一、强化领导责任，夯实法治基础\n街道党工委、办事处主要负责人履行推进法治建设第一责任人职责，年初召开专题会议。"
+    assert opening_roles(folded) == {"responsibility"}
+    assert chunk_roles(_chunk("a", folded)) == {"measures", "responsibility"}
+    assert opening_roles("（一）规范执法。全年检查企业112家。把第一责任人职责纳入考核。") == frozenset()  # later sentence
+    assert opening_roles("二、存在的问题\n一是执法力量不足。") == frozenset() and opening_roles("") == frozenset()
+
+
+def test_a_passage_of_the_asked_section_beats_one_that_only_names_the_part() -> None:
+    from rag.core.config import RetrievalSettings
+    from rag.retrieve.retriever import QueryIntent
+
+    class Store(_RankedStore):
+        def chunks_by_rows(self, rows):  # type: ignore[no-untyped-def]
+            texts = {1: ("b", "measures", "一、工作开展情况\n我办严格履行主要负责人推进法治建设第一责任人职责，全年学法12次。"),
+                     2: ("c", "responsibility", "二、主要负责人履行第一责任人职责情况\n主要负责人带头述法，主持研究法治工作3次。")}
+            return {r: _chunk(texts[r][0], texts[r][2], texts[r][1]) for r in rows if r in texts}
+
+    retriever = Retriever(Store(), _ZeroEmbedder(), RetrievalSettings())  # type: ignore[arg-type]
+    hits = retriever._rank({1: 0.030, 2: 0.030}, {}, QueryIntent("主要负责人怎样履行第一责任人职责", roles=("responsibility",)),
+                           set(), 2, {"b": info("b", "b县2020年报告"), "c": info("c", "c县2020年报告")})
+    assert [h.chunk.role for h in hits] == ["responsibility", "measures"]

@@ -84,6 +84,11 @@ class RetrievalSettings(_Strict):
         1.0, ge=0, description="After rank fusion, a chunk gains lexical_boost x a first keyword rank's fused "
         "score x how clearly its keyword match singles it out (rag.retrieve.retriever.keyword_lead).",
     )
+    library_dense_share: float = Field(
+        0.3, ge=0, le=1, description="A question that names no report is searched across the whole library "
+        "with dense_weight x this: there, passage similarity mostly finds the same part of every report, and the "
+        "question's own words single out the passage (measured on the dev split, scripts/eval_retrieval.py).",
+    )
     faiss_index: Literal["flat", "hnsw"] = Field("flat", description="flat = exact; hnsw = approximate.")
 
 

@@ -4,7 +4,10 @@ Report awareness: ``analyze_query`` recognises which report(s) a question is abo
 its short form, issuing body, the year reported on, 文号) and which part of a report it asks for
 (problems, plans, responsibility, measures). ``Retriever.search`` restricts to or boosts the named
 reports (``settings.report_filter``), boosts chunks of the asked-about section role and removes
-chunks that mostly repeat a better-ranked one.
+chunks that mostly repeat a better-ranked one. The asked part of a boosted report ranks as in a search
+restricted to it (``Retriever._part_rows``); a question naming no report leans on its words
+(``settings.library_dense_share``); the keywords carry the question's everyday wording and figures in the
+report's spellings (rag.lang.synonyms, rag.lang.figure_forms).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from rag.index.chunk import METADATA_ROLE
 from rag.index.store_base import ReportStore
 from rag.lang import places
 from rag.lang.docno import DOC_NUMBER, normalize_doc_number
+from rag.lang.figure_forms import figure_forms
 from rag.lang.synonyms import report_wording
 from rag.lang.years import YEAR
 from rag.question.analysis import QuestionInfo, analyze_question, asked_kind, section_roles
@@ -34,6 +38,7 @@ log = logging.getLogger(__name__)
 MAX_QUERY_CHARS = 500  # longer questions are cut: embedders truncate anyway, BM25 drowns in noise
 REPORT_BOOST = 1.0  # report_filter="boost": named reports' fused scores are multiplied by 1 + this
 YEAR_ONLY_BOOST = 0.2  # a year alone does not name a report; it only nudges reports of that year
+SECONDARY_ROLE_SHARE = 0.8  # share of role_boost for a chunk that names the asked part outside its section role
 DUPLICATE_OVERLAP = 0.5  # a chunk overlapping a better hit by more than this share of itself is dropped
 # A title line, a signature, a bare heading, or the metadata passage says nothing about the work a
 # question asks about, yet it shares the report's names with every question: it is weighted down unless
@@ -112,6 +117,19 @@ def _issuer_named(info: ReportInfo, flat_question: str) -> bool:
     level word plus an office (区政府办公室, 市住房城乡建设局 stand for one in every place)."""
     issuer = _own_issuer(info.issuing_body or "")
     return bool(issuer) and issuer in flat_question
+
+
+def _issuer_from(issuing_body: str, places_named: list[str], flat_question: str) -> list[str]:
+    """The issuer as the question writes it from the place on: 「张湾区教育局」 of 「十堰市张湾区教育局」. Its
+    words name the report; left in the search text they match every 教育局 report."""
+    issuer = re.sub(r"\s+", "", issuing_body)
+    out = []
+    for name in places_named:
+        at = issuer.find(name)
+        tail = issuer[at:] if at >= 0 else ""
+        if len(tail) > len(name) and tail in flat_question:
+            out.append(tail)
+    return out
 
 
 @functools.lru_cache(maxsize=8192)
@@ -202,6 +220,7 @@ def analyze_query(query: str, reports: list[ReportInfo]) -> QueryIntent:
         if hit_specific:
             score = max(score, 3)
             matched.extend(hit_specific)
+            matched.extend(_issuer_from(info.issuing_body or "", hit_specific, flat))
         elif hit_parent:
             score = max(score, 1)
             matched.extend(hit_parent)
@@ -316,9 +335,29 @@ def text_heading_roles(text: str) -> frozenset[str]:
     return frozenset(roles)
 
 
+_DUTY = "第一责任人"  # the duty the required part 「履行推进法治建设第一责任人职责情况」 reports on
+
+
+@functools.lru_cache(maxsize=8192)
+def opening_roles(text: str) -> frozenset[str]:
+    """The part a chunk's first sentence of body text states it is about. A report that folds the
+    responsibility part into its measures (「一、强化领导责任……\n主要负责人履行推进法治建设第一责任人职责，…」)
+    names it in the opening sentence, not in a heading."""
+    for line in text.split("\n"):
+        m = match_heading(line)
+        body = line[m.end :] if m is not None else line
+        if not body.strip(" 。：:"):
+            continue  # a heading on its own line
+        sentence = re.split(r"[。；;！？]", body, maxsplit=1)[0]
+        return frozenset(("responsibility",)) if _DUTY in sentence else frozenset()
+    return frozenset()
+
+
 def chunk_roles(chunk: Chunk) -> frozenset[str]:
-    """Every part a chunk is about: its section's role, its headings' and the sub-headings it holds."""
-    return frozenset((chunk.role,)) | heading_roles(chunk.section_path) | text_heading_roles(chunk.text)
+    """Every part a chunk is about: its section's role, its headings', the sub-headings it holds and
+    the part its opening sentence states."""
+    return (frozenset((chunk.role,)) | heading_roles(chunk.section_path) | text_heading_roles(chunk.text)
+            | opening_roles(chunk.text))
 
 
 def is_furniture(chunk: Chunk) -> bool:
@@ -380,52 +419,78 @@ class Retriever:
         log.debug("query intent: %s", intent)
         named = bool(restrict and not report_ids) or bool(boost and not intent.year_only)
         search_text = intent.topic if named else text  # place words say nothing inside the named reports
-        fused, keyword = self._fuse(search_text, restrict, boost)
+        dense_share = 1.0 if named or report_ids else self.settings.library_dense_share
+        fused, keyword = self._fuse(search_text, restrict, boost, self._part_rows(intent, boost), dense_share)
         nudge = set() if intent.report_ids or report_ids else kind_reports(asked_kind(text), reports)
         return self._rank(fused, keyword, intent, boost, k, {info.report_id: info for info in reports}, nudge)
 
-    def _candidates(self, text: str, rows: list[int] | None,
-                    extra_rows: list[int] | None = None) -> list[tuple[list[tuple[int, float]], float, bool]]:
-        """(ranked rows, weight, lexical?) per retriever; ``extra_rows`` adds a restricted search's
-        candidates to the global list (same score scale), so boosted reports compete even when the
-        global list missed them, and the other reports' strongest hits stay among the candidates."""
+    def _part_rows(self, intent: QueryIntent, boost: set[str]) -> set[int]:
+        """Rows of the asked part (problems, plans …) in the reports a question names and boosts.
+
+        A question for a part of a named report (「X县2024年还有哪些不足」) shares its words with the same
+        part of every report; in the global lists the named report's part can rank below the other
+        reports' parts, where a boost does not reach. These rows are ranked as in a search restricted
+        to their reports (as the baselines' report filter does), the other reports' rows as usual."""
+        if not intent.roles or not boost or intent.year_only:
+            return set()
+        chunks = self.store.chunks_by_rows(rows_for_reports(self.store, boost))
+        return {row for row, chunk in chunks.items()
+                if not is_furniture(chunk) and not chunk_roles(chunk).isdisjoint(intent.roles)}
+
+    def _candidates(self, text: str, rows: list[int] | None, extra_rows: list[int] | None = None,
+                    dense_share: float = 1.0) -> list[tuple[list[tuple[int, float]], float, bool,
+                                                                    list[tuple[int, float]]]]:
+        """(ranked rows, weight, lexical?, the restricted search's own ranking) per retriever;
+        ``extra_rows`` adds a restricted search's candidates to the global list (same score scale), so
+        boosted reports compete even when the global list missed them, and the other reports'
+        strongest hits stay among the candidates."""
         n = self.settings.candidates
         out = []
         searches = []
         if self.settings.dense_weight > 0:
             qvec = self.embedder.embed_query(text)
             searches.append((lambda allowed: self.store.search_dense(qvec, n, allowed_rows=allowed),
-                             self.settings.dense_weight, False))
+                             self.settings.dense_weight * dense_share, False))
         if self.settings.sparse_weight > 0:
-            # the report's words for the question's everyday ones (讨回工钱 → 追发 工资) join its keywords
-            keywords = " ".join((text, *report_wording(text)))
+            # the report's words for the question's everyday ones (讨回工钱 → 追发 工资) and its figures as
+            # reports write them (五个人 → 5名, 百分之六十 → 60% 六成) join its keywords
+            keywords = " ".join((text, *report_wording(text), *figure_forms(text)))
             searches.append((lambda allowed: self.store.search_sparse(keywords, n, allowed_rows=allowed),
                              self.settings.sparse_weight, True))
         for run, weight, lexical in searches:
             ranked = run(rows)
+            own: list[tuple[int, float]] = []
             if extra_rows:
+                own = run(extra_rows)
                 best = dict(ranked)
-                for row, score in run(extra_rows):
+                for row, score in own:
                     best[row] = max(score, best.get(row, score))
                 ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))
-            out.append((ranked, weight, lexical))
+            out.append((ranked, weight, lexical, own))
         return out
 
-    def _fuse(self, text: str, restrict: set[str] | None,
-              boost: set[str]) -> tuple[dict[int, float], dict[int, float]]:
+    def _fuse(self, text: str, restrict: set[str] | None, boost: set[str],
+              part_rows: set[int] | frozenset[int] = frozenset(),
+              dense_share: float = 1.0) -> tuple[dict[int, float], dict[int, float]]:
         """Weighted reciprocal rank fusion, score(row) = sum of weight / (rrf_k + rank); and the keyword
-        list's BM25 scores, for ``keyword_lead``."""
+        list's BM25 scores, for ``keyword_lead``. Rows in ``part_rows`` take the better of their global
+        and their own reports' ranks (``_part_rows``)."""
         rows = rows_for_reports(self.store, restrict) if restrict is not None else None
         if rows is not None and not rows:
             return {}, {}
         extra = rows_for_reports(self.store, boost) if boost else None
         fused: dict[int, float] = {}
+        own_fused: dict[int, float] = {}
         keyword: dict[int, float] = {}
-        for ranked, weight, lexical in self._candidates(text, rows, extra):
+        for ranked, weight, lexical, own in self._candidates(text, rows, extra, dense_share):
             for rank, (row, _score) in enumerate(ranked, 1):
                 fused[row] = fused.get(row, 0.0) + weight / (self.settings.rrf_k + rank)
+            for rank, (row, _score) in enumerate((item for item in own if item[0] in part_rows), 1):
+                own_fused[row] = own_fused.get(row, 0.0) + weight / (self.settings.rrf_k + rank)
             if lexical:
                 keyword = dict(ranked)
+        for row, score in own_fused.items():
+            fused[row] = max(fused.get(row, 0.0), score)
         return fused, keyword
 
     def _rank(self, fused: dict[int, float], keyword: dict[int, float], intent: QueryIntent, boost: set[str],
@@ -440,10 +505,14 @@ class Retriever:
                 continue
             score += self.settings.lexical_boost * first_rank * lead.get(row, 0.0)
             info = infos.get(chunk.report_id) or self.store.report_for_row(row)
-            if intent.roles and not chunk_roles(chunk).isdisjoint(intent.roles):
+            if METADATA_ROLE not in intent.roles and is_furniture(chunk):
+                score *= FURNITURE_WEIGHT  # a bare heading of the asked part names it, it says nothing of it
+            elif intent.roles and chunk.role in intent.roles:
                 score *= 1.0 + self.settings.role_boost
-            elif METADATA_ROLE not in intent.roles and is_furniture(chunk):
-                score *= FURNITURE_WEIGHT
+            elif intent.roles and not chunk_roles(chunk).isdisjoint(intent.roles):
+                # a sub-heading or the opening sentence names the part: surely about it, less surely than
+                # a passage of the part's own section
+                score *= 1.0 + SECONDARY_ROLE_SHARE * self.settings.role_boost
             if chunk.report_id in boost:
                 score *= 1.0 + (YEAR_ONLY_BOOST if intent.year_only else REPORT_BOOST)
             elif chunk.report_id in nudge:
