@@ -143,6 +143,9 @@ def test_year_alone_only_nudges_and_unknown_places_name_nothing() -> None:
         ("报告是哪天发布的", {"metadata"}),  # the report itself: its metadata passage
         ("这份报告的文号是多少", {"metadata"}),
         ("报告出自哪个部门", {"metadata"}),
+        ("这份报告是哪个单位写的", {"metadata"}),  # everyday wording of 发布/编制
+        ("报告的标题怎么写的", {"metadata"}),
+        ("报告的索引号是多少", {"metadata"}),
         ("审计反馈问题多少项", set()),  # 问题 as a plain noun is no problems intent
         ("区政府负责人出庭应诉率是多少", set()),
         # everyday wording of the parts
@@ -450,6 +453,26 @@ def test_the_asked_part_of_a_named_report_ranks_as_if_the_search_were_restricted
     assert fused[101] < fused[60]  # the rest of the named report keeps its global rank
     assert retriever._part_rows(QueryIntent("还有哪些不足", roles=("problems",)), set()) == set()
     assert retriever._part_rows(QueryIntent("a县", report_ids=("a",)), {"a"}) == set()
+
+
+class _MetadataStore(_RankedStore):
+    """Row 101 of report a is its metadata passage."""
+
+    def chunks_by_rows(self, rows):  # type: ignore[no-untyped-def]
+        return {r: _chunk(self.rows[r], "报告标题：《a县2024年法治政府建设情况报告》。发布机关：a县人民政府。",
+                          "metadata") if r == 101 else _chunk(self.rows[r], "一是执法力量不足。", "problems")
+                for r in rows if r in self.rows}
+
+
+def test_a_question_about_the_named_report_itself_finds_its_metadata_passage() -> None:
+    from rag.core.config import RetrievalSettings
+    from rag.retrieve.retriever import QueryIntent
+
+    retriever = Retriever(_MetadataStore(), _ZeroEmbedder(), RetrievalSettings())  # type: ignore[arg-type]
+    about = QueryIntent("a县2024年的报告是哪个单位写的", report_ids=("a",), roles=("metadata",))
+    assert retriever._part_rows(about, {"a"}) == {101}  # furniture elsewhere, the asked part here
+    problems = QueryIntent("a县还有哪些不足", report_ids=("a",), roles=("problems",))
+    assert 101 not in retriever._part_rows(problems, {"a"})
 
 
 def test_a_bare_heading_of_the_asked_part_is_not_boosted_as_the_part() -> None:

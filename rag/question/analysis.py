@@ -66,8 +66,10 @@ SECTION_ROLE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("measures", re.compile(r"举措|成效|做法|(?<!改进)(?<!整改)措施|采取了|开展了哪些|工作情况|怎么开展|如何开展"
                             r"|(?i:\b(?:measures|achievements)\b)")),
     # the report itself: who issued it, when, under which 文号, from which 来源 (the metadata passage)
-    ("metadata", re.compile(r"文号|签发人|来源|出自|(?:发布|印发|成文|公布)(?:时间|日期|机关|单位|机构)"
-                            r"|(?:什么时候|何时|哪天|哪一天|哪年|哪个?(?:单位|部门|机关|机构)|谁)\S{0,4}(?:发布|印发|公布|发出|编制)"
+    # and under which title: 「标题怎么写的」「哪个单位写的」 are how users ask it
+    ("metadata", re.compile(r"文号|签发人|来源|出自|索引号|标题|题目|全称|(?:发布|印发|成文|公布)(?:时间|日期|机关|单位|机构)"
+                            r"|(?:什么时候|何时|哪天|哪一天|哪年|哪个?(?:单位|部门|机关|机构)|谁)\S{0,4}"
+                            r"(?:发布|印发|公布|发出|编制|撰写|起草|制发|写(?:的|了))"
                             r"|(?i:\b(?:published|issued|issuer|document number)\b)")),
 )
 

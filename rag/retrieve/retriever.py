@@ -430,12 +430,16 @@ class Retriever:
         A question for a part of a named report (「X县2024年还有哪些不足」) shares its words with the same
         part of every report; in the global lists the named report's part can rank below the other
         reports' parts, where a boost does not reach. These rows are ranked as in a search restricted
-        to their reports (as the baselines' report filter does), the other reports' rows as usual."""
+        to their reports (as the baselines' report filter does), the other reports' rows as usual.
+        For a question about the report itself (who issued it, when, its title) the asked part is the
+        metadata passage, furniture though it is elsewhere."""
         if not intent.roles or not boost or intent.year_only:
             return set()
         chunks = self.store.chunks_by_rows(rows_for_reports(self.store, boost))
+        about_report = METADATA_ROLE in intent.roles
         return {row for row, chunk in chunks.items()
-                if not is_furniture(chunk) and not chunk_roles(chunk).isdisjoint(intent.roles)}
+                if (about_report and chunk.role == METADATA_ROLE)
+                or (not is_furniture(chunk) and not chunk_roles(chunk).isdisjoint(intent.roles))}
 
     def _candidates(self, text: str, rows: list[int] | None, extra_rows: list[int] | None = None,
                     dense_share: float = 1.0) -> list[tuple[list[tuple[int, float]], float, bool,
