@@ -446,13 +446,14 @@ def test_the_asked_part_of_a_named_report_ranks_as_if_the_search_were_restricted
 
     retriever = Retriever(_RankedStore(), _ZeroEmbedder(), RetrievalSettings())  # type: ignore[arg-type]
     intent = QueryIntent("a县还有哪些不足", report_ids=("a",), roles=("problems",))
-    part = retriever._part_rows(intent, {"a"})
+    rows_a = retriever.store.rows_for_reports({"a"})
+    part = retriever._part_rows(intent, rows_a)
     assert part == {100}  # the named report's problems, not its measures
-    fused, _ = retriever._fuse("还有哪些不足", None, {"a"}, part)
+    fused, _ = retriever._fuse("还有哪些不足", None, rows_a, part)
     assert fused[100] == pytest.approx(fused[1])  # first in its own report's lists = first globally
     assert fused[101] < fused[60]  # the rest of the named report keeps its global rank
-    assert retriever._part_rows(QueryIntent("还有哪些不足", roles=("problems",)), set()) == set()
-    assert retriever._part_rows(QueryIntent("a县", report_ids=("a",)), {"a"}) == set()
+    assert retriever._part_rows(QueryIntent("还有哪些不足", roles=("problems",)), []) == set()
+    assert retriever._part_rows(QueryIntent("a县", report_ids=("a",)), rows_a) == set()
 
 
 class _MetadataStore(_RankedStore):
@@ -470,9 +471,10 @@ def test_a_question_about_the_named_report_itself_finds_its_metadata_passage() -
 
     retriever = Retriever(_MetadataStore(), _ZeroEmbedder(), RetrievalSettings())  # type: ignore[arg-type]
     about = QueryIntent("a县2024年的报告是哪个单位写的", report_ids=("a",), roles=("metadata",))
-    assert retriever._part_rows(about, {"a"}) == {101}  # furniture elsewhere, the asked part here
+    rows_a = retriever.store.rows_for_reports({"a"})
+    assert retriever._part_rows(about, rows_a) == {101}  # furniture elsewhere, the asked part here
     problems = QueryIntent("a县还有哪些不足", report_ids=("a",), roles=("problems",))
-    assert 101 not in retriever._part_rows(problems, {"a"})
+    assert 101 not in retriever._part_rows(problems, rows_a)
 
 
 def test_a_bare_heading_of_the_asked_part_is_not_boosted_as_the_part() -> None:

@@ -714,14 +714,14 @@ def _is_masked(name: str, text: str) -> bool:
                 or (name and re.search(_MASKED_BEFORE + re.escape(name), text)))
 
 
-def _posting_body(doc: SourceDocument, body: str) -> tuple[str, str] | None:
+def _posting_body(doc: SourceDocument, said: str) -> tuple[str, str] | None:
     """The body on the page's 来源/发布机构 line, as the issuer of a report that names itself nowhere —
-    unless the report's self-designation says it is another kind of body: a 「我镇」 report posted by the
-    county's 司法局 or 政府办公室 is the town's, not theirs (report-patterns §13.3, §16)."""
+    unless the report's self-designation (``said``: the level 「我镇」「我局」 give, not 全县, which a
+    county's bureaus say too) says it is another kind of body: a 「我镇」 report posted by the county's
+    司法局 or 政府办公室 is the town's, not theirs (report-patterns §13.3, §16)."""
     m = _SOURCE_LABEL.search(doc.text[:3000])
     if not m or not re.search(rf"({ORG_SUFFIX})$", m.group(1)):
         return None
-    said = _level_from_text(body, self_only=True)  # 全县 is said by a county's bureaus too
     if said and said != _level_of_org(m.group(1), region_of(m.group(1))):
         return None
     return m.group(1), f"页面“{m.group(0)}”"
@@ -772,7 +772,7 @@ def extract_meta(doc: SourceDocument, clean: CleanText) -> tuple[ReportMeta, lis
     if not org_raw and (own := _resolve_self_township(body)):
         # 「我镇」 throughout, the township named only in running text (report-patterns §16)
         org_raw, why = own, f"自称“我镇/我乡/我街道”，正文中只出现“{own.removesuffix('人民政府').removesuffix('办事处')}”"
-    if not org_raw and (posted := _posting_body(doc, body)):
+    if not org_raw and (posted := _posting_body(doc, said)):
         org_raw, why = posted
     if title_place and org_raw and not _is_government_of(org_raw, title_place) and government_of(title_place):
         # 「宝坻区2020年度法治政府建设情况报告」 is the district's own report: a 来源 or signature
@@ -788,7 +788,7 @@ def extract_meta(doc: SourceDocument, clean: CleanText) -> tuple[ReportMeta, lis
     if masked:
         warnings.append(ParseWarning("masked_names", f"发布机关名称在原文中被遮蔽（“{org_raw}”）（masked names）"))
     level = (_level_of_org(org_raw, region) or _joint_subject_level(text, header.body_start, body_end)
-             or _level_from_text(text[header.body_start : body_end]))
+             or _level_from_text(body))
     year, evidence, year_warnings = _year_evidence(header, text, header.body_start, doc_number, date,
                                                    page_title or (title if title != header.title else ""))
     warnings.extend(year_warnings)

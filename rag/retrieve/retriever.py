@@ -420,12 +420,14 @@ class Retriever:
         named = bool(restrict and not report_ids) or bool(boost and not intent.year_only)
         search_text = intent.topic if named else text  # place words say nothing inside the named reports
         dense_share = 1.0 if named or report_ids else self.settings.library_dense_share
-        fused, keyword = self._fuse(search_text, restrict, boost, self._part_rows(intent, boost), dense_share)
+        boost_rows = rows_for_reports(self.store, boost) if boost else []  # read once, for both uses
+        fused, keyword = self._fuse(search_text, restrict, boost_rows, self._part_rows(intent, boost_rows), dense_share)
         nudge = set() if intent.report_ids or report_ids else kind_reports(asked_kind(text), reports)
         return self._rank(fused, keyword, intent, boost, k, {info.report_id: info for info in reports}, nudge)
 
-    def _part_rows(self, intent: QueryIntent, boost: set[str]) -> set[int]:
-        """Rows of the asked part (problems, plans …) in the reports a question names and boosts.
+    def _part_rows(self, intent: QueryIntent, boost_rows: list[int]) -> set[int]:
+        """Rows of the asked part (problems, plans …) among ``boost_rows``, the rows of the reports a
+        question names and boosts.
 
         A question for a part of a named report (「X县2024年还有哪些不足」) shares its words with the same
         part of every report; in the global lists the named report's part can rank below the other
@@ -433,9 +435,9 @@ class Retriever:
         to their reports (as the baselines' report filter does), the other reports' rows as usual.
         For a question about the report itself (who issued it, when, its title) the asked part is the
         metadata passage, furniture though it is elsewhere."""
-        if not intent.roles or not boost or intent.year_only:
+        if not intent.roles or not boost_rows or intent.year_only:
             return set()
-        chunks = self.store.chunks_by_rows(rows_for_reports(self.store, boost))
+        chunks = self.store.chunks_by_rows(boost_rows)
         about_report = METADATA_ROLE in intent.roles
         return {row for row, chunk in chunks.items()
                 if (about_report and chunk.role == METADATA_ROLE)
@@ -473,7 +475,7 @@ class Retriever:
             out.append((ranked, weight, lexical, own))
         return out
 
-    def _fuse(self, text: str, restrict: set[str] | None, boost: set[str],
+    def _fuse(self, text: str, restrict: set[str] | None, boost_rows: list[int],
               part_rows: set[int] | frozenset[int] = frozenset(),
               dense_share: float = 1.0) -> tuple[dict[int, float], dict[int, float]]:
         """Weighted reciprocal rank fusion, score(row) = sum of weight / (rrf_k + rank); and the keyword
@@ -482,11 +484,10 @@ class Retriever:
         rows = rows_for_reports(self.store, restrict) if restrict is not None else None
         if rows is not None and not rows:
             return {}, {}
-        extra = rows_for_reports(self.store, boost) if boost else None
         fused: dict[int, float] = {}
         own_fused: dict[int, float] = {}
         keyword: dict[int, float] = {}
-        for ranked, weight, lexical, own in self._candidates(text, rows, extra, dense_share):
+        for ranked, weight, lexical, own in self._candidates(text, rows, boost_rows or None, dense_share):
             for rank, (row, _score) in enumerate(ranked, 1):
                 fused[row] = fused.get(row, 0.0) + weight / (self.settings.rrf_k + rank)
             for rank, (row, _score) in enumerate((item for item in own if item[0] in part_rows), 1):
