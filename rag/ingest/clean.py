@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from rag.core.types import CleanText, Removal, SourceDocument, Span
+from rag.lang.page_labels import DATED_LABEL, SOURCE_LABEL
 from rag.lang.script import simplified_shadow
 
 # Layout whitespace: ASCII blanks, ideographic space, NBSP, BOM, zero-width characters, form feed.
@@ -93,7 +94,7 @@ LINE_RULES: tuple[LineRule, ...] = (
     ),
     # Publication and source lines leave the body text but not the report: the parser reads them
     # back from these removals (rag.report.page_lines) as ReportMeta.pub_date / source, with spans.
-    _rule(PAGE_INFO, r"(发布|更新|发表|成文|生成)(时间|日期)\s*([:：]|[\]】］]\s*(19|20)\d\d)|^(文章|信息|稿件|新闻|内容)?来源\s*[:：]|^(日期|时间)\s*[:：]\s*(19|20)\d\d", 120),
+    _rule(PAGE_INFO, rf"{DATED_LABEL}\s*([:：]|[\]】］]\s*(19|20)\d\d)|^{SOURCE_LABEL}\s*[:：]|^(日期|时间)\s*[:：]\s*(19|20)\d\d", 120),
     _rule(
         "page_meta",
         r"投稿(作者|人)|^点击\s*[:：]|点击(数|量|次数)?\s*[:：]\s*\d*$|(录入)(时间|日期)\s*[:：]|"

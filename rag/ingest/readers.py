@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from rag.core.errors import ReaderError
 from rag.core.types import SourceDocument
+from rag.lang.page_labels import PUBLICATION_DATE_LABEL, PUBLISHER_LABEL, SOURCE_LABEL, in_either_script
 
 if TYPE_CHECKING:  # lxml ships no types (no stubs installed): HtmlElement is Any to mypy, a name to the reader
     from lxml.html import HtmlElement
@@ -318,8 +319,8 @@ def _read_html(raw: bytes, where: str) -> tuple[str, str, dict[str, str]]:
 
 # simplified and traditional labels: a 繁體 page (or the 繁体 view of a portal) keeps the same furniture.
 # 发布机构/发布单位 rows of the 政府信息公开 grid above the title name the body that posted the page.
-_PAGE_INFO_LABEL = re.compile(r"(发布|發布|更新|发表|發表)(时间|時間|日期)\s*[:：]|(文章|信息|稿件|新闻|新聞|内容|內容)?(来源|來源)\s*[:：]"
-                              r"|(发布|發布)(机构|機構|单位|單位)\s*[:：]")
+_PAGE_INFO_LABEL = re.compile("|".join(
+    rf"{in_either_script(label)}\s*[:：]" for label in (PUBLICATION_DATE_LABEL, SOURCE_LABEL, PUBLISHER_LABEL)))
 # a grid cell holding only its label (「发布日期：」): the value stands in the next cell of the same row
 _LABEL_ONLY = re.compile(r"^[\u4e00-\u9fff\s]{2,8}[:：]\s*$")
 

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 
 from rag.core.types import CleanText, SourceDocument, Span
 from rag.ingest.clean import PAGE_INFO
+from rag.lang.page_labels import PUBLICATION_DATE_LABEL, PUBLISHER_LABEL, SOURCE_LABEL
 from rag.lang.years import YEAR
 
-_SOURCE = re.compile(r"(?:文章|信息|稿件|新闻|内容)?来源\s*[:：]\s*([^\s|｜:：]{2,40}?)(?=\s|[|｜]|发布|更新|日期|时间|作者|浏览|$)")
+_SOURCE = re.compile(rf"{SOURCE_LABEL}\s*[:：]\s*([^\s|｜:：]{{2,40}}?)(?=\s|[|｜]|发布|更新|日期|时间|作者|浏览|$)")
 # 「发布日期：」, 「[ 发布日期 ] 」 (gov.cn metadata tables), or a bare 「时间：」 that is not 成文时间.
-_PUB = re.compile(r"(?:发布|更新|发表|(?<!公文)生成)(?:时间|日期)\s*[\]】］]?\s*[:：]?\s*|(?<!成文)(?:时间|日期)\s*[:：]\s*")
+_PUB = re.compile(rf"{PUBLICATION_DATE_LABEL}\s*[\]】］]?\s*[:：]?\s*|(?<!成文)(?:时间|日期)\s*[:：]\s*")
 _DATE = re.compile(
     rf"({YEAR})\s*(?:[-/.]|年)\s*(\d{{1,2}})\s*(?:[-/.]|月)\s*(\d{{1,2}})\s*日?"
 )
@@ -26,11 +27,11 @@ _BARE_DATE = re.compile(rf"^\s*[•·\-\s]*({YEAR})[-/.](\d{{1,2}})[-/.](\d{{1,2
 _LEADING_DATE = re.compile(rf"^\s*({YEAR})[-/.](\d{{1,2}})[-/.](\d{{1,2}})(?:\s+\d{{1,2}}:\d{{2}}(?::\d{{2}})?)?\s")
 _SEARCH_CHARS = 4000  # publication lines stand at the top of a page
 # 「来源：」 alone on its line, the value on the next one (county portals, report-patterns §14.3)
-_BARE_SOURCE_LABEL = re.compile(r"^\s*(?:文章|信息|稿件|新闻|内容)?来源\s*[:：]\s*$")
+_BARE_SOURCE_LABEL = re.compile(rf"^\s*{SOURCE_LABEL}\s*[:：]\s*$")
 _SOURCE_VALUE = re.compile(r"[\u4e00-\u9fff（）()]{2,30}")
 # 政府信息公开 tables name the body that posted the page in a row of their own: 「发布机构：XX区司法局」.
 # It is kept apart from 来源 (a line of its own kind); the metadata passage states both.
-_PUBLISHER_ROW = re.compile(r"(?:发布|发文)(?:机构|单位)\s*[:：]\s*([\u4e00-\u9fff（）()]{2,30})")
+_PUBLISHER_ROW = re.compile(rf"{PUBLISHER_LABEL}\s*[:：]\s*([\u4e00-\u9fff（）()]{{2,30}})")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,40 @@
+"""The page-line labels (rag.lang.page_labels) are read the same way by reader, cleaner and parser."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from rag.lang.page_labels import PUBLICATION_DATE_LABEL, PUBLISHER_LABEL, SOURCE_LABEL, in_either_script
+
+_SIMPLIFIED = str.maketrans("來聞發時間單", "来闻发时间单")
+
+
+@pytest.mark.parametrize(
+    ("label", "line"),
+    [(SOURCE_LABEL, "來源："), (SOURCE_LABEL, "新聞来源："), (PUBLICATION_DATE_LABEL, "發布時間："),
+     (PUBLISHER_LABEL, "發文單位："), (PUBLISHER_LABEL, "发布机构：")],
+)
+def test_a_label_in_either_script_matches_both_scripts(label: str, line: str) -> None:
+    pytest.importorskip("opencc")
+    assert re.fullmatch(rf"{in_either_script(label)}[:：]", line)
+    assert re.fullmatch(rf"{in_either_script(label)}[:：]", line.translate(_SIMPLIFIED))
+
+
+def test_a_document_system_date_is_no_publication_date() -> None:
+    assert re.search(PUBLICATION_DATE_LABEL, "发布时间") and re.search(PUBLICATION_DATE_LABEL, "生成日期")
+    assert not re.search(PUBLICATION_DATE_LABEL, "公文生成时间")
+
+
+@pytest.mark.parametrize("row", ["发文单位：东湖区司法局", "发布机构：东湖区司法局"])
+def test_every_publisher_label_gives_the_publisher_and_leaves_the_body(tmp_path, row: str) -> None:
+    from rag.report.parse import load_report
+
+    body = "2023年，我区深入推进依法行政，全面建设法治政府，深化行政审批制度改革，推进严格规范公正文明执法，各项工作取得新成效。" * 3
+    text = f"东湖区2023年法治政府建设情况报告\n{row}\n发布日期：2024-02-06\n{body}\n一、主要工作\n{body}\n"
+    path = tmp_path / "r.txt"
+    path.write_text(text, encoding="utf-8")
+    report = load_report(path, 1_000_000)
+    assert report.meta.publisher == "东湖区司法局" and report.meta.pub_date == "2024-02-06"
+    assert "2024-02-06" not in report.text
