@@ -22,6 +22,7 @@ from itertools import pairwise
 from rag.core.types import CleanText, Removal, SourceDocument, Span
 from rag.lang.page_labels import DATED_LABEL, SOURCE_LABEL
 from rag.lang.script import simplified_shadow
+from rag.lang.sentences import FULL_STOP
 
 # Layout whitespace: ASCII blanks, ideographic space, NBSP, BOM, zero-width characters, form feed.
 _BLANKS = " \t\r\f\v\u3000\xa0\ufeff\u200b\u200c\u200d\u2060"
@@ -116,7 +117,6 @@ _WIDGET_WORDS = re.compile(
     r"无障碍|简体|繁体|微信好友|朋友圈|微信扫码|QQ扫码|微信|微博|QQ空间|QQ|[【】\[\]|｜:：·•/,，、\s\-]"
 )
 _PAGE_NUMBER = re.compile(r"[-—–]\s*\d{1,4}\s*[-—–]|第\s*\d+\s*页(\s*[,，/]?\s*共\s*\d+\s*页)?")
-_SENTENCE_END = re.compile(r"[。！？!?]")
 _BULLETS = re.compile(r"^[•·▪●◆■□○◦‣⁃\-–—]+\s*")
 _BULLET_ONLY = re.compile(r"[\s•·▪●◆■□○◦‣⁃\-–—_=~|]*")
 _REPORT_WORDS = re.compile(r"报告|法治|政府|依法|建设|工作|情况|年度|〔|号|办公室|人民")
@@ -153,7 +153,7 @@ def boilerplate_reason(line: str, brands: frozenset[str] = frozenset()) -> str |
         if (
             len(core) <= rule.max_len
             and rule.pattern.search(core)
-            and (rule.sentences or not _SENTENCE_END.search(core))
+            and (rule.sentences or not FULL_STOP.search(core))
         ):
             return rule.reason
     return None
@@ -257,7 +257,7 @@ def remove_boilerplate_lines(t: _Tracked) -> None:
     labels = {i: reasons[i] for i in filled}
     for pos, i in enumerate(filled):
         line = texts[i]
-        if labels[i] is not None or len(line) > 30 or _SENTENCE_END.search(line) or looks_like_report_line(line):
+        if labels[i] is not None or len(line) > 30 or FULL_STOP.search(line) or looks_like_report_line(line):
             continue
         before = labels[filled[pos - 1]] if pos > 0 else "edge"
         after = labels[filled[pos + 1]] if pos + 1 < len(filled) else "edge"

@@ -12,6 +12,7 @@ import re
 FULL_STOPS = "。！？!?"
 SEMICOLONS = "；;"
 CLOSERS = "”’」』）)】》\"'"
+FULL_STOP = re.compile(f"[{FULL_STOPS}]")  # a full stop anywhere: a line holding one is running text
 
 
 def sentence_spans(

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from rag.lang.figures import CN_DIGITS
 from rag.lang.figures import cn_to_int as numeral_value
+from rag.lang.sentences import FULL_STOP
 
 # CN_DIGITS is imported from rag.lang.figures, where the numeral knowledge lives.
 _CN_NUM = "一二三四五六七八九十"
@@ -36,7 +37,6 @@ _HEADING_RE = (
     ("arabic", 3, re.compile(r"(\d{1,2})\s*[.．、](?!(?!(?:19|20)\d{2}\s*年)\d)")),
     ("paren_arabic", 4, re.compile(r"[（(]\s*(\d{1,2})\s*[）)]")),
 )
-_SENTENCE_END = re.compile(r"[。！？!?]")
 _CLAUSE_END = re.compile(r"[，,；;：:]")
 _RUNIN_RE = re.compile(r"([一二三四五六七八九十]{1,3})是")
 _RUNIN_BEFORE = set("。；;：:！？!?，,\n")
@@ -150,7 +150,7 @@ def heading_end(text: str, pos: int) -> int:
     """Where a heading starting its title at ``pos`` ends within its paragraph ``text``."""
     rest = text[pos:]
     stripped = rest.rstrip()
-    sentence = _SENTENCE_END.search(rest)
+    sentence = FULL_STOP.search(rest)
     if (sentence is None or sentence.end() >= len(stripped)) and len(stripped) <= MAX_HEADING_LINE:
         return pos + len(stripped)
     if sentence is not None and sentence.start() <= MAX_RUNIN_TITLE:
@@ -236,7 +236,7 @@ def runin_title_end(text: str, marker_end: int, limit: int) -> int:
     """End of the short title after a run-in marker: its first sentence when short ("一是强化领导
     责任。"), else its first clause when short ("一是加强对本单位法治政府建设的组织领导"), else
     ``marker_end``."""
-    m = _SENTENCE_END.search(text, marker_end, limit)
+    m = FULL_STOP.search(text, marker_end, limit)
     if m is not None and m.start() - marker_end <= 30 and m.end() < limit:
         return m.end()
     c = _CLAUSE_END.search(text, marker_end, limit)

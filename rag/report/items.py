@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from rag.core.types import CleanText, Item, Section
-from rag.lang.sentences import sentence_spans
+from rag.lang.sentences import FULL_STOP, sentence_spans
 from rag.report.headings import find_runins, split_lines
 
 _TRIM_END = " \t\u3000\n*；;，,。、：:"
@@ -37,7 +37,6 @@ HEDGE_END = re.compile(
     r"|还需[\u4e00-\u9fff]{0,8}|亟[需待][\u4e00-\u9fff]{0,6}|不完善|不健全|不规范|不平衡|不充分|不明显|不深入|不彻底"
     r"|较弱|较低|偏弱|偏低|依然存在|仍然存在|时有发生|参差不齐|有差距|存在差距|不够到位|还不够|尚未[\u4e00-\u9fff]{0,6})$"
 )
-_SENTENCE = re.compile(r"[。！？!?]")
 # A deficit stated anywhere in a sentence (HEDGE_END without its end anchor).
 _DEFICIT = re.compile(HEDGE_END.pattern.removesuffix("$"))
 # 「…仍有一些短板需要正视。」: a sentence that announces the problems without stating one.
@@ -68,7 +67,7 @@ def _item(clean: CleanText, start: int, end: int, marker: str, heading: str = ""
 
 
 def _first_sentence_heading(text: str, start: int, end: int) -> str:
-    m = _SENTENCE.search(text, start, end)
+    m = FULL_STOP.search(text, start, end)
     if m and m.start() - start <= MAX_ITEM_HEADING and text[m.end() : end].strip(_TRIM_END):
         return text[start : m.start()].strip(_TRIM_START + _TRIM_END)
     return ""
@@ -91,7 +90,7 @@ def _comma_clauses(text: str, start: int, end: int) -> list[tuple[int, int]] | N
     body_end = end
     while body_end > start and text[body_end - 1] in _TRIM_END:
         body_end -= 1
-    if _SENTENCE.search(text, start, body_end):
+    if FULL_STOP.search(text, start, body_end):
         return None  # several sentences: not a single comma-joined list
     clauses: list[tuple[int, int]] = []
     pos = start
