@@ -68,8 +68,9 @@ def page_info(doc: SourceDocument, clean: CleanText) -> PageInfo:
         m = next((d for d in labelled if d), None) or _BARE_DATE.match(line)
         if m and (iso := _iso(m)):
             pub_date, pub_span = iso, (start + m.start(1), start + m.end(3) + (1 if line[m.end(3):m.end(3) + 1] == "日" else 0))
+    top_lines = _top_lines(doc.text)
     if not (pub_date and source):  # a short page line the cleaner joined to the text (news copies)
-        for line_start, line in _top_lines(doc.text):
+        for line_start, line in top_lines:
             if len(line.strip()) > 60:
                 continue
             if not source and (m := _SOURCE.search(line)):
@@ -77,7 +78,7 @@ def page_info(doc: SourceDocument, clean: CleanText) -> PageInfo:
                 if not pub_date and (d := _LEADING_DATE.match(line)) and (iso := _iso(d)):
                     pub_date, pub_span = iso, (line_start + d.start(1), line_start + d.end(3))
     publisher, publisher_span = "", None
-    for line_start, line in _top_lines(doc.text):
+    for line_start, line in top_lines:
         if m := _PUBLISHER_ROW.search(line):
             publisher, publisher_span = m.group(1), (line_start + m.start(1), line_start + m.end(1))
             break
