@@ -27,15 +27,19 @@ from rag.lang import words
 
 PROVINCE, CITY, COUNTY, TOWN = "省级", "市级", "区县级", "乡镇街道"
 
+# The kinds of township-level division (乡镇街道), the one list every township pattern is built from
+# (places, issuers, self-designations 我镇, area words 全乡). Longest first, as a regex alternation wants.
+TOWNSHIP_KINDS = ("街道", "镇", "乡")
+TOWNSHIP = "|".join(TOWNSHIP_KINDS)
 # Suffixes whose removal leaves the name itself (潼南区 → 潼南). Longest first.
-_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "街道办事处", "街道", "地区", "林区", "特区",
-             "新区", "矿区", "省", "市", "区", "县", "州", "盟", "旗", "镇", "乡")
+_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "街道办事处", "地区", "林区", "特区",
+             "新区", "矿区", "省", "市", "区", "县", "州", "盟", "旗", *TOWNSHIP_KINDS)
 # An ethnic-autonomy part: 土家族苗族自治州 → the name is what precedes the first nationality.
 _ETHNIC = re.compile(r"(?:[\u4e00-\u9fff]{1,5}?族)+(?=自治)")
 _ZONE = re.compile(r"开发区|示范区|试验区|合作区|保税区|园区|管理区|风景区")
-_TOWN_SUFFIX = re.compile(r"街道|镇|乡|村|社区")
+_TOWN_SUFFIX = re.compile(rf"{TOWNSHIP}|村|社区")
 _COUNTY_SUFFIX = re.compile(r"新?区|县|旗")
-_TOWN = re.compile(r"([\u4e00-\u9fff]{2,5}?)(街道办事处|街道|镇|乡)")
+_TOWN = re.compile(rf"([\u4e00-\u9fff]{{2,5}}?)(街道办事处|{TOWNSHIP})")
 # Words before 镇/乡/街道 that are not names: 城镇, 乡镇, 各街道, 全镇 …
 _NOT_TOWN_STEM = re.compile(r"^[全各本该我每两多个其所]|[乡村集镇街]$|重点|特色|小|中心|辖区|相关|有关|城市|城区")
 # Short forms that begin like a generic positional word are never names on their own (市中区 → 市中).
