@@ -29,7 +29,7 @@ PROVINCE, CITY, COUNTY, TOWN = "省级", "市级", "区县级", "乡镇街道"
 
 # The kinds of township-level division (乡镇街道), the one list every township pattern is built from
 # (places, issuers, self-designations 我镇, area words 全乡). Longest first, as a regex alternation wants.
-TOWNSHIP_KINDS = ("街道", "镇", "乡")
+TOWNSHIP_KINDS = ("民族乡", "街道", "苏木", "镇", "乡")  # 苏木: the 乡 of 内蒙古; 民族乡: an ethnic 乡
 TOWNSHIP = "|".join(TOWNSHIP_KINDS)
 # Suffixes whose removal leaves the name itself (潼南区 → 潼南). Longest first.
 _SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "街道办事处", "地区", "林区", "特区",
