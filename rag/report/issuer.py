@@ -77,7 +77,7 @@ _REPORTING = re.compile(r"现[将就]\s*")
 _ORG_CLAUSE = re.compile(r"[\u4e00-\u9fffXxＸｘ×*＊]{3,24}")
 _PLACE_WORD = re.compile(rf"[省市县区旗州盟]|{places.TOWNSHIP}")
 _NOT_SELF_ORG = re.compile(
-    r"^(?:我|本|全|各|该|其|有关|相关|上级|主要|根据|按照|依据|依照|遵照|对照|结合|围绕|贯彻|落实|关于|经|为|在|受|由|向|对|按)"
+    r"^(?:现[将就]|我|本|全|各|该|其|有关|相关|上级|主要|根据|按照|依据|依照|遵照|对照|结合|围绕|贯彻|落实|关于|经|为|在|受|由|向|对|按)"
 )
 # "区法治政府建设领导小组办公室": 政府 followed by these is a modifier, not the end of the name
 _NAME_GOES_ON = re.compile(r"建设|工作|职能|信息|网站|门户|部门|机构|规章|法律|法制|法治|领导|职责|系统|服务|数据|督查|采购")
@@ -235,6 +235,52 @@ def _resolve_bare_government(org: str, body: str) -> str:
     return next(iter(names)) + ("人民政府" if rest.endswith("政府") else rest)
 
 
+# An organisation noun without its place (「教育厅」「市人力资源和社会保障局」「区人社局」) as the opening's subject
+# or the object of 现将.
+_PLACELESS_ORG = re.compile(rf"[\u4e00-\u9fff]{{1,12}}?(?:{ORG_SUFFIX})")
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]{1,12}$")
+
+
+def full_form(name: str, text: str) -> str:
+    """The one fuller form of ``name`` the text writes with a place in front (「教育厅」 → 「四川省教育厅」 from
+    a cited 《四川省教育厅关于…》, 「市人力资源和社会保障局」 → 「新乡市人力资源和社会保障局」 in running text),
+    or "" when there is none or more than one. A report that names its body without its place names it in
+    full elsewhere, in its running text or in the titles of its own documents (report-patterns §16, §17)."""
+    forms: set[str] = set()
+    for m in re.finditer(re.escape(name), text):
+        run = _HAN_RUN.search(text, 0, m.start())
+        if run is None:
+            continue
+        before = run.group(0)
+        for k in range(len(before), 0, -1):
+            candidate = before[-k:] + name
+            mentions = places.find_places(candidate)
+            if mentions and mentions[0].start == 0 and mentions[0].end >= k and not _NOT_SELF_ORG.match(candidate):
+                forms.add(candidate)
+                break
+    return next(iter(forms)) if len(forms) == 1 else ""
+
+
+def _placeless_subject(text: str, body_start: int, body_end: int) -> str:
+    """The opening's subject or 现将 object when it is an organisation noun without a place, named in full
+    elsewhere in the text (see ``full_form``), else ""."""
+    opening = _opening(text, body_start, body_end)
+    if opening is None:
+        return ""
+    paragraph, pos = opening
+    starts = [pos] + [m.end() for m in _REPORTING.finditer(paragraph)]
+    for start in starts:
+        m = _PLACELESS_ORG.match(paragraph, start)
+        if (m and not _NOT_SELF_ORG.match(m.group(0)) and not _NAME_GOES_ON.match(paragraph, m.end())
+                and (found := full_form(m.group(0), text[body_start:body_end]))):
+            return found
+    return ""
+
+
+# 「白沙镇政府」: a township government's short name; the body is its 人民政府 (report-patterns §17).
+_SHORT_TOWNSHIP_GOVERNMENT = re.compile(rf"(.+(?:{places.TOWNSHIP}))政府")
+
+
 # How a township report names itself: 「我镇」「本乡」「我街道」.
 _SELF_TOWNSHIP = re.compile(rf"[我本]({places.TOWNSHIP})")
 
@@ -388,7 +434,14 @@ def find_issuer(doc: SourceDocument, text: str, title: str, signature_org: str,
         # a government built from the opening's place (「2024年，X区深入推进…」) in a text that calls
         # itself 我局 is a bureau's report about its district: its issuer is not that government
         org_raw, why = "", ""
+    if org_raw and not region_of(org_raw) and (fuller := full_form(org_raw, body)):
+        # 「市人力资源和社会保障局」 in the opening, 「新乡市人力资源和社会保障局」 further on: the text's own full form
+        org_raw = fuller
     org_raw = _resolve_bare_government(org_raw, body)
+    if not org_raw and (org_raw := _placeless_subject(text, body_start, body_end)):
+        why = "正文开头（全称见正文）"
+    if why != f"标题“{title}”" and (short := _SHORT_TOWNSHIP_GOVERNMENT.fullmatch(org_raw)):
+        org_raw = short.group(1) + "人民政府"
     if not org_raw and place_of_title:
         # 「徐中乡2024年法治政府建设情况报告」 with nothing else naming the body: the place's own report
         org_raw, why = government_of(place_of_title), f"标题开头的地名“{place_of_title}”"

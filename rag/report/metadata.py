@@ -45,7 +45,13 @@ def _is_title(text: str) -> bool:
         and match_heading(t) is None
         and not _CHROME.search(t)
         and not _BASIS_START.match(t)
+        and not _REPORTING_SENTENCE.search(t)
     )
+
+
+# 「现将市人社局2019年度法治政府建设工作报告如下：」 is the sentence that submits the report, not its title,
+# although it names the report and has no sentence punctuation before its colon (report-patterns §17).
+_REPORTING_SENTENCE = re.compile(r"^现[将就]|如下\s*[:：]?$")
 
 
 # A sentence that begins with its basis (「根据上级关于实行法治建设年度报告制度的要求，…」) is no title,
