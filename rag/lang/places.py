@@ -312,4 +312,15 @@ def township_names(text: str, kind: str) -> dict[str, int]:
             continue  # 「长延堡」 as often as 「延堡」: the longer stem is the name
         if n >= 2:
             names[stem + kind] = n
+    if not names:
+        # named once only (「纳入了东庄镇发展总体规划」): a stem the dictionary knows as a name (东庄/ns) still
+        # names the township, when it is the only one (report-patterns §17)
+        once = {stem + kind: n for stem, n in counts.items() if _is_name_word(stem)}
+        if len(once) == 1:
+            return once
     return names
+
+
+def _is_name_word(stem: str) -> bool:
+    tokens = words.pos_tokenizer().lcut(stem)
+    return len(tokens) == 1 and tokens[0].flag in _NAME_TAGS

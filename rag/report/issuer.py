@@ -237,7 +237,12 @@ def _resolve_bare_government(org: str, body: str) -> str:
 
 # An organisation noun without its place (「教育厅」「市人力资源和社会保障局」「区人社局」) as the opening's subject
 # or the object of 现将.
-_PLACELESS_ORG = re.compile(rf"[\u4e00-\u9fff]{{1,12}}?(?:{ORG_SUFFIX})")
+# Departments only: a bare 县政府/省人民政府 is resolved by ``_resolve_bare_government``, and a party committee
+# (市委, 党工委) never issues the report alone.
+_PLACELESS_ORG = re.compile(r"[\u4e00-\u9fff]{1,12}?(?:管理委员会|委员会|管委会|办公室|办公厅|局|厅|委|办)")
+_PARTY_BODY = re.compile(r"(?:^|[省市县区州旗盟镇乡])委$|党委|党工委|党组")
+# what may follow a name where it ends (not 「…应急管理部门」, 「…教育局机关」)
+_NAME_CONTINUES = re.compile(r"[门分署队位长系属]|机关|" + _NAME_GOES_ON.pattern)
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]{1,12}$")
 
 
@@ -247,9 +252,11 @@ def full_form(name: str, text: str) -> str:
     or "" when there is none or more than one. A report that names its body without its place names it in
     full elsewhere, in its running text or in the titles of its own documents (report-patterns §16, §17)."""
     forms: set[str] = set()
+    if _PARTY_BODY.search(name) or name.endswith("政府") or _MINISTRY.fullmatch(name):
+        return ""
     for m in re.finditer(re.escape(name), text):
         run = _HAN_RUN.search(text, 0, m.start())
-        if run is None:
+        if run is None or _NAME_CONTINUES.match(text, m.end()):
             continue
         before = run.group(0)
         for k in range(len(before), 0, -1):
@@ -438,13 +445,13 @@ def find_issuer(doc: SourceDocument, text: str, title: str, signature_org: str,
         # 「市人力资源和社会保障局」 in the opening, 「新乡市人力资源和社会保障局」 further on: the text's own full form
         org_raw = fuller
     org_raw = _resolve_bare_government(org_raw, body)
-    if not org_raw and (org_raw := _placeless_subject(text, body_start, body_end)):
-        why = "正文开头（全称见正文）"
     if why != f"标题“{title}”" and (short := _SHORT_TOWNSHIP_GOVERNMENT.fullmatch(org_raw)):
         org_raw = short.group(1) + "人民政府"
     if not org_raw and place_of_title:
         # 「徐中乡2024年法治政府建设情况报告」 with nothing else naming the body: the place's own report
         org_raw, why = government_of(place_of_title), f"标题开头的地名“{place_of_title}”"
+    if not org_raw and (org_raw := _placeless_subject(text, body_start, body_end)):
+        why = "正文开头（全称见正文）"
     if not org_raw and (own := _resolve_self_township(body)):
         # 「我镇」 throughout, the township named only in running text (report-patterns §16)
         org_raw, why = own, f"自称“我镇/我乡/我街道”，正文中只出现“{own.removesuffix('人民政府').removesuffix('办事处')}”"
