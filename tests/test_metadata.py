@@ -11,7 +11,8 @@ import pytest
 from rag.core.types import ParseWarning, ReportMeta
 from rag.ingest.clean import clean_text
 from rag.ingest.readers import read_file
-from rag.report.metadata import extract_meta, locate_header, region_of
+from rag.report.issuer import region_of
+from rag.report.metadata import extract_meta, locate_header
 
 _SERIAL = itertools.count(1)
 

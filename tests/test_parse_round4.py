@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from rag.report.headings import Line, drop_page_chunk_marks, split_lines
-from rag.report.metadata import _level_from_text
+from rag.report.issuer import level_from_text as _level_from_text
 from rag.report.parse import load_report
 
 _BODY = ("坚持以习近平法治思想为指导，全面落实法治政府建设实施纲要，统筹推进严格规范公正文明执法，"

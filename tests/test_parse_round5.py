@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from rag.lang import places, words
-from rag.report.metadata import _level_from_text, government_of
+from rag.report.issuer import government_of
+from rag.report.issuer import level_from_text as _level_from_text
 from rag.report.parse import load_report
 
 _BODY = ("全面落实法治政府建设实施纲要，统筹推进严格规范公正文明执法，"
@@ -178,7 +179,7 @@ def test_a_posting_body_of_the_same_kind_is_taken(tmp_path: Path) -> None:
 
 
 def test_zhou_inside_a_district_name_is_no_prefecture(tmp_path: Path) -> None:
-    from rag.report.metadata import region_of
+    from rag.report.issuer import region_of
     assert region_of("原州区头营镇人民政府") == "原州区头营镇"
     assert region_of("郑州市人民政府") == "郑州市"
     assert region_of("甘孜州人民政府") == "甘孜州"

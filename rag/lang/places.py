@@ -27,17 +27,22 @@ from rag.lang import words
 
 PROVINCE, CITY, COUNTY, TOWN = "省级", "市级", "区县级", "乡镇街道"
 
+# The kinds of township-level division (乡镇街道), the one list every township pattern is built from
+# (places, issuers, self-designations 我镇, area words 全乡). Longest first, as a regex alternation wants.
+TOWNSHIP_KINDS = ("民族乡", "街道", "苏木", "镇", "乡")  # 苏木: the 乡 of 内蒙古; 民族乡: an ethnic 乡
+TOWNSHIP = "|".join(TOWNSHIP_KINDS)
 # Suffixes whose removal leaves the name itself (潼南区 → 潼南). Longest first.
-_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "街道办事处", "街道", "地区", "林区", "特区",
-             "新区", "矿区", "省", "市", "区", "县", "州", "盟", "旗", "镇", "乡")
+_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "街道办事处", "地区", "林区", "特区",
+             "新区", "矿区", "省", "市", "区", "县", "州", "盟", "旗", *TOWNSHIP_KINDS)
 # An ethnic-autonomy part: 土家族苗族自治州 → the name is what precedes the first nationality.
 _ETHNIC = re.compile(r"(?:[\u4e00-\u9fff]{1,5}?族)+(?=自治)")
 _ZONE = re.compile(r"开发区|示范区|试验区|合作区|保税区|园区|管理区|风景区")
-_TOWN_SUFFIX = re.compile(r"街道|镇|乡|村|社区")
+_TOWN_SUFFIX = re.compile(rf"{TOWNSHIP}|村|社区")
 _COUNTY_SUFFIX = re.compile(r"新?区|县|旗")
-_TOWN = re.compile(r"([\u4e00-\u9fff]{2,5}?)(街道办事处|街道|镇|乡)")
+_TOWN = re.compile(rf"([\u4e00-\u9fff]{{2,5}}?)(街道办事处|{TOWNSHIP})")
 # Words before 镇/乡/街道 that are not names: 城镇, 乡镇, 各街道, 全镇 …
-_NOT_TOWN_STEM = re.compile(r"^[全各本该我每两多个其所]|[乡村集镇街]$|重点|特色|小|中心|辖区|相关|有关|城市|城区")
+# (小 only as 小城镇 or a stem ending in it: 小河街道, 小店镇 and 小榄镇 are names, report-patterns §17)
+_NOT_TOWN_STEM = re.compile(r"^[全各本该我每两多个其所]|[乡村集镇街]$|重点|特色|^小城|小$|中心|辖区|相关|有关|城市|城区")
 # Short forms that begin like a generic positional word are never names on their own (市中区 → 市中).
 _POSITIONAL_START = tuple("市区县省州")
 # jieba tags of words that are names (places, persons, transliterations); anything else is an ordinary word.
@@ -307,4 +312,15 @@ def township_names(text: str, kind: str) -> dict[str, int]:
             continue  # 「长延堡」 as often as 「延堡」: the longer stem is the name
         if n >= 2:
             names[stem + kind] = n
+    if not names:
+        # named once only (「纳入了东庄镇发展总体规划」): a stem the dictionary knows as a name (东庄/ns) still
+        # names the township, when it is the only one (report-patterns §17)
+        once = {stem + kind: n for stem, n in counts.items() if _is_name_word(stem)}
+        if len(once) == 1:
+            return once
     return names
+
+
+def _is_name_word(stem: str) -> bool:
+    tokens = words.pos_tokenizer().lcut(stem)
+    return len(tokens) == 1 and tokens[0].flag in _NAME_TAGS

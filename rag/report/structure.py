@@ -292,8 +292,15 @@ def _unheaded_problems(text: str, clean: CleanText, sections: list[Section]) -> 
         if found is None:
             return None
         start, end = found
-        if (start > sec.heading_span[1] and text[start - 1] != "\n") or text[end : sec.span[1]].strip():
+        if start > sec.heading_span[1] and text[start - 1] != "\n":
             return None
+        if text[end : sec.span[1]].strip():
+            # 「…我们也清醒地看到工作中还存在一些问题。」 then 一是…/二是… on lines of their own, to the end of
+            # the section: the items belong to the passage when they state deficits and do not turn to plans
+            rest = body_cues(text[end : sec.span[1]])
+            if rest.deficit < 0.5 or find_plan_turn(text, end, sec.span[1]) is not None:
+                return None
+            end = sec.span[1]
         cues = body_cues(text[start:end])
         if round(cues.deficit * cues.sentences) < 2:
             return None
