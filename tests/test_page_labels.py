@@ -27,7 +27,7 @@ def test_a_document_system_date_is_no_publication_date() -> None:
     assert not re.search(PUBLICATION_DATE_LABEL, "公文生成时间")
 
 
-@pytest.mark.parametrize("row", ["发文单位：东湖区司法局", "发布机构：东湖区司法局"])
+@pytest.mark.parametrize("row", ["发文单位：东湖区司法局", "发布机构：东湖区司法局", "发文机关：东湖区司法局"])
 def test_every_publisher_label_gives_the_publisher_and_leaves_the_body(tmp_path, row: str) -> None:
     from rag.report.parse import load_report
 

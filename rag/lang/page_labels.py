@@ -20,12 +20,13 @@ from rag.lang.script import to_traditional
 # when a page went up: 发布/更新/发表 时间 — 「公文生成时间」 is when a document system produced the
 # file, not when the page was published
 PUBLICATION_DATE_LABEL = r"(?:发布|更新|发表|(?<!公文)生成)(?:时间|日期)"
-# every dated label of the furniture, the signature (成文) date included: none of them is report text
-DATED_LABEL = r"(?:发布|更新|发表|成文|生成)(?:时间|日期)"
+# every dated label of the furniture, the signature (成文/印发) date included: none of them is report
+# text, and each dates the document when no signature does
+DATED_LABEL = r"(?:发布|更新|发表|成文|印发|生成)(?:时间|日期)"
 # 「来源：」 and its longer forms (文章来源, 信息来源 …)
 SOURCE_LABEL = r"(?:文章|信息|稿件|新闻|内容)?来源"
-# the 政府信息公开 grid's row naming the body that posted the page
-PUBLISHER_LABEL = r"(?:发布|发文)(?:机构|单位)"
+# the 政府信息公开 grid's row naming the body that posted or issued the page
+PUBLISHER_LABEL = r"(?:发布|发文|制发)(?:机构|单位|机关)"
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from rag.core.types import ParseWarning, SourceDocument
 from rag.ingest.clean import MASK
 from rag.lang import places, words
+from rag.lang.page_labels import PUBLISHER_LABEL
 from rag.lang.years import YEAR
 from rag.report.headings import match_heading
 from rag.report.line_shapes import HEADLINE, NEWS_LEAD, SALUTATION, SENTENCE_PUNCT
@@ -41,7 +42,7 @@ REGION = re.compile(
     r"^((?:[^省市县区镇乡\s]{1,7}(?:省|自治区))?(?:[^省市县区镇乡\s]{1,7}(?:市|州(?![区县市])|盟|地区))?"
     r"(?:[^省市县区镇乡\s]{1,7}(?:区|县|旗|市))?" rf"(?:[^省市县区镇乡\s]{{1,7}}(?:{places.TOWNSHIP}))?)"
 )
-_SOURCE_LABEL = re.compile(r"(?:来源|发布机构|发文机关|制发机构)\s*[:：]\s*([\u4e00-\u9fff]{2,30})")
+_SOURCE_LABEL = re.compile(rf"(?:来源|{PUBLISHER_LABEL})\s*[:：]\s*([\u4e00-\u9fff]{{2,30}})")
 
 
 def _title_place(title: str) -> str:

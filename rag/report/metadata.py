@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from rag.core.types import CleanText, ParseWarning, ReportMeta, SourceDocument
 from rag.ingest.clean import MASK
 from rag.lang.docno import DOC_NUMBER
+from rag.lang.page_labels import DATED_LABEL
 from rag.lang.years import YEAR
 from rag.report.headings import CN_DIGITS, Line, cn_to_int, match_heading, split_lines
 from rag.report.issuer import REGION, SIGNATURE_ORG, TITLE_ORG, find_issuer, org_from_title
@@ -28,7 +29,7 @@ _CHROME = re.compile(r"小编|整理的|下面是|范文|供大家")
 _DOC_NUMBER_LABEL = re.compile(r"^\s*(发文字号|文号|发文号)\s*[:：]\s*")
 _DATE_CN = re.compile(rf"({YEAR}|[〇零○一二三四五六七八九]{{4}})\s*年\s*(\d{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*月\s*(\d{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*日")
 _DATE_ISO = re.compile(rf"(?<!\d)({YEAR})[-/.](\d{{1,2}})[-/.](\d{{1,2}})(?!\d)")
-_PUB_LABEL = re.compile(r"(发布|更新|发表|成文|印发)(时间|日期)\s*[:：]?\s*")
+_PUB_LABEL = re.compile(rf"{DATED_LABEL}\s*[:：]?\s*")
 _YEAR = re.compile(rf"({YEAR})\s*年")
 _BODY_YEAR = re.compile(rf"(?<![\d—\-–~至])({YEAR})\s*年(?![\d—\-–~])")
 
