@@ -501,9 +501,9 @@ def test_a_question_naming_no_report_leans_on_its_words(qa, monkeypatch) -> None
     shares: list[float] = []
     original = Retriever._fuse
 
-    def spy(self, text, restrict, boost, part_rows=frozenset(), dense_share=1.0):  # type: ignore[no-untyped-def]
+    def spy(self, text, restrict, boost, part_rows=frozenset(), dense_share=1.0, fields=()):  # type: ignore[no-untyped-def]
         shares.append(dense_share)
-        return original(self, text, restrict, boost, part_rows, dense_share)
+        return original(self, text, restrict, boost, part_rows, dense_share, fields)
 
     monkeypatch.setattr(Retriever, "_fuse", spy)
     retriever = _retriever(qa, library_dense_share=0.3)

@@ -28,7 +28,7 @@ from rag.index.store_base import ReportStore
 from rag.lang import places
 from rag.lang.docno import DOC_NUMBER, normalize_doc_number
 from rag.lang.figure_forms import figure_forms
-from rag.lang.synonyms import report_wording
+from rag.lang.synonyms import report_fields, report_wording
 from rag.lang.years import YEAR
 from rag.question.analysis import QuestionInfo, analyze_question, asked_kind, section_roles
 from rag.report.headings import match_heading
@@ -421,7 +421,10 @@ class Retriever:
         search_text = intent.topic if named else text  # place words say nothing inside the named reports
         dense_share = 1.0 if named or report_ids else self.settings.library_dense_share
         boost_rows = rows_for_reports(self.store, boost) if boost else []  # read once, for both uses
-        fused, keyword = self._fuse(search_text, restrict, boost_rows, self._part_rows(intent, boost_rows), dense_share)
+        # a question about the report itself asks for fields of the metadata passage by their labels
+        fields = report_fields(text) if METADATA_ROLE in intent.roles else ()
+        fused, keyword = self._fuse(search_text, restrict, boost_rows, self._part_rows(intent, boost_rows), dense_share,
+                                    fields)
         nudge = set() if intent.report_ids or report_ids else kind_reports(asked_kind(text), reports)
         return self._rank(fused, keyword, intent, boost, k, {info.report_id: info for info in reports}, nudge)
 
@@ -444,8 +447,8 @@ class Retriever:
                 or (not is_furniture(chunk) and not chunk_roles(chunk).isdisjoint(intent.roles))}
 
     def _candidates(self, text: str, rows: list[int] | None, extra_rows: list[int] | None = None,
-                    dense_share: float = 1.0) -> list[tuple[list[tuple[int, float]], float, bool,
-                                                                    list[tuple[int, float]]]]:
+                    dense_share: float = 1.0, fields: tuple[str, ...] = ()) -> list[
+                        tuple[list[tuple[int, float]], float, bool, list[tuple[int, float]]]]:
         """(ranked rows, weight, lexical?, the restricted search's own ranking) per retriever;
         ``extra_rows`` adds a restricted search's candidates to the global list (same score scale), so
         boosted reports compete even when the global list missed them, and the other reports'
@@ -460,7 +463,7 @@ class Retriever:
         if self.settings.sparse_weight > 0:
             # the report's words for the question's everyday ones (讨回工钱 → 追发 工资) and its figures as
             # reports write them (五个人 → 5名, 百分之六十 → 60% 六成) join its keywords
-            keywords = " ".join((text, *report_wording(text), *figure_forms(text)))
+            keywords = " ".join((text, *report_wording(text), *figure_forms(text), *fields))
             searches.append((lambda allowed: self.store.search_sparse(keywords, n, allowed_rows=allowed),
                              self.settings.sparse_weight, True))
         for run, weight, lexical in searches:
@@ -477,7 +480,7 @@ class Retriever:
 
     def _fuse(self, text: str, restrict: set[str] | None, boost_rows: list[int],
               part_rows: set[int] | frozenset[int] = frozenset(),
-              dense_share: float = 1.0) -> tuple[dict[int, float], dict[int, float]]:
+              dense_share: float = 1.0, fields: tuple[str, ...] = ()) -> tuple[dict[int, float], dict[int, float]]:
         """Weighted reciprocal rank fusion, score(row) = sum of weight / (rrf_k + rank); and the keyword
         list's BM25 scores, for ``keyword_lead``. Rows in ``part_rows`` take the better of their global
         and their own reports' ranks (``_part_rows``)."""
@@ -487,7 +490,7 @@ class Retriever:
         fused: dict[int, float] = {}
         own_fused: dict[int, float] = {}
         keyword: dict[int, float] = {}
-        for ranked, weight, lexical, own in self._candidates(text, rows, boost_rows or None, dense_share):
+        for ranked, weight, lexical, own in self._candidates(text, rows, boost_rows or None, dense_share, fields):
             for rank, (row, _score) in enumerate(ranked, 1):
                 fused[row] = fused.get(row, 0.0) + weight / (self.settings.rrf_k + rank)
             for rank, (row, _score) in enumerate((item for item in own if item[0] in part_rows), 1):
