@@ -119,3 +119,48 @@ def test_a_question_about_the_report_itself_ranks_its_metadata_passage_first(tmp
             assert top.chunk.role == "metadata" and answer in top.chunk.text, (question, top.chunk.text[:60])
     finally:
         qa.close()
+
+
+def test_a_salutation_below_the_title_and_the_doc_number_rows_is_found() -> None:
+    from rag.index.chunk import addressee
+
+    report = _report("邢台市人民政府关于2016年度法治政府建设情况的报告\n发布单位：邢台市人民政府\n邢政呈〔2017〕3号　签发人：某某\n"
+                     "河北省人民政府：\n2016年，邢台市人民政府认真贯彻落实纲要。现报告如下。\n一、主要工作\n全年公开信息57条。\n")
+    assert addressee(report)[0] == "河北省人民政府"
+    late = _report("X县2019年法治政府建设报告\n2019年，X县人民政府坚持依法行政。\n县委、县政府：\n一、主要工作\n")
+    assert addressee(late) == ("", None)  # after the text has begun, a colon line is no salutation
+
+
+def test_everyday_words_for_putting_a_report_online_and_for_appraisal() -> None:
+    from rag.lang.synonyms import report_wording
+
+    assert "metadata" in section_roles("X市政府2019年的法治报告几月几号放到网上的？")
+    assert "法律明白人" in report_wording("培养了多少个在村里懂法能帮忙的骨干？")
+    assert "法律顾问" in report_wording("请了多少位懂法的专家当参谋？")
+    assert {"考核", "权重"} <= set(report_wording("把法治纳入年终打分，占了多大分量？"))
+
+
+def test_field_labels_join_only_the_search_confined_to_the_named_reports() -> None:
+    from rag.core.config import RetrievalSettings
+    from rag.retrieve.retriever import Retriever
+
+    seen: list[tuple[str, bool]] = []
+
+    class Store:
+        def search_dense(self, qvec, n, allowed_rows=None):  # type: ignore[no-untyped-def]
+            return []
+
+        def search_sparse(self, text, n, allowed_rows=None):  # type: ignore[no-untyped-def]
+            seen.append((text, allowed_rows is not None))
+            return []
+
+    class Embedder:
+        def embed_query(self, text):  # type: ignore[no-untyped-def]
+            return [0.0]
+
+    retriever = Retriever(Store(), Embedder(), RetrievalSettings())  # type: ignore[arg-type]
+    retriever._candidates("哪天挂出来的", None, [1, 2], 1.0, ("发布日期",))
+    assert seen == [("哪天挂出来的", False), ("哪天挂出来的 发布日期", True)]  # global list, then the named reports
+    seen.clear()
+    retriever._candidates("哪天挂出来的", [1, 2], None, 1.0, ("发布日期",))  # restricted to the named reports
+    assert seen == [("哪天挂出来的 发布日期", True)]

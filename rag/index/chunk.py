@@ -20,10 +20,10 @@ import re
 from dataclasses import dataclass
 
 from rag.core.types import Chunk, Report, Section, Span
-from rag.report.headings import match_heading
-from rag.report.metadata import _SALUTATION as SALUTATION  # the report parser's rule for 「县委、县政府：」
 from rag.lang.script import to_simplified
 from rag.lang.sentences import sentence_spans
+from rag.report.headings import match_heading
+from rag.report.metadata import _SALUTATION as SALUTATION  # the report parser's rule for 「县委、县政府：」
 
 SOFT_BREAKS = frozenset("，,、：:")
 SUBSECTION_BREAK = 1 / 3  # a sub-section start ends the chunk once it holds this share of the budget
@@ -226,15 +226,20 @@ def chunk_report(report: Report, size: int, overlap: int) -> list[Chunk]:
 METADATA_ROLE = "metadata"
 
 
+ADDRESSEE_LINES = 8  # the salutation stands among the first lines, as the report parser looks for it
+
+
 def addressee(report: Report) -> tuple[str, Span | None]:
     """The body a report is submitted to, as its salutation line at the top says (「县委、县政府：」), and the
     line's source span; ("", None) when the report opens without one."""
     text, at = report.clean.text, 0
-    for line in text.split("\n", 3)[:3]:
+    for line in text.split("\n", ADDRESSEE_LINES)[:ADDRESSEE_LINES]:  # title, 文号 and page rows may come first
         value = line.strip()
         if value and SALUTATION.match(value) and match_heading(value) is None:
             start = at + line.find(value)
             return value.rstrip(":："), report.clean.source_span(start, start + len(value))
+        if "。" in value:
+            break  # the text has begun
         at += len(line) + 1
     return "", None
 

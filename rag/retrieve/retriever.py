@@ -463,9 +463,16 @@ class Retriever:
         if self.settings.sparse_weight > 0:
             # the report's words for the question's everyday ones (讨回工钱 → 追发 工资) and its figures as
             # reports write them (五个人 → 5名, 百分之六十 → 60% 六成) join its keywords
-            keywords = " ".join((text, *report_wording(text), *figure_forms(text), *fields))
-            searches.append((lambda allowed: self.store.search_sparse(keywords, n, allowed_rows=allowed),
-                             self.settings.sparse_weight, True))
+            keywords = " ".join((text, *report_wording(text), *figure_forms(text)))
+            # the asked fields' labels stand in every report's metadata passage: they join the keywords only
+            # where the search is confined to the named reports (restricted, or the boosted reports' own search)
+            own_keywords = " ".join((keywords, *fields))
+
+            def sparse(allowed: list[int] | None) -> list[tuple[int, float]]:
+                confined = allowed is not None and (allowed is extra_rows or not extra_rows)
+                return self.store.search_sparse(own_keywords if confined else keywords, n, allowed_rows=allowed)
+
+            searches.append((sparse, self.settings.sparse_weight, True))
         for run, weight, lexical in searches:
             ranked = run(rows)
             own: list[tuple[int, float]] = []
