@@ -164,3 +164,33 @@ def test_field_labels_join_only_the_search_confined_to_the_named_reports() -> No
     seen.clear()
     retriever._candidates("哪天挂出来的", [1, 2], None, 1.0, ("发布日期",))  # restricted to the named reports
     assert seen == [("哪天挂出来的 发布日期", True)]
+
+
+def test_a_named_report_asked_for_no_part_ranks_all_its_text_as_in_a_restricted_search() -> None:
+    from test_retrieve import _RankedStore, _ZeroEmbedder
+
+    from rag.core.config import RetrievalSettings
+    from rag.retrieve.retriever import QueryIntent, Retriever
+
+    retriever = Retriever(_RankedStore(), _ZeroEmbedder(), RetrievalSettings())  # type: ignore[arg-type]
+    rows_a = retriever.store.rows_for_reports({"a"})
+    intent = QueryIntent("a县让几个村重新定了村里的规矩", report_ids=("a",))
+    part = retriever._part_rows(intent, rows_a)
+    assert part == {100, 101}  # the whole named report: the same work told by report b ranks above it otherwise
+    fused, _ = retriever._fuse("让几个村重新定了村里的规矩", None, rows_a, part)
+    assert fused[100] == pytest.approx(fused[1])  # first in its own report = first globally
+    year_only = QueryIntent("2023年让几个村重新定了村里的规矩", report_ids=("a",), year_only=True)
+    assert retriever._part_rows(year_only, rows_a) == set()  # a year alone names no report
+
+
+@pytest.mark.parametrize(("question", "words"), [
+    ("炼铁乡2022年让几个村重新定了村里的规矩？", {"村规民约"}),
+    ("劳动争议里有多大比例是靠说和解决的？", {"调解"}),
+    ("新冒出来多少家企业和个体户？", {"市场主体"}),
+    ("镇里的办事大厅一年办了多少件事？", {"便民服务中心"}),
+    ("给园区里的打工人讲法的活动覆盖了多少人？", {"员工", "普法"}),
+])
+def test_everyday_words_of_the_new_paraphrases(question: str, words: set[str]) -> None:
+    from rag.lang.synonyms import report_wording
+
+    assert words <= set(report_wording(question))

@@ -437,10 +437,15 @@ class Retriever:
         reports' parts, where a boost does not reach. These rows are ranked as in a search restricted
         to their reports (as the baselines' report filter does), the other reports' rows as usual.
         For a question about the report itself (who issued it, when, its title) the asked part is the
-        metadata passage, furniture though it is elsewhere."""
-        if not intent.roles or not boost_rows or intent.year_only:
+        metadata passage, furniture though it is elsewhere. A question that names a report and asks for
+        no part asks for any of its text (「炼铁乡2022年让几个村重新定了村里的规矩」): all its rows but
+        furniture rank as in the restricted search, so the same work told in other reports does not
+        outrank it."""
+        if not boost_rows or intent.year_only:
             return set()
         chunks = self.store.chunks_by_rows(boost_rows)
+        if not intent.roles:
+            return {row for row, chunk in chunks.items() if not is_furniture(chunk)}
         about_report = METADATA_ROLE in intent.roles
         return {row for row, chunk in chunks.items()
                 if (about_report and chunk.role == METADATA_ROLE)
