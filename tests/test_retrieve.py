@@ -453,7 +453,7 @@ def test_the_asked_part_of_a_named_report_ranks_as_if_the_search_were_restricted
     assert fused[100] == pytest.approx(fused[1])  # first in its own report's lists = first globally
     assert fused[101] < fused[60]  # the rest of the named report keeps its global rank
     assert retriever._part_rows(QueryIntent("还有哪些不足", roles=("problems",)), []) == set()
-    assert retriever._part_rows(QueryIntent("a县", report_ids=("a",)), rows_a) == set()
+    assert retriever._part_rows(QueryIntent("a县", report_ids=("a",), year_only=True), rows_a) == set()
 
 
 class _MetadataStore(_RankedStore):
@@ -501,9 +501,9 @@ def test_a_question_naming_no_report_leans_on_its_words(qa, monkeypatch) -> None
     shares: list[float] = []
     original = Retriever._fuse
 
-    def spy(self, text, restrict, boost, part_rows=frozenset(), dense_share=1.0):  # type: ignore[no-untyped-def]
+    def spy(self, text, restrict, boost, part_rows=frozenset(), dense_share=1.0, fields=()):  # type: ignore[no-untyped-def]
         shares.append(dense_share)
-        return original(self, text, restrict, boost, part_rows, dense_share)
+        return original(self, text, restrict, boost, part_rows, dense_share, fields)
 
     monkeypatch.setattr(Retriever, "_fuse", spy)
     retriever = _retriever(qa, library_dense_share=0.3)

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from rag.core.types import Chunk, Report, Section, Span
 from rag.lang.script import to_simplified
 from rag.lang.sentences import sentence_spans
+from rag.report.headings import match_heading
+from rag.report.metadata import _SALUTATION as SALUTATION  # the report parser's rule for 「县委、县政府：」
 
 SOFT_BREAKS = frozenset("，,、：:")
 SUBSECTION_BREAK = 1 / 3  # a sub-section start ends the chunk once it holds this share of the budget
@@ -224,9 +226,27 @@ def chunk_report(report: Report, size: int, overlap: int) -> list[Chunk]:
 METADATA_ROLE = "metadata"
 
 
+ADDRESSEE_LINES = 8  # the salutation stands among the first lines, as the report parser looks for it
+
+
+def addressee(report: Report) -> tuple[str, Span | None]:
+    """The body a report is submitted to, as its salutation line at the top says (「县委、县政府：」), and the
+    line's source span; ("", None) when the report opens without one."""
+    text, at = report.clean.text, 0
+    for line in text.split("\n", ADDRESSEE_LINES)[:ADDRESSEE_LINES]:  # title, 文号 and page rows may come first
+        value = line.strip()
+        if value and SALUTATION.match(value) and match_heading(value) is None:
+            start = at + line.find(value)
+            return value.rstrip(":："), report.clean.source_span(start, start + len(value))
+        if "。" in value:
+            break  # the text has begun
+        at += len(line) + 1
+    return "", None
+
+
 def metadata_chunk(report: Report, ordinal: int) -> Chunk | None:
     """One passage that states what the page says about the report itself: title, issuing body,
-    place, year, 文号, dates and 来源, so that 「这份报告是谁、哪天发布的」 finds an answer to cite.
+    place, year, 文号, dates, 来源 and to whom it is submitted, so that 「这份报告是谁、哪天发布的」 finds an answer to cite.
 
     Unlike every other chunk it is not a stretch of the cleaned text (``span`` is empty): the
     来源 and 发布时间 lines are page furniture the cleaner removed. Its values are written as the
@@ -237,6 +257,7 @@ def metadata_chunk(report: Report, ordinal: int) -> Chunk | None:
     def written(value: str, span: Span | None) -> str:
         return source[span[0] : span[1]] if span else value
 
+    to_whom, to_whom_span = addressee(report)
     lines = [
         ("报告标题", f"《{meta.title}》" if meta.title else ""),
         ("发布机关", meta.issuing_body),
@@ -248,11 +269,13 @@ def metadata_chunk(report: Report, ordinal: int) -> Chunk | None:
         ("发布日期", written(meta.pub_date, meta.pub_date_span)),
         ("来源", written(meta.source, meta.source_span)),
         ("发布机构", written(meta.publisher, meta.publisher_span) if not meta.source else ""),
+        ("报送", to_whom),
     ]
     body = "".join(f"{label}：{value}。" for label, value in lines if value)
     if not meta.title and not meta.issuing_body:
         return None  # nothing the page says about itself beyond its text
-    spans = [s for s in (meta.pub_date_span, meta.source_span, meta.publisher_span if not meta.source else None) if s]
+    spans = [s for s in (meta.pub_date_span, meta.source_span, meta.publisher_span if not meta.source else None,
+                         to_whom_span) if s]
     title_at = source.find(meta.title) if meta.title else -1
     if title_at >= 0:
         spans.append((title_at, title_at + len(meta.title)))

@@ -96,6 +96,20 @@ EVERYDAY_TO_REPORT: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("定规矩", ("制度", "规定")),
     ("立规矩", ("制度", "规定")),
     ("村规", ("村规民约",)),
+    ("懂法的专家", ("法律顾问",)),
+    ("懂法", ("法律明白人", "法治带头人")),  # 「村里懂法的骨干」: the 法律明白人 a report counts
+    ("村里的规矩", ("村规民约",)),
+    ("说和", ("调解",)),
+    ("劝和", ("调解",)),
+    ("讲法", ("普法", "法治宣传")),
+    ("个体户", ("市场主体", "个体工商户")),
+    ("打工人", ("员工", "职工", "劳动者")),
+    ("办事大厅", ("便民服务中心", "政务服务中心")),
+    ("上门查", ("检查",)),
+    # appraisal
+    ("打分", ("考核", "分值")),
+    ("分量", ("权重", "分值")),
+    ("年终", ("年度",)),
 )
 
 
@@ -107,3 +121,27 @@ def report_wording(text: str) -> tuple[str, ...]:
         if phrase in text:
             out.extend(w for w in words if w not in text and w not in out)
     return tuple(out)
+
+
+# A question about the report itself (「哪天挂出来的」「哪个单位供的稿」) shares no word with the passage that
+# answers it, the metadata passage (rag.index.chunk.metadata_chunk), whose labels say which field each value
+# is. Each entry: a label of that passage and the question words that ask for its field.
+REPORT_FIELD_CUES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("发布日期", ("什么时候", "何时", "哪天", "哪一天", "几月几", "什么时间", "日期", "时间", "上网", "挂", "公开",
+              "公布", "发布", "发出", "更新")),
+    ("成文日期", ("成文", "印发", "落款")),
+    ("发布机关", ("哪个单位", "哪家单位", "哪个部门", "哪个机关", "哪个机构", "谁", "发文", "落款", "署")),
+    ("来源", ("来源", "出自", "供稿", "稿子", "供的稿", "署", "哪个单位", "哪家单位", "哪个部门", "哪个机构",
+            "办公室", "网站", "网上")),
+    ("发布机构", ("发布机构", "发布单位", "挂", "网站", "网上")),
+    ("文号", ("文号", "字号")),
+    ("报告年度", ("哪年", "哪一年")),
+    ("报告标题", ("标题", "题目", "全称", "名称", "叫什么")),
+    ("报送", ("报送", "呈报", "呈送", "上报", "报给", "写给", "送给", "交给", "提交", "主送", "向谁", "给谁")),
+)
+
+
+@functools.lru_cache(maxsize=2048)
+def report_fields(text: str) -> tuple[str, ...]:
+    """The metadata passage's labels of the fields a question about the report itself asks for."""
+    return tuple(label for label, cues in REPORT_FIELD_CUES if any(cue in text for cue in cues))

@@ -66,10 +66,17 @@ SECTION_ROLE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("measures", re.compile(r"举措|成效|做法|(?<!改进)(?<!整改)措施|采取了|开展了哪些|工作情况|怎么开展|如何开展"
                             r"|(?i:\b(?:measures|achievements)\b)")),
     # the report itself: who issued it, when, under which 文号, from which 来源 (the metadata passage)
-    # and under which title: 「标题怎么写的」「哪个单位写的」 are how users ask it
-    ("metadata", re.compile(r"文号|签发人|来源|出自|索引号|标题|题目|全称|(?:发布|印发|成文|公布)(?:时间|日期|机关|单位|机构)"
-                            r"|(?:什么时候|何时|哪天|哪一天|哪年|哪个?(?:单位|部门|机关|机构)|谁)\S{0,4}"
-                            r"(?:发布|印发|公布|发出|编制|撰写|起草|制发|写(?:的|了))"
+    # and under which title: 「标题怎么写的」「哪个单位写的」 are how users ask it; a journalist asks when it
+    # went online (「几月几号上网的」「哪天挂出来的」「最后更新是在什么时候」), who supplied it (「供的稿」「署的是
+    # 哪个单位」), to whom it is submitted (「报送给谁」「向谁呈报」) and which year it covers (「说的是哪一年的工作」)
+    ("metadata", re.compile(r"文号|字号|签发人|来源|出自|索引号|标题|题目|全称|供稿|供的稿|稿子|署名|落款"
+                            r"|(?:发布|印发|成文|公布)(?:时间|日期|机关|单位|机构)"
+                            r"|(?:什么时候|何时|哪天|哪一天|哪年|哪一年|几月几[号日]|什么时间|哪[个家]?(?:单位|部门|机关|机构|办公室)|谁)"
+                            r"\S{0,6}(?:发布|印发|公布|公开|发出|发的|挂|上网|[放传贴]到网|更新|编制|撰写|起草|制发|提供的|写(?:的|了))"
+                            r"|(?:发布|公布|公开|更新|上网|挂网|成文|印发)(?:的|是|于|在){0,3}"
+                            r"(?:什么时候|何时|哪天|哪一天|哪年|几月几[号日]|什么时间)"
+                            r"|署的?是?哪|(?:报送|呈报|呈送|上报|报给|写给|送给|提交)给?(?:的是)?(?:谁|哪)|向谁"
+                            r"|(?:讲|说|写|报告)的?是哪一?年"
                             r"|(?i:\b(?:published|issued|issuer|document number)\b)")),
 )
 

@@ -28,7 +28,7 @@ from rag.index.store_base import ReportStore
 from rag.lang import places
 from rag.lang.docno import DOC_NUMBER, normalize_doc_number
 from rag.lang.figure_forms import figure_forms
-from rag.lang.synonyms import report_wording
+from rag.lang.synonyms import report_fields, report_wording
 from rag.lang.years import YEAR
 from rag.question.analysis import QuestionInfo, analyze_question, asked_kind, section_roles
 from rag.report.headings import match_heading
@@ -421,7 +421,10 @@ class Retriever:
         search_text = intent.topic if named else text  # place words say nothing inside the named reports
         dense_share = 1.0 if named or report_ids else self.settings.library_dense_share
         boost_rows = rows_for_reports(self.store, boost) if boost else []  # read once, for both uses
-        fused, keyword = self._fuse(search_text, restrict, boost_rows, self._part_rows(intent, boost_rows), dense_share)
+        # a question about the report itself asks for fields of the metadata passage by their labels
+        fields = report_fields(text) if METADATA_ROLE in intent.roles else ()
+        fused, keyword = self._fuse(search_text, restrict, boost_rows, self._part_rows(intent, boost_rows), dense_share,
+                                    fields)
         nudge = set() if intent.report_ids or report_ids else kind_reports(asked_kind(text), reports)
         return self._rank(fused, keyword, intent, boost, k, {info.report_id: info for info in reports}, nudge)
 
@@ -434,18 +437,23 @@ class Retriever:
         reports' parts, where a boost does not reach. These rows are ranked as in a search restricted
         to their reports (as the baselines' report filter does), the other reports' rows as usual.
         For a question about the report itself (who issued it, when, its title) the asked part is the
-        metadata passage, furniture though it is elsewhere."""
-        if not intent.roles or not boost_rows or intent.year_only:
+        metadata passage, furniture though it is elsewhere. A question that names a report and asks for
+        no part asks for any of its text (「炼铁乡2022年让几个村重新定了村里的规矩」): all its rows but
+        furniture rank as in the restricted search, so the same work told in other reports does not
+        outrank it."""
+        if not boost_rows or intent.year_only:
             return set()
         chunks = self.store.chunks_by_rows(boost_rows)
+        if not intent.roles:
+            return {row for row, chunk in chunks.items() if not is_furniture(chunk)}
         about_report = METADATA_ROLE in intent.roles
         return {row for row, chunk in chunks.items()
                 if (about_report and chunk.role == METADATA_ROLE)
                 or (not is_furniture(chunk) and not chunk_roles(chunk).isdisjoint(intent.roles))}
 
     def _candidates(self, text: str, rows: list[int] | None, extra_rows: list[int] | None = None,
-                    dense_share: float = 1.0) -> list[tuple[list[tuple[int, float]], float, bool,
-                                                                    list[tuple[int, float]]]]:
+                    dense_share: float = 1.0, fields: tuple[str, ...] = ()) -> list[
+                        tuple[list[tuple[int, float]], float, bool, list[tuple[int, float]]]]:
         """(ranked rows, weight, lexical?, the restricted search's own ranking) per retriever;
         ``extra_rows`` adds a restricted search's candidates to the global list (same score scale), so
         boosted reports compete even when the global list missed them, and the other reports'
@@ -461,8 +469,15 @@ class Retriever:
             # the report's words for the question's everyday ones (讨回工钱 → 追发 工资) and its figures as
             # reports write them (五个人 → 5名, 百分之六十 → 60% 六成) join its keywords
             keywords = " ".join((text, *report_wording(text), *figure_forms(text)))
-            searches.append((lambda allowed: self.store.search_sparse(keywords, n, allowed_rows=allowed),
-                             self.settings.sparse_weight, True))
+            # the asked fields' labels stand in every report's metadata passage: they join the keywords only
+            # where the search is confined to the named reports (restricted, or the boosted reports' own search)
+            own_keywords = " ".join((keywords, *fields))
+
+            def sparse(allowed: list[int] | None) -> list[tuple[int, float]]:
+                confined = allowed is not None and (allowed is extra_rows or not extra_rows)
+                return self.store.search_sparse(own_keywords if confined else keywords, n, allowed_rows=allowed)
+
+            searches.append((sparse, self.settings.sparse_weight, True))
         for run, weight, lexical in searches:
             ranked = run(rows)
             own: list[tuple[int, float]] = []
@@ -477,7 +492,7 @@ class Retriever:
 
     def _fuse(self, text: str, restrict: set[str] | None, boost_rows: list[int],
               part_rows: set[int] | frozenset[int] = frozenset(),
-              dense_share: float = 1.0) -> tuple[dict[int, float], dict[int, float]]:
+              dense_share: float = 1.0, fields: tuple[str, ...] = ()) -> tuple[dict[int, float], dict[int, float]]:
         """Weighted reciprocal rank fusion, score(row) = sum of weight / (rrf_k + rank); and the keyword
         list's BM25 scores, for ``keyword_lead``. Rows in ``part_rows`` take the better of their global
         and their own reports' ranks (``_part_rows``)."""
@@ -487,7 +502,7 @@ class Retriever:
         fused: dict[int, float] = {}
         own_fused: dict[int, float] = {}
         keyword: dict[int, float] = {}
-        for ranked, weight, lexical, own in self._candidates(text, rows, boost_rows or None, dense_share):
+        for ranked, weight, lexical, own in self._candidates(text, rows, boost_rows or None, dense_share, fields):
             for rank, (row, _score) in enumerate(ranked, 1):
                 fused[row] = fused.get(row, 0.0) + weight / (self.settings.rrf_k + rank)
             for rank, (row, _score) in enumerate((item for item in own if item[0] in part_rows), 1):
