@@ -23,7 +23,7 @@ from rag.core.types import Chunk, Report, Section, Span
 from rag.lang.script import to_simplified
 from rag.lang.sentences import sentence_spans
 from rag.report.headings import match_heading
-from rag.report.metadata import _SALUTATION as SALUTATION  # the report parser's rule for 「县委、县政府：」
+from rag.report.line_shapes import SALUTATION  # the report parser's rule for 「县委、县政府：」
 
 SOFT_BREAKS = frozenset("，,、：:")
 SUBSECTION_BREAK = 1 / 3  # a sub-section start ends the chunk once it holds this share of the budget
