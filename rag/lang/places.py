@@ -31,6 +31,15 @@ PROVINCE, CITY, COUNTY, TOWN = "省级", "市级", "区县级", "乡镇街道"
 # (places, issuers, self-designations 我镇, area words 全乡). Longest first, as a regex alternation wants.
 TOWNSHIP_KINDS = ("民族乡", "街道", "苏木", "镇", "乡")  # 苏木: the 乡 of 内蒙古; 民族乡: an ethnic 乡
 TOWNSHIP = "|".join(TOWNSHIP_KINDS)
+
+# A division named by its level word alone (「省政府」「州政府」「区人社局」): the word, and the level it gives.
+# Only the division's own text can say which one (report-patterns §14.3, §16).
+LEVEL_OF_LEVEL_WORD = {"自治区": PROVINCE, "省": PROVINCE, "市": CITY, "州": CITY, "盟": CITY,
+                       "县": COUNTY, "区": COUNTY, "旗": COUNTY}
+LEVEL_WORD = "|".join(LEVEL_OF_LEVEL_WORD)
+# the characters that, opening a body's name, make it a level word and no place (市住房城乡建设局)
+LEVEL_CHARACTERS = frozenset(w for w in (*LEVEL_OF_LEVEL_WORD, *TOWNSHIP_KINDS, "村") if len(w) == 1)
+GOVERNMENT = r"(?:人民)?政府"
 # Suffixes whose removal leaves the name itself (潼南区 → 潼南). Longest first.
 _SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "街道办事处", "地区", "林区", "特区",
              "新区", "矿区", "省", "市", "区", "县", "州", "盟", "旗", *TOWNSHIP_KINDS)

@@ -49,7 +49,6 @@ _SENTENCE_END = re.compile(r"[。！？；!?;]")
 
 # 州 ends a place only when no 市/区/县 follows (广州市, 杭州市 are cities, 阿坝州 is a prefecture).
 _ISSUER_WORDS = re.compile(r"(?:人民)?政府办公[厅室]|人民政府")
-_LEVEL_CHARS = frozenset("省市区县州盟旗镇乡村")  # an issuer starting with one names no particular place
 _ORG_TAIL = re.compile(r"人民政府|政府|办公厅|办公室|党委|委员会|司法局|关于|\d")
 
 
@@ -103,7 +102,8 @@ def _names_for(info: ReportInfo) -> tuple[frozenset[str], frozenset[str]]:
 # 法治政府建设工作情况的报告」) names no report, though each question about such reports contains it.
 _GENRE_WORDS = re.compile(rf"{YEAR}|[年度]|关于|的|法治政府建设|法治建设|依法行政|法治|工作|情况|报告|推进|[\s《》“”\"]")
 
-_BARE_GOVERNMENT = re.compile(r"[本我]?[省市区县旗镇乡]?(?:人民)?政府(?:办公室|办)?")  # 「市政府关于…」 names no place
+# 「市政府关于…」「我镇人民政府…」 name no place
+_BARE_GOVERNMENT = re.compile(rf"[本我]?(?:{places.LEVEL_WORD}|{places.TOWNSHIP})?{places.GOVERNMENT}(?:办公室|办)?")
 
 
 def _names_a_body(title: str) -> bool:
@@ -135,7 +135,7 @@ def _issuer_from(issuing_body: str, places_named: list[str], flat_question: str)
 @functools.lru_cache(maxsize=8192)
 def _own_issuer(issuing_body: str) -> str:
     issuer = re.sub(r"\s+", "", issuing_body)
-    return issuer if len(issuer) >= 3 and issuer[0] not in _LEVEL_CHARS else ""
+    return issuer if len(issuer) >= 3 and issuer[0] not in places.LEVEL_CHARACTERS else ""
 
 
 @functools.lru_cache(maxsize=4096)
