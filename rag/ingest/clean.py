@@ -111,6 +111,8 @@ LINE_RULES: tuple[LineRule, ...] = (
         r"打开.{0,8}查看精彩|^(APP|客户端)\s*下载",
         200,
     ),
+    # 「您的浏览器版本过低，为了获得更好的浏览体验，请升级浏览器。」: a site's notice, a sentence of its own
+    _rule("widget", r"浏览器版本(过低|太低)|请升级(您的|你的)?浏览器", 60, True),
 )
 _WIDGET_WORDS = re.compile(
     r"听全文|分享到|分享|打印本页|打印|关闭窗口|关闭|收藏本页|收藏|字号|字体|默认|超大|[大中小]|我要纠错|纠错|返回顶部|"
