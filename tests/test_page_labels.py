@@ -38,3 +38,21 @@ def test_every_publisher_label_gives_the_publisher_and_leaves_the_body(tmp_path,
     report = load_report(path, 1_000_000)
     assert report.meta.publisher == "东湖区司法局" and report.meta.pub_date == "2024-02-06"
     assert "2024-02-06" not in report.text
+
+
+@pytest.mark.parametrize(("row", "number"), [("索 引 号：011043264/2024-01532", "011043264/2024-01532"),
+                                            ("[ 索引号 ] 11500237MB1A52718Q/2026-00004  [ 发文字号 ] ", "11500237MB1A52718Q/2026-00004")])
+def test_the_index_number_row_is_kept_and_stated_in_the_metadata_passage(tmp_path, row: str, number: str) -> None:
+    from rag.index.chunk import metadata_chunk
+    from rag.report.parse import load_report, report_from_dict, report_to_dict
+
+    body = "2023年，我区深入推进依法行政，全面建设法治政府，深化行政审批制度改革，推进严格规范公正文明执法，各项工作取得新成效。" * 3
+    text = f"{row}\n东湖区2023年法治政府建设情况报告\n发布日期：2024-02-06\n{body}\n一、主要工作\n{body}\n"
+    path = tmp_path / "r.txt"
+    path.write_text(text, encoding="utf-8")
+    report = load_report(path, 1_000_000)
+    assert report.meta.index_number == number and report.meta.index_number_span
+    assert text[slice(*report.meta.index_number_span)] == number
+    passage = metadata_chunk(report, 0)
+    assert passage is not None and f"索引号：{number}" in passage.text
+    assert report_from_dict(report_to_dict(report)).meta == report.meta  # spans survive the store's JSON

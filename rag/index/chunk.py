@@ -270,12 +270,13 @@ def metadata_chunk(report: Report, ordinal: int) -> Chunk | None:
         ("来源", written(meta.source, meta.source_span)),
         ("发布机构", written(meta.publisher, meta.publisher_span) if not meta.source else ""),
         ("报送", to_whom),
+        ("索引号", written(meta.index_number, meta.index_number_span)),
     ]
     body = "".join(f"{label}：{value}。" for label, value in lines if value)
     if not meta.title and not meta.issuing_body:
         return None  # nothing the page says about itself beyond its text
     spans = [s for s in (meta.pub_date_span, meta.source_span, meta.publisher_span if not meta.source else None,
-                         to_whom_span) if s]
+                         to_whom_span, meta.index_number_span) if s]
     title_at = source.find(meta.title) if meta.title else -1
     if title_at >= 0:
         spans.append((title_at, title_at + len(meta.title)))

@@ -28,6 +28,9 @@ SOURCE_LABEL = r"(?:文章|信息|稿件|新闻|内容)?来源"
 # the 政府信息公开 grid's row naming the body that posted or issued the page
 PUBLISHER_LABEL = r"(?:发布|发文|制发)(?:机构|单位|机关)"
 
+# the 政府信息公开 catalogue number of the page (「索 引 号：011043264/2024-01532」, 「[ 索引号 ] …」)
+INDEX_NUMBER_LABEL = r"索\s*引\s*号"
+
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 

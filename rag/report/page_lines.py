@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from rag.core.types import CleanText, SourceDocument, Span
 from rag.ingest.clean import PAGE_INFO
-from rag.lang.page_labels import PUBLICATION_DATE_LABEL, PUBLISHER_LABEL, SOURCE_LABEL
+from rag.lang.page_labels import INDEX_NUMBER_LABEL, PUBLICATION_DATE_LABEL, PUBLISHER_LABEL, SOURCE_LABEL
 from rag.lang.years import YEAR
 
 _SOURCE = re.compile(rf"{SOURCE_LABEL}\s*[:：]\s*([^\s|｜:：]{{2,40}}?)(?=\s|[|｜]|发布|更新|日期|时间|作者|浏览|$)")
@@ -33,6 +33,9 @@ _SOURCE_VALUE = re.compile(r"[\u4e00-\u9fff（）()]{2,30}")
 # It is kept apart from 来源 (a line of its own kind); the metadata passage states both.
 _PUBLISHER_ROW = re.compile(rf"{PUBLISHER_LABEL}\s*[:：]\s*([\u4e00-\u9fff（）()]{{2,30}})")
 
+# 「[ 索引号 ] 11500237MB1A52718Q/2026-00004」: a code of letters, digits and separators, never Han characters
+_INDEX_NUMBER_ROW = re.compile(rf"{INDEX_NUMBER_LABEL}\s*[\]】］]?\s*[:：]?\s*([0-9A-Za-z][0-9A-Za-z/\-_.]{{5,60}})")
+
 
 @dataclass(frozen=True)
 class PageInfo:
@@ -42,6 +45,8 @@ class PageInfo:
     source_span: Span | None = None
     publisher: str = ""  # a 发布机构/发布单位 row
     publisher_span: Span | None = None
+    index_number: str = ""  # the 索引号 row of a 政府信息公开 page
+    index_number_span: Span | None = None
 
 
 def _iso(m: re.Match[str]) -> str:
@@ -77,12 +82,18 @@ def page_info(doc: SourceDocument, clean: CleanText) -> PageInfo:
                 source, source_span = m.group(1).strip("，,。"), (line_start + m.start(1), line_start + m.end(1))
                 if not pub_date and (d := _LEADING_DATE.match(line)) and (iso := _iso(d)):
                     pub_date, pub_span = iso, (line_start + d.start(1), line_start + d.end(3))
-    publisher, publisher_span = "", None
-    for line_start, line in top_lines:
-        if m := _PUBLISHER_ROW.search(line):
-            publisher, publisher_span = m.group(1), (line_start + m.start(1), line_start + m.end(1))
-            break
-    return PageInfo(pub_date, pub_span, source, source_span, publisher, publisher_span)
+    publisher, publisher_span = _first_row(_PUBLISHER_ROW, top_lines)
+    index_number, index_number_span = _first_row(_INDEX_NUMBER_ROW, top_lines)
+    return PageInfo(pub_date, pub_span, source, source_span, publisher, publisher_span,
+                    index_number, index_number_span)
+
+
+def _first_row(row: re.Pattern[str], lines: list[tuple[int, str]]) -> tuple[str, Span | None]:
+    """The value of the first line ``row`` matches, with its source span; ("", None) when none does."""
+    for line_start, line in lines:
+        if m := row.search(line):
+            return m.group(1), (line_start + m.start(1), line_start + m.end(1))
+    return "", None
 
 
 def _next_line_value(text: str, pos: int) -> tuple[str, Span] | None:

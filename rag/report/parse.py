@@ -100,7 +100,7 @@ def _item_from_dict(d: dict[str, Any]) -> Item:
 
 def _meta_from_dict(d: dict[str, Any]) -> ReportMeta:
     fields: dict[str, Any] = dict(d)
-    for key in ("pub_date_span", "source_span"):  # JSON lists back to span tuples
+    for key in ("pub_date_span", "source_span", "publisher_span", "index_number_span"):  # JSON lists back to span tuples
         if fields.get(key) is not None:
             fields[key] = _span(fields[key])
     return ReportMeta(**fields)

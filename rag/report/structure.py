@@ -369,6 +369,7 @@ def _parse(doc: SourceDocument, clean: CleanText, report_id: str, embedder: Embe
     meta.pub_date, meta.pub_date_span, meta.source, meta.source_span = (
         info.pub_date, info.pub_date_span, info.source, info.source_span)
     meta.publisher, meta.publisher_span = info.publisher, info.publisher_span
+    meta.index_number, meta.index_number_span = info.index_number, info.index_number_span
     body_start, body_end = body_bounds(text)
     second = _second_report_start(text, body_start, body_end)
     if second is not None:
