@@ -228,7 +228,8 @@ def brute_force_scan(texts: list[str], query: str, k: int) -> list[int]:
 def measure_search(store: Any, embedder: Any, matrix: np.ndarray, live_embedder: Any) -> dict[str, Any]:
     from rag.core.config import RetrievalSettings
     from rag.index.dense import build_dense
-    from rag.retrieve.retriever import Retriever, analyze_query
+    from rag.retrieve.recognition import analyze_query
+    from rag.retrieve.retriever import Retriever
 
     queries = bench_queries(store)
     settings = RetrievalSettings()

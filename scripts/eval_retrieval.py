@@ -19,7 +19,7 @@ Baselines window the text as loaded (``rag.ingest.readers.read_file``: HTML with
 paragraphs), as a generic loader would; they do not get the system's cleaning.
 
 Report filter for the baselines (the same recognition as the system's): each question goes through
-``rag.retrieve.retriever.analyze_query`` with the reports of the system's index; when it names
+``rag.retrieve.recognition.analyze_query`` with the reports of the system's index; when it names
 reports (not just a year), the baseline searches only those reports' windows; otherwise (no report
 named, e.g. every no_report question) it searches everything. The system itself applies its own
 ``report_filter`` setting (default auto: restrict only when certain, otherwise boost).
@@ -309,7 +309,7 @@ def make_baselines(texts: dict[str, str], embedder: Any) -> dict[str, WindowRetr
 def report_filter(reports: list[Any]) -> Callable[[str], set[str] | None]:
     """The system's own report recognition, as a filter for the baselines: the file stems of the
     reports a question names (not by a year alone), or None = search all."""
-    from rag.retrieve.retriever import analyze_query
+    from rag.retrieve.recognition import analyze_query
 
     stem = {info.report_id: Path(info.source).stem for info in reports}
 

@@ -195,7 +195,7 @@ def test_english_questions_name_the_report_year_without_nian():
 
 def test_retrieval_and_answering_read_one_analysis_of_the_years():
     from rag.question.analysis import analyze_question
-    from rag.retrieve.retriever import analyze_query
+    from rag.retrieve.recognition import analyze_query
 
     info = analyze_question("2021年工作安排有哪些？")
     assert [m.role for m in info.year_mentions] == ["plan"] and "plans" in info.roles

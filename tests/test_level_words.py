@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.retrieve.retriever import _names_a_body
+from rag.retrieve.recognition import _names_a_body
 
 
 @pytest.mark.parametrize("title", ["州政府关于2020年法治政府建设情况的报告", "自治区人民政府2021年度法治政府建设情况报告",

@@ -170,7 +170,8 @@ def test_a_named_report_asked_for_no_part_ranks_all_its_text_as_in_a_restricted_
     from test_retrieve import _RankedStore, _ZeroEmbedder
 
     from rag.core.config import RetrievalSettings
-    from rag.retrieve.retriever import QueryIntent, Retriever
+    from rag.retrieve.recognition import QueryIntent
+    from rag.retrieve.retriever import Retriever
 
     retriever = Retriever(_RankedStore(), _ZeroEmbedder(), RetrievalSettings())  # type: ignore[arg-type]
     rows_a = retriever.store.rows_for_reports({"a"})

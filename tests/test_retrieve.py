@@ -10,15 +10,15 @@ import pytest
 
 from rag.core.errors import BadQueryError, UnknownReportError
 from rag.core.types import Chunk, ReportInfo
+from rag.lang.docno import normalize_doc_number
+from rag.retrieve.recognition import analyze_query
 from rag.retrieve.retriever import (
     MAX_QUERY_CHARS,
     Retriever,
-    analyze_query,
     chunk_roles,
     heading_roles,
     is_furniture,
     keyword_lead,
-    normalize_doc_number,
     opening_roles,
     prepare_query,
     text_heading_roles,
@@ -105,7 +105,7 @@ def test_english_section_intent(question: str, role: str) -> None:
 
 
 def test_pinyin_matches_whole_words_only() -> None:
-    from rag.retrieve.retriever import _latin_hits
+    from rag.retrieve.recognition import _latin_hits
 
     words = ("how", "many", "cases", "did", "shanghai", "and", "beijing", "handle")
     assert _latin_hits(frozenset({"海安", "南通", "上海"}), words) == ["上海"]
@@ -386,7 +386,7 @@ def test_short_place_forms_find_their_report(question: str, place: str) -> None:
 
 def test_a_question_asking_which_kind_of_body_nudges_reports_of_that_kind() -> None:
     from rag.question.analysis import asked_kind
-    from rag.retrieve.retriever import kind_reports
+    from rag.retrieve.recognition import kind_reports
 
     assert asked_kind("哪个街道用短视频做普法？") == "街道" and asked_kind("哪家局聘了法律顾问") == "局"
     assert asked_kind("哪里的政务服务中心设了窗口") == ""
@@ -442,7 +442,7 @@ class _ZeroEmbedder:
 
 def test_the_asked_part_of_a_named_report_ranks_as_if_the_search_were_restricted() -> None:
     from rag.core.config import RetrievalSettings
-    from rag.retrieve.retriever import QueryIntent
+    from rag.retrieve.recognition import QueryIntent
 
     retriever = Retriever(_RankedStore(), _ZeroEmbedder(), RetrievalSettings())  # type: ignore[arg-type]
     intent = QueryIntent("a县还有哪些不足", report_ids=("a",), roles=("problems",))
@@ -467,7 +467,7 @@ class _MetadataStore(_RankedStore):
 
 def test_a_question_about_the_named_report_itself_finds_its_metadata_passage() -> None:
     from rag.core.config import RetrievalSettings
-    from rag.retrieve.retriever import QueryIntent
+    from rag.retrieve.recognition import QueryIntent
 
     retriever = Retriever(_MetadataStore(), _ZeroEmbedder(), RetrievalSettings())  # type: ignore[arg-type]
     about = QueryIntent("a县2024年的报告是哪个单位写的", report_ids=("a",), roles=("metadata",))
@@ -479,7 +479,7 @@ def test_a_question_about_the_named_report_itself_finds_its_metadata_passage() -
 
 def test_a_bare_heading_of_the_asked_part_is_not_boosted_as_the_part() -> None:
     from rag.core.config import RetrievalSettings
-    from rag.retrieve.retriever import QueryIntent
+    from rag.retrieve.recognition import QueryIntent
 
     class Store(_RankedStore):
         def chunks_by_rows(self, rows):  # type: ignore[no-untyped-def]
@@ -523,7 +523,7 @@ def test_an_opening_sentence_on_the_first_responsibility_duty_names_that_part() 
 
 def test_a_passage_of_the_asked_section_beats_one_that_only_names_the_part() -> None:
     from rag.core.config import RetrievalSettings
-    from rag.retrieve.retriever import QueryIntent
+    from rag.retrieve.recognition import QueryIntent
 
     class Store(_RankedStore):
         def chunks_by_rows(self, rows):  # type: ignore[no-untyped-def]

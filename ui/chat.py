@@ -53,7 +53,7 @@ def mentioned_reports(question: str, infos: list[ReportInfo]) -> list[ReportInfo
     a year alone does not name a report. Falls back to plain name matching if that fails.
     """
     try:
-        from rag.retrieve.retriever import analyze_query
+        from rag.retrieve.recognition import analyze_query
 
         intent = analyze_query(question, infos)
         named = set() if intent.year_only else set(intent.report_ids)
