@@ -9,6 +9,7 @@ gap between it and the figure after the round is how often a new round's pages b
     PYTHONPATH=$PWD .venv/bin/python scripts/eval_issuer_rounds.py --history    # + each round's start parser
     PYTHONPATH=$PWD .venv/bin/python scripts/eval_issuer_rounds.py --parser-root /tmp/old   # a copy of rag/
     ... --rounds R5,R6 -v                                                         # misses of those rounds
+    PYTHONPATH=$PWD .venv/bin/python scripts/eval_issuer_rounds.py --tune       # weights on R1–R4, check R5+R6
 
 Dev only: the held-out fixtures are never read here.
 """
@@ -92,6 +93,117 @@ def score(rounds: set[str] | None, verbose: bool) -> dict[str, dict[str, list[in
     return out
 
 
+def record_candidates() -> list[dict[str, Any]]:
+    """Per dev report: its round, label, the cascade's answer and the scored candidates (as the parser
+    ``rag`` imports now collects them), read by wrapping ``_cascade`` and ``issuer_scoring.pick``."""
+    from rag.report import issuer, issuer_scoring
+    from rag.report.parse import load_report
+
+    rows: list[dict[str, Any]] = []
+    seen: dict[str, Any] = {}
+    cascade, pick = issuer._cascade, issuer_scoring.pick
+
+    def cascade_spy(*args: Any) -> tuple[str, str]:
+        seen["cascade"], seen["text"] = cascade(*args), args[1]
+        answer: tuple[str, str] = seen["cascade"]
+        return answer
+
+    def pick_spy(candidates: list[Any], **kw: Any) -> Any:
+        seen["candidates"] = candidates
+        return pick(candidates, **kw)
+
+    issuer._cascade, issuer_scoring.pick = cascade_spy, pick_spy  # type: ignore[assignment]
+    try:
+        for path, label in dev_items():
+            seen.clear()
+            load_report(path, 50 * 2**20)
+            rows.append({"round": round_of(str(label["file"])), "file": path.name, "label": label.get("issuer"),
+                         "cascade": seen.get("cascade", ("", ""))[0], "text": seen.get("text", ""),
+                         "candidates": seen.get("candidates", [])})
+    finally:
+        issuer._cascade, issuer_scoring.pick = cascade, pick
+    return rows
+
+
+def _answers(rows: list[dict[str, Any]], weights: dict[str, float], sources: dict[str, float],
+             margin: float) -> list[tuple[str, str]]:
+    """(scoring alone, scoring backed by the cascade) per row, masked names as the parser masks them."""
+    from rag.report import issuer, issuer_scoring
+
+    out: list[tuple[str, str]] = []
+    for row in rows:
+        choice = issuer_scoring.pick(row["candidates"], weights=weights, source_weight=sources, margin=margin)
+        alone = choice.name
+        backed = choice.name or row["cascade"]
+        alone, backed = ("" if issuer._is_masked(a, row["text"]) else a for a in (alone, backed))
+        out.append((alone, backed))
+    return out
+
+
+def _same(got: str, label: str | None) -> bool:
+    """The parser reads a 繁體 report in simplified characters (its shadow restores them afterwards)."""
+    from rag.lang.script import to_simplified
+
+    return _norm(got) == _norm(to_simplified(label or ""))
+
+
+def _right(rows: list[dict[str, Any]], answers: list[tuple[str, str]], k: int) -> int:
+    return sum(_same(a[k], r["label"]) for r, a in zip(rows, answers, strict=True))
+
+
+_GRID = (-8.0, -4.0, -2.0, -1.0, 0.0, 0.5, 1.0, 2.0, 3.0, 4.0, 5.0)
+
+
+def tune(verbose: bool) -> None:
+    """Coordinate search of the weights on the older rounds (backed accuracy, then scoring alone), then
+    the figures on the newest rounds and on all dev, hand weights beside the tuned ones."""
+    from rag.report import issuer_scoring
+
+    rows = record_candidates()
+    older = [r for r in rows if r["round"] in OLDER]
+    weights, sources = dict(issuer_scoring.WEIGHTS), dict(issuer_scoring.SOURCE_WEIGHT)
+    margin = issuer_scoring.MARGIN
+
+    def objective(w: dict[str, float], s: dict[str, float], m: float) -> tuple[int, int]:
+        a = _answers(older, w, s, m)
+        return _right(older, a, 1), _right(older, a, 0)
+
+    start = (dict(weights), dict(sources), margin)
+    best = objective(weights, sources, margin)
+    for _ in range(3):
+        for table in (sources, weights):
+            for key in list(table):
+                for value in _GRID:
+                    old = table[key]
+                    table[key] = value
+                    if (score := objective(weights, sources, margin)) > best:
+                        best = score
+                    else:
+                        table[key] = old
+        for m in (0.5, 1.0, 1.5, 2.0, 3.0):
+            if (score := objective(weights, sources, m)) > best:
+                best, margin = score, m
+    print(f"{'weights':<10}{'group':<8}{'cascade':>10}{'scoring':>10}{'backed':>10}")
+    for name, (w, s, m) in (("hand", start), ("tuned", (weights, sources, margin))):
+        for group, members in (("older", OLDER), ("newest", NEWEST), ("all", tuple(r[0] for r in ROUNDS))):
+            sub = [r for r in rows if r["round"] in members]
+            a = _answers(sub, w, s, m)
+            casc = sum(_same(r["cascade"] if not _masked(r) else "", r["label"]) for r in sub)
+            print(f"{name:<10}{group:<8}{f'{casc}/{len(sub)}':>10}{f'{_right(sub, a, 0)}/{len(sub)}':>10}"
+                  f"{f'{_right(sub, a, 1)}/{len(sub)}':>10}")
+            if verbose and name == "tuned":
+                for r, (alone, backed) in zip(sub, a, strict=True):
+                    if not (_same(backed, r["label"]) and _same(alone, r["label"])):
+                        print(f"  MISS {r['file']}: label {r['label']!r} scoring {alone!r} backed {backed!r}")
+    print("tuned:", json.dumps({"weights": weights, "sources": sources, "margin": margin}, ensure_ascii=False))
+
+
+def _masked(row: dict[str, Any]) -> bool:
+    from rag.report import issuer
+
+    return bool(issuer._is_masked(row["cascade"], row["text"]))
+
+
 def _old_parser(commit: str, folder: Path) -> Path:
     """rag/ of ``commit`` unpacked into ``folder`` (no worktree is registered)."""
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "rag"], check=True, capture_output=True)
@@ -124,11 +236,16 @@ def main(argv: list[str] | None = None) -> int:
                     help="also score each round with the parser of the commit that added its fixtures")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every miss (dev only)")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--tune", action="store_true",
+                    help="choose the scoring weights on the older rounds and report them on the newest")
     args = ap.parse_args(argv)
     if args.parser_root:
         sys.path.insert(0, str(args.parser_root.resolve()))
     else:
         sys.path.insert(0, str(ROOT))
+    if args.tune:
+        tune(args.verbose)
+        return 0
     wanted = set(args.rounds.split(",")) if args.rounds else None
     now = score(wanted, args.verbose)
     if args.json:
