@@ -17,6 +17,7 @@ from rag.ingest.clean import MASK
 from rag.lang import places, words
 from rag.lang.page_labels import PUBLISHER_LABEL
 from rag.lang.years import YEAR
+from rag.report import issuer_scoring
 from rag.report.headings import match_heading
 from rag.report.line_shapes import HEADLINE, NEWS_LEAD, SALUTATION, SENTENCE_PUNCT
 
@@ -37,6 +38,21 @@ ORG_SUFFIX = (
 )
 TITLE_ORG = re.compile(rf"^(.{{2,30}}?(?:{ORG_SUFFIX}))\s*(?=关于|{YEAR}|[（(《]|$)")
 SIGNATURE_ORG = re.compile(rf"^\s*(.{{2,30}}(?:{ORG_SUFFIX}))\s*$")
+# The other shapes of a signature line every printed report has (report-patterns §18): the body with its
+# seal note (「X县人民政府（盖章）」) and the body with the date on the same line (「X县人民政府 2024年3月1日」).
+_SEAL_NOTE = r"\s*[（(]\s*(?:盖章|印章|公章|章)\s*[)）]"
+SIGNATURE_SEALED = re.compile(rf"^\s*(.{{2,30}}?(?:{ORG_SUFFIX})){_SEAL_NOTE}\s*$")
+SIGNATURE_DATED = re.compile(
+    rf"^\s*(.{{2,30}}?(?:{ORG_SUFFIX})(?:{_SEAL_NOTE})?)[\s\u3000]+(?=(?:{YEAR}|[〇零○一二三四五六七八九]{{4}})\s*年)"
+)
+
+
+def signature_org(line: str) -> str:
+    """The body a signature line names — alone, with its seal note, or followed by the date — or ""."""
+    for shape in (SIGNATURE_ORG, SIGNATURE_SEALED, SIGNATURE_DATED):
+        if m := shape.match(line):
+            return re.sub(_SEAL_NOTE + "$", "", m.group(1)).strip()
+    return ""
 # 州 ends a prefecture (甘孜州) but not 原州区 / 鄞州区 / 郑州市, where it is part of the name
 REGION = re.compile(
     r"^((?:[^省市县区镇乡\s]{1,7}(?:省|自治区))?(?:[^省市县区镇乡\s]{1,7}(?:市|州(?![区县市])|盟|地区))?"
@@ -428,26 +444,21 @@ def _issuer_evidence(title: str, sig_org: str, text: str, body_start: int, body_
 
 
 
-def find_issuer(doc: SourceDocument, text: str, title: str, signature_org: str,
-                body_start: int, body_end: int) -> tuple[Issuer, list[ParseWarning]]:
-    """The issuing body of the report in ``text[body_start:body_end]`` (cleaned text) titled ``title``,
-    with ``signature_org`` the body in its signature block ("" when none) and ``doc`` the page it was
-    read from (for the 来源 line)."""
-    warnings: list[ParseWarning] = []
+def _cascade(doc: SourceDocument, text: str, title: str, signature_org: str, body_start: int, body_end: int,
+             said: str, place_of_title: str) -> tuple[str, str]:
+    """The issuing body by the rules of rounds 1–6, in their order of precedence, with where it was read."""
     body = text[body_start:body_end]
-    place_of_title = "" if org_from_title(title) else _title_place(title)
     org_raw, why = _issuer_evidence(title, signature_org, text, body_start, body_end)
-    said = level_from_text(body, self_only=True)
     if org_raw and org_raw not in text and said and said != _level_of_org(org_raw, region_of(org_raw)):
         # a government built from the opening's place (「2024年，X区深入推进…」) in a text that calls
         # itself 我局 is a bureau's report about its district: its issuer is not that government
         org_raw, why = "", ""
-    if org_raw and not region_of(org_raw) and (fuller := full_form(org_raw, body)):
-        # 「市人力资源和社会保障局」 in the opening, 「新乡市人力资源和社会保障局」 further on: the text's own full form
-        org_raw = fuller
-    org_raw = _resolve_bare_government(org_raw, body)
-    if why != f"标题“{title}”" and (short := _SHORT_TOWNSHIP_GOVERNMENT.fullmatch(org_raw)):
-        org_raw = short.group(1) + "人民政府"
+    if why != f"标题“{title}”":
+        org_raw = _normalise(org_raw, body)
+    elif org_raw and not region_of(org_raw) and (fuller := full_form(org_raw, body)):
+        org_raw = _resolve_bare_government(fuller, body)
+    else:
+        org_raw = _resolve_bare_government(org_raw, body)
     if not org_raw and place_of_title:
         # 「徐中乡2024年法治政府建设情况报告」 with nothing else naming the body: the place's own report
         org_raw, why = government_of(place_of_title), f"标题开头的地名“{place_of_title}”"
@@ -463,6 +474,87 @@ def find_issuer(doc: SourceDocument, text: str, title: str, signature_org: str,
         # 「宝坻区2020年度法治政府建设情况报告」 is the district's own report: a 来源 or signature
         # naming its 政府办公室 or 司法局 names the office that drafted or posted it, not the issuer.
         org_raw, why = government_of(place_of_title), f"标题开头的地名“{place_of_title}”"
+    return org_raw, why
+
+
+def _normalise(org: str, body: str) -> str:
+    """A name as the text writes it, completed: the text's one full form of a placeless name (市人社局),
+    a level-only government resolved (省政府), 「X镇政府」 as 「X镇人民政府」."""
+    if org and not region_of(org) and (fuller := full_form(org, body)):
+        org = fuller
+    org = _resolve_bare_government(org, body)
+    if short := _SHORT_TOWNSHIP_GOVERNMENT.fullmatch(org):
+        org = short.group(1) + "人民政府"
+    return org
+
+
+# An office that posts a government's pages (its 来源 row, its site header) rather than writing the report.
+_POSTING_OFFICE = re.compile(r"办公室|办公厅|司法局|法制|信息|融媒体|网站|新闻|门户|大数据")
+_HEADER_LINES = 12
+
+
+def issuer_candidates(doc: SourceDocument, text: str, title: str, signature_org: str, body_start: int,
+                      body_end: int, said: str, place_of_title: str) -> list[issuer_scoring.Candidate]:
+    """Every organisation name the report offers for its issuer, one :class:`Candidate` per distinct name
+    with its sources and features (see ``rag.report.issuer_scoring``)."""
+    body = text[body_start:body_end]
+    found: list[tuple[str, str, str]] = []  # (name, source, evidence)
+    if org := org_from_title(title):
+        found.append((org if region_of(org) else _normalise(org, body), "title", f"标题“{title}”"))
+    if place_of_title and (gov := government_of(place_of_title)):
+        found.append((gov, "title_place", f"标题开头的地名“{place_of_title}”"))
+    if signature_org:
+        found.append((_normalise(signature_org, body), "signature", "落款"))
+    if org := _org_from_opening(text, body_start, body_end):
+        found.append((_normalise(org, body), "opening", "正文开头"))
+    if org := _placeless_subject(text, body_start, body_end):
+        found.append((org, "opening", "正文开头（全称见正文）"))
+    if org := _org_of_named_report(text, body_start, body_end):
+        found.append((_normalise(org, body), "named_report", "正文中提到的报告名称"))
+    if own := _resolve_self_township(body):
+        found.append((own, "self_township", f"自称“我镇/我乡/我街道”，正文中只出现“{own.removesuffix('人民政府').removesuffix('办事处')}”"))
+    if (m := _SOURCE_LABEL.search(doc.text[:3000])) and re.search(rf"({ORG_SUFFIX})$", m.group(1)):
+        found.append((_normalise(m.group(1), body), "posting", f"页面“{m.group(0)}”"))
+    for line in text[:body_start].splitlines()[-_HEADER_LINES:]:
+        if (m := SIGNATURE_ORG.match(line)) and m.group(1).strip() != title.strip():
+            found.append((_normalise(m.group(1).strip(), body), "header", f"页首“{m.group(1).strip()}”"))
+    addressees = [line for line in body[:600].splitlines() if SALUTATION.match(line.strip())]
+    candidates: dict[str, issuer_scoring.Candidate] = {}
+    for name, source, note in found:
+        if name:
+            candidates.setdefault(name, issuer_scoring.Candidate(name)).sources.setdefault(source, note)
+    for cand in candidates.values():
+        level = _level_of_org(cand.name, region_of(cand.name))
+        cand.features = {
+            "mentions": float(min(3, body.count(cand.name))),
+            "kind": 0.0 if not (said and level) else (1.0 if said == level else -1.0),
+            "title_place": (0.0 if not (place_of_title and government_of(place_of_title))
+                            else 1.0 if _is_government_of(cand.name, place_of_title) else -1.0),
+            "addressee": float(any(cand.name in a for a in addressees)),
+            "poster_only": float(set(cand.sources) <= {"posting", "header"}
+                                 and bool(_POSTING_OFFICE.search(cand.name))),
+        }
+    return list(candidates.values())
+
+
+def find_issuer(doc: SourceDocument, text: str, title: str, signature_org: str,
+                body_start: int, body_end: int) -> tuple[Issuer, list[ParseWarning]]:
+    """The issuing body of the report in ``text[body_start:body_end]`` (cleaned text) titled ``title``,
+    with ``signature_org`` the body in its signature block ("" when none) and ``doc`` the page it was
+    read from (for the 来源 line). The candidates are scored (``issuer_candidates``); when no candidate
+    leads by the margin, the rules' cascade answers, and a warning says when neither can tell."""
+    warnings: list[ParseWarning] = []
+    body = text[body_start:body_end]
+    place_of_title = "" if org_from_title(title) else _title_place(title)
+    said = level_from_text(body, self_only=True)
+    org_raw, why = _cascade(doc, text, title, signature_org, body_start, body_end, said, place_of_title)
+    candidates = issuer_candidates(doc, text, title, signature_org, body_start, body_end, said, place_of_title)
+    choice = issuer_scoring.pick(candidates)
+    if choice.name:
+        org_raw, why = choice.name, choice.evidence
+    elif not org_raw and len(choice.contenders) > 1:
+        warnings.append(ParseWarning("issuer_undetermined",
+                                     f"发布机关未能确定（候选：{'、'.join(choice.contenders)}）（issuer undetermined）"))
     masked = _is_masked(org_raw, text)
     issuing_body = "" if masked else org_raw
     region = "" if masked else region_of(org_raw)

@@ -20,7 +20,15 @@ from rag.lang.docno import DOC_NUMBER
 from rag.lang.page_labels import DATED_LABEL
 from rag.lang.years import YEAR
 from rag.report.headings import CN_DIGITS, Line, cn_to_int, match_heading, split_lines
-from rag.report.issuer import REGION, SIGNATURE_ORG, TITLE_ORG, find_issuer, org_from_title
+from rag.report.issuer import (
+    REGION,
+    SIGNATURE_DATED,
+    SIGNATURE_ORG,
+    TITLE_ORG,
+    find_issuer,
+    org_from_title,
+    signature_org,
+)
 from rag.report.line_shapes import HEADLINE, SALUTATION, SENTENCE_PUNCT
 
 _TITLE_END = re.compile(r"(报告|总结|汇报)")
@@ -280,13 +288,15 @@ def _signature(doc: SourceDocument, clean: CleanText, body_end: int) -> tuple[st
     """(issuing body, ISO date) from the signature block at the end, '' where absent."""
     org = ""
     for line in split_lines(clean.text, body_end):
-        m = SIGNATURE_ORG.match(line.text)
-        if m and not MASK.search(m.group(1)):
-            org = m.group(1).strip()
+        name = signature_org(line.text)
+        if name and not MASK.search(name):
+            org = name
     date = ""
     tail_lines = [ln.strip() for ln in doc.text[-800:].splitlines() if ln.strip()][-6:]
     for tail in tail_lines:
         m = _DATE_ONLY.match(tail)
+        if m is None and (dated := SIGNATURE_DATED.match(tail)):
+            m = _DATE_ONLY.match(tail[dated.end():])  # 「X县人民政府　2024年3月1日」
         if m:
             date = _date_iso(m)
     return org, date
