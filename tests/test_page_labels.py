@@ -56,3 +56,19 @@ def test_the_index_number_row_is_kept_and_stated_in_the_metadata_passage(tmp_pat
     passage = metadata_chunk(report, 0)
     assert passage is not None and f"索引号：{number}" in passage.text
     assert report_from_dict(report_to_dict(report)).meta == report.meta  # spans survive the store's JSON
+
+
+def test_the_metadata_passage_cites_the_page_lines_with_their_labels_and_the_time_as_written(tmp_path) -> None:
+    from rag.index.chunk import metadata_chunk
+    from rag.report.parse import load_report
+
+    body = "2023年，我区深入推进依法行政，全面建设法治政府，深化行政审批制度改革，推进严格规范公正文明执法，各项工作取得新成效。" * 3
+    text = f"东湖区2023年法治政府建设情况报告\n稿件来源：东湖区司法局　发布时间：2024-02-06 09:30\n{body}\n一、主要工作\n{body}\n"
+    path = tmp_path / "r.txt"
+    path.write_text(text, encoding="utf-8")
+    report = load_report(path, 1_000_000)
+    assert report.meta.pub_date == "2024-02-06" and text[slice(*report.meta.pub_date_span)] == "2024-02-06 09:30"
+    passage = metadata_chunk(report, 0)
+    assert passage is not None and "发布日期：2024-02-06 09:30" in passage.text and "来源：东湖区司法局" in passage.text
+    cited = text[slice(*passage.source_span)]
+    assert "稿件来源：东湖区司法局" in cited and "发布时间：2024-02-06 09:30" in cited

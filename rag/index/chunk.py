@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 
 from rag.core.types import Chunk, Report, Section, Span
+from rag.lang.page_labels import PUBLICATION_DATE_LABEL, SOURCE_LABEL, in_either_script
 from rag.lang.script import to_simplified
 from rag.lang.sentences import sentence_spans
 from rag.report.headings import match_heading
@@ -224,6 +225,9 @@ def chunk_report(report: Report, size: int, overlap: int) -> list[Chunk]:
 
 
 METADATA_ROLE = "metadata"
+# a page line's label standing right before its value (信息来源：, [ 发布日期 ] , 發布時間：)
+_PAGE_LABEL_BEFORE = re.compile(
+    rf"(?:{in_either_script(SOURCE_LABEL)}|{in_either_script(PUBLICATION_DATE_LABEL)})\s*[\]】］]?\s*[:：]?\s*$")
 
 
 ADDRESSEE_LINES = 8  # the salutation stands among the first lines, as the report parser looks for it
@@ -257,6 +261,15 @@ def metadata_chunk(report: Report, ordinal: int) -> Chunk | None:
     def written(value: str, span: Span | None) -> str:
         return source[span[0] : span[1]] if span else value
 
+    def with_label(span: Span | None) -> Span | None:
+        """``span`` widened to the page line's own label (信息来源：, 发布时间：) right before the value: the
+        passage cites the line, not the value alone. Its wording stays the passage's field name, which
+        questions about the report are matched with (rag.lang.synonyms.REPORT_FIELD_CUES)."""
+        if not span:
+            return span
+        m = _PAGE_LABEL_BEFORE.search(source, max(0, span[0] - 16), span[0])
+        return (m.start(), span[1]) if m else span
+
     to_whom, to_whom_span = addressee(report)
     lines = [
         ("报告标题", f"《{meta.title}》" if meta.title else ""),
@@ -275,8 +288,8 @@ def metadata_chunk(report: Report, ordinal: int) -> Chunk | None:
     body = "".join(f"{label}：{value}。" for label, value in lines if value)
     if not meta.title and not meta.issuing_body:
         return None  # nothing the page says about itself beyond its text
-    spans = [s for s in (meta.pub_date_span, meta.source_span, meta.publisher_span if not meta.source else None,
-                         to_whom_span, meta.index_number_span) if s]
+    spans = [s for s in (with_label(meta.pub_date_span), with_label(meta.source_span),
+                         meta.publisher_span if not meta.source else None, to_whom_span, meta.index_number_span) if s]
     title_at = source.find(meta.title) if meta.title else -1
     if title_at >= 0:
         spans.append((title_at, title_at + len(meta.title)))

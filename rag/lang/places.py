@@ -31,6 +31,9 @@ PROVINCE, CITY, COUNTY, TOWN = "省级", "市级", "区县级", "乡镇街道"
 # (places, issuers, self-designations 我镇, area words 全乡). Longest first, as a regex alternation wants.
 TOWNSHIP_KINDS = ("民族乡", "街道", "苏木", "镇", "乡")  # 苏木: the 乡 of 内蒙古; 民族乡: an ethnic 乡
 TOWNSHIP = "|".join(TOWNSHIP_KINDS)
+# 「住房和城乡建设局」「城乡规划」: the 乡 of the word 城乡 (town and country) before what it qualifies is no
+# township; put right after a township kind (古城乡人民政府 stays a township)
+NOT_URBAN_RURAL = r"(?!(?<=城乡)(?:建设|规划|融合|发展|一体|统筹|居民|社区|环境|交通|供水|低保|医保|养老))"
 
 # A division named by its level word alone (「省政府」「州政府」「区人社局」): the word, and the level it gives.
 # Only the division's own text can say which one (report-patterns §14.3, §16).
@@ -48,7 +51,7 @@ _ETHNIC = re.compile(r"(?:[\u4e00-\u9fff]{1,5}?族)+(?=自治)")
 _ZONE = re.compile(r"开发区|示范区|试验区|合作区|保税区|园区|管理区|风景区")
 _TOWN_SUFFIX = re.compile(rf"{TOWNSHIP}|村|社区")
 _COUNTY_SUFFIX = re.compile(r"新?区|县|旗")
-_TOWN = re.compile(rf"([\u4e00-\u9fff]{{2,5}}?)(街道办事处|{TOWNSHIP})")
+_TOWN = re.compile(rf"([\u4e00-\u9fff]{{2,5}}?)(街道办事处|{TOWNSHIP}){NOT_URBAN_RURAL}")
 # Words before 镇/乡/街道 that are not names: 城镇, 乡镇, 各街道, 全镇 …
 # (小 only as 小城镇 or a stem ending in it: 小河街道, 小店镇 and 小榄镇 are names, report-patterns §17)
 _NOT_TOWN_STEM = re.compile(r"^[全各本该我每两多个其所]|[乡村集镇街]$|重点|特色|^小城|小$|中心|辖区|相关|有关|城市|城区")

@@ -77,6 +77,12 @@ SECTION_ROLE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
                             r"(?:什么时候|何时|哪天|哪一天|哪年|几月几[号日]|什么时间)"
                             r"|署的?是?哪|(?:报送|呈报|呈送|上报|报给|写给|送给|提交)给?(?:的是)?(?:谁|哪)|向谁"
                             r"|(?:讲|说|写|报告)的?是哪一?年"
+                            # the report as the subject of a 是…的 question about who, when or to whom
+                            # (「报告是交给谁的」「是哪个司发出来的」「是哪天登出来的」), not about what it says
+                            # (「报告里提到哪个单位」)
+                            r"|(?:报告|稿件|稿子|文章|全文|这份|那份|这篇|那篇)(?!里|中|内|提|说|讲|写|列|谈|显示|指出|有)"
+                            r"(?:是|由|于|在)?[^，,。？?里中]{0,4}?"
+                            r"(?:谁|哪一?(?:天|年|月|日|个|家|位|级)|什么时候|何时|几月|几[号日]|什么时间)"
                             r"|(?i:\b(?:published|issued|issuer|document number)\b)")),
 )
 

@@ -56,7 +56,7 @@ def signature_org(line: str) -> str:
 # 州 ends a prefecture (甘孜州) but not 原州区 / 鄞州区 / 郑州市, where it is part of the name
 REGION = re.compile(
     r"^((?:[^省市县区镇乡\s]{1,7}(?:省|自治区))?(?:[^省市县区镇乡\s]{1,7}(?:市|州(?![区县市])|盟|地区))?"
-    r"(?:[^省市县区镇乡\s]{1,7}(?:区|县|旗|市))?" rf"(?:[^省市县区镇乡\s]{{1,7}}(?:{places.TOWNSHIP}))?)"
+    r"(?:[^省市县区镇乡\s]{1,7}(?:区|县|旗|市))?" rf"(?:[^省市县区镇乡\s]{{1,7}}(?:{places.TOWNSHIP}){places.NOT_URBAN_RURAL})?)"
 )
 _SOURCE_LABEL = re.compile(rf"(?:来源|{PUBLISHER_LABEL})\s*[:：]\s*([\u4e00-\u9fff]{{2,30}})")
 

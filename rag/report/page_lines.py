@@ -25,6 +25,7 @@ _DATE = re.compile(
 )
 _BARE_DATE = re.compile(rf"^\s*[•·\-\s]*({YEAR})[-/.](\d{{1,2}})[-/.](\d{{1,2}})(\s+\d{{1,2}}:\d{{2}}(:\d{{2}})?)?\s*$")
 _LEADING_DATE = re.compile(rf"^\s*({YEAR})[-/.](\d{{1,2}})[-/.](\d{{1,2}})(?:\s+\d{{1,2}}:\d{{2}}(?::\d{{2}})?)?\s")
+_CLOCK = re.compile(r"[ \t\u3000]{1,3}\d{1,2}:\d{2}(?::\d{2})?(?!\d)")
 _SEARCH_CHARS = 4000  # publication lines stand at the top of a page
 # 「来源：」 alone on its line, the value on the next one (county portals, report-patterns §14.3)
 _BARE_SOURCE_LABEL = re.compile(rf"^\s*{SOURCE_LABEL}\s*[:：]\s*$")
@@ -84,6 +85,8 @@ def page_info(doc: SourceDocument, clean: CleanText) -> PageInfo:
                     pub_date, pub_span = iso, (line_start + d.start(1), line_start + d.end(3))
     publisher, publisher_span = _first_row(_PUBLISHER_ROW, top_lines)
     index_number, index_number_span = _first_row(_INDEX_NUMBER_ROW, top_lines)
+    if pub_span and (clock := _CLOCK.match(doc.text, pub_span[1])):
+        pub_span = (pub_span[0], clock.end())  # 「2025-01-15 09:30」: the value as the page writes it
     return PageInfo(pub_date, pub_span, source, source_span, publisher, publisher_span,
                     index_number, index_number_span)
 

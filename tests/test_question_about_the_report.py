@@ -1,0 +1,19 @@
+"""A 是…的 question whose subject is the report asks about the report itself (rag.question.analysis)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.question.analysis import section_roles
+
+
+@pytest.mark.parametrize("question", ["双河乡2025年的法治政府建设报告是交给谁的？", "水利部2022年那份报告是哪个司发出来的？",
+                                      "炼铁乡2022年的报告是哪天登出来的？", "这篇稿件是什么时候贴出来的"])
+def test_who_when_and_to_whom_of_the_report_are_metadata_questions(question: str) -> None:
+    assert "metadata" in section_roles(question)
+
+
+@pytest.mark.parametrize("question", ["报告里提到哪个单位聘了法律顾问？", "2023年报告中哪个乡镇的调解率最高？",
+                                      "报告有哪些不足", "这份报告说了哪些问题"])
+def test_what_the_report_says_is_no_metadata_question(question: str) -> None:
+    assert "metadata" not in section_roles(question)
