@@ -54,7 +54,7 @@ _COUNTY_SUFFIX = re.compile(r"新?区|县|旗")
 _TOWN = re.compile(rf"([\u4e00-\u9fff]{{2,5}}?)(街道办事处|{TOWNSHIP}){NOT_URBAN_RURAL}")
 # Words before 镇/乡/街道 that are not names: 城镇, 乡镇, 各街道, 全镇 …
 # (小 only as 小城镇 or a stem ending in it: 小河街道, 小店镇 and 小榄镇 are names, report-patterns §17)
-_NOT_TOWN_STEM = re.compile(r"^[全各本该我每两多个其所]|[乡村集镇街]$|重点|特色|^小城|小$|中心|辖区|相关|有关|城市|城区")
+_NOT_TOWN_STEM = re.compile(r"^[全各本该我每两多个其所]|[乡村集镇]$|(?<!大)街$|重点|特色|^小城|小$|中心|辖区|相关|有关|城市|城区")
 # Short forms that begin like a generic positional word are never names on their own (市中区 → 市中).
 _POSITIONAL_START = tuple("市区县省州")
 # jieba tags of words that are names (places, persons, transliterations); anything else is an ordinary word.

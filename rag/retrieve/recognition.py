@@ -104,6 +104,33 @@ def _issuer_from(issuing_body: str, places_named: list[str], flat_question: str)
     return out
 
 
+# an organisation as a question writes it: 「后河自然保护区管理局」, 「南郑区住建局」
+_ORG_IN_QUESTION = re.compile(r"[\u4e00-\u9fff]{2,14}?(?:管理局|管委会|委员会|办事处|局|委|厅|办|中心)")
+SHORT_ISSUER_CHARS = 6  # shorter forms (教育局, 司法局) name a kind of body, not one
+
+
+def _issuer_shortened(issuing_body: str, flat_question: str) -> str:
+    """The body the question names by a short form of the report's issuer, or "": the question's name keeps
+    the issuer's characters in order and opens with two of them side by side (后河自然保护区管理局 of
+    湖北五峰后河国家级自然保护区管理局, 人社局 of 人力资源和社会保障局 after the place)."""
+    issuer = _own_issuer(issuing_body)
+    if not issuer:
+        return ""
+    for m in _ORG_IN_QUESTION.finditer(flat_question):
+        name = m.group(0)
+        if len(name) < SHORT_ISSUER_CHARS or name[0] in places.LEVEL_CHARACTERS:
+            continue
+        at = issuer.find(name[:2])
+        if at >= 0 and _in_order(name[2:], issuer[at + 2 :]):
+            return name
+    return ""
+
+
+def _in_order(chars: str, text: str) -> bool:
+    rest = iter(text)
+    return all(ch in rest for ch in chars)
+
+
 @functools.lru_cache(maxsize=8192)
 def _own_issuer(issuing_body: str) -> str:
     issuer = re.sub(r"\s+", "", issuing_body)
@@ -198,10 +225,16 @@ def analyze_query(query: str, reports: list[ReportInfo]) -> QueryIntent:
             matched.extend(hit_parent)
         if score:
             scores[info.report_id] = score
+    shortened: set[str] = set()
+    if not scores:  # no place, title or full name: a body may still be named by a short form of its own
+        for info in reports:
+            if short := _issuer_shortened(info.issuing_body or "", flat):
+                scores[info.report_id] = 2
+                shortened.add(short)  # kept in the search text: its words are all the report's name the query has
     best = max(scores.values(), default=0)
     named = [r for r, s in scores.items() if s == best] if best else []
     if named:
-        reasons.append("place/issuer: " + "、".join(sorted(set(matched))))
+        reasons.append("place/issuer: " + "、".join(sorted(set(matched) | shortened)))
 
     # 3. Years: the year reported on narrows the named reports; alone it only nudges.
     strong, weak, plan_year, year_strings = _year_mentions(question)
