@@ -17,3 +17,11 @@ def test_who_when_and_to_whom_of_the_report_are_metadata_questions(question: str
                                       "报告有哪些不足", "这份报告说了哪些问题"])
 def test_what_the_report_says_is_no_metadata_question(question: str) -> None:
     assert "metadata" not in section_roles(question)
+
+
+def test_the_kind_asked_for_carries_its_field_and_leaves_the_search_words() -> None:
+    from rag.question.analysis import asked_kind, without_asked_kind
+
+    assert asked_kind("哪家教育局聘了校外培训社会监督员？") == "教育局"
+    assert without_asked_kind("哪家教育局聘了校外培训社会监督员？").strip() == "聘了校外培训社会监督员？"
+    assert asked_kind("哪里的政务服务中心设了窗口") == "" and asked_kind("哪个街道用短视频做普法") == "街道"

@@ -88,13 +88,20 @@ SECTION_ROLE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 
 # 「哪个街道用短视频做普法」: a question naming no report may still say what kind of body it is about.
-_ASKED_KIND = re.compile(r"哪(?:一)?(?:个|家|些)(街道|镇|乡|县|区|市|州|省|局|厅|委)")
+# 「哪家教育局聘了…」: the kind may carry its field (教育局, 司法局); the answer is a body of that kind,
+# which the passage need not name.
+_ASKED_KIND = re.compile(r"哪(?:一)?(?:个|家|些|所)([\u4e00-\u9fff]{0,4}?(?:街道|镇|乡|县|区|市|州|省|局|厅|委))")
 
 
 def asked_kind(text: str) -> str:
-    """The kind of place or body a 「哪个X」 question asks for (街道, 镇, 局), or ""."""
+    """The kind of place or body a 「哪个X」 question asks for (街道, 镇, 教育局), or ""."""
     m = _ASKED_KIND.search(text)
     return m.group(1) if m else ""
+
+
+def without_asked_kind(text: str) -> str:
+    """``text`` without its 「哪个X」 phrase: the words of what is asked for, not of the answer's kind."""
+    return _ASKED_KIND.sub(" ", text, count=1)
 
 
 def section_roles(text: str) -> tuple[str, ...]:

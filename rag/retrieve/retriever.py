@@ -25,7 +25,7 @@ from rag.index.chunk import METADATA_ROLE
 from rag.index.store_base import ReportStore
 from rag.lang.figure_forms import figure_forms
 from rag.lang.synonyms import report_fields, report_wording
-from rag.question.analysis import asked_kind, section_roles
+from rag.question.analysis import asked_kind, section_roles, without_asked_kind
 from rag.report.headings import match_heading
 from rag.retrieve.recognition import QueryIntent, analyze_query, kind_reports
 
@@ -174,6 +174,10 @@ class Retriever:
         log.debug("query intent: %s", intent)
         named = bool(restrict and not report_ids) or bool(boost and not intent.year_only)
         search_text = intent.topic if named else text  # place words say nothing inside the named reports
+        if not named and not report_ids and asked_kind(text):
+            # 「哪家教育局聘了…」: the kind of body asked for nudges its reports (below); as a keyword it
+            # would rank every passage naming such a body above the one holding the answer
+            search_text = without_asked_kind(search_text)
         dense_share = 1.0 if named or report_ids else self.settings.library_dense_share
         boost_rows = rows_for_reports(self.store, boost) if boost else []  # read once, for both uses
         # a question about the report itself asks for fields of the metadata passage by their labels
