@@ -25,3 +25,9 @@ def test_the_kind_asked_for_carries_its_field_and_leaves_the_search_words() -> N
     assert asked_kind("哪家教育局聘了校外培训社会监督员？") == "教育局"
     assert without_asked_kind("哪家教育局聘了校外培训社会监督员？").strip() == "聘了校外培训社会监督员？"
     assert asked_kind("哪里的政务服务中心设了窗口") == "" and asked_kind("哪个街道用短视频做普法") == "街道"
+
+
+@pytest.mark.parametrize("question", ["劳动监察人手跟不上，带来了什么后果？", "为什么有些案子自己办不了，要交给地方？",
+                                      "执法力量薄弱的原因是什么"])
+def test_why_a_thing_failed_and_what_it_led_to_ask_for_the_problems_part(question: str) -> None:
+    assert "problems" in section_roles(question)

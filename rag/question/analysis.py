@@ -55,6 +55,10 @@ SECTION_ROLE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("problems", re.compile(r"不足|短板|差距|薄弱|欠缺|不够的地方|差在哪|做得不(?:好|够)|没有?做好|不到位"
                             r"|困难(?!群众|家庭|户|职工|人员)"
                             r"|(?:哪些|什么|存在的?|主要)问题|问题(?:有哪些|是什么)"
+                            # why something failed and what a shortfall led to: the required part is
+                            # 「存在的不足和原因」, where reports explain both
+                            r"|为什么[^，。？?]{0,12}(?:没|不|难|办不|做不|交给|移交)|什么原因|原因是什么|原因在哪"
+                            r"|(?:带来|造成|导致)了?(?:什么|哪些)(?:后果|影响)|跟不上|不够用"
                             r"|(?i:\b(?:problems?|shortcomings?|weakness(?:es)?|deficienc(?:y|ies)|gaps?)\b)")),
     ("plans", re.compile(r"下一步|下步|计划|安排|打算|明年|下一年|来年|今后|接下来|准备(?!工作)|思路|改进措施|整改措施"
                          r"|要(?:做|抓)(?:哪|什么|好)|重点(?:要)?(?:做|抓)(?!了|过|法)"
