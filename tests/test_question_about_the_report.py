@@ -31,3 +31,10 @@ def test_the_kind_asked_for_carries_its_field_and_leaves_the_search_words() -> N
                                       "执法力量薄弱的原因是什么"])
 def test_why_a_thing_failed_and_what_it_led_to_ask_for_the_problems_part(question: str) -> None:
     assert "problems" in section_roles(question)
+
+
+def test_devolved_powers_in_everyday_words_bring_the_reports_words() -> None:
+    from rag.lang.synonyms import report_wording
+
+    words = report_wording("哪个镇接手了县里放下来的17项事情？")
+    assert "承接" in words and "下放" in words
