@@ -242,15 +242,24 @@ class ReportQA:
             self._notify(progress, f"{count}/{len(items)} {Path(result.item.path).name}", count / max(len(items), 1) * 0.95)
 
         finished: dict[str, IngestOutcome] = {}
+        # Reports go into the embedded store in input order, whichever worker finished first: rows follow
+        # insertion, and equal scores rank by row, so a parallel ingest searches exactly like a serial one.
+        # A result waits only for the files before it.
+        waiting: dict[str, WorkResult] = {}
+        next_item = 0
         for result in run_workers(self.settings, items, write_to_store=shared, progress=done):
-            outcome = result.outcome
-            if result.report is not None and result.vectors is not None:
-                try:
-                    store.put_report(result.report, list(result.chunks), result.vectors)
-                    staged = True
-                except ReportQAError as exc:
-                    outcome = IngestOutcome(outcome.path, "failed", message=str(exc), seconds=outcome.seconds)
-            finished[result.item.path] = outcome
+            waiting[result.item.path] = result
+            while next_item < len(items) and items[next_item].path in waiting:
+                ready = waiting.pop(items[next_item].path)
+                next_item += 1
+                outcome = ready.outcome
+                if ready.report is not None and ready.vectors is not None:
+                    try:
+                        store.put_report(ready.report, list(ready.chunks), ready.vectors)
+                        staged = True
+                    except ReportQAError as exc:
+                        outcome = IngestOutcome(outcome.path, "failed", message=str(exc), seconds=outcome.seconds)
+                finished[ready.item.path] = outcome
         outcomes.extend(finished[item.path] for item in items)  # in input order, whoever finished first
         return staged
 

@@ -178,7 +178,7 @@ def test_a_named_report_asked_for_no_part_ranks_all_its_text_as_in_a_restricted_
     intent = QueryIntent("a县让几个村重新定了村里的规矩", report_ids=("a",))
     part = retriever._part_rows(intent, rows_a)
     assert part == {100, 101}  # the whole named report: the same work told by report b ranks above it otherwise
-    fused, _ = retriever._fuse("让几个村重新定了村里的规矩", None, rows_a, part)
+    fused, _, _ = retriever._fuse("让几个村重新定了村里的规矩", None, rows_a, part)
     assert fused[100] == pytest.approx(fused[1])  # first in its own report = first globally
     year_only = QueryIntent("2023年让几个村重新定了村里的规矩", report_ids=("a",), year_only=True)
     assert retriever._part_rows(year_only, rows_a) == set()  # a year alone names no report

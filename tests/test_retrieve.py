@@ -449,7 +449,7 @@ def test_the_asked_part_of_a_named_report_ranks_as_if_the_search_were_restricted
     rows_a = retriever.store.rows_for_reports({"a"})
     part = retriever._part_rows(intent, rows_a)
     assert part == {100}  # the named report's problems, not its measures
-    fused, _ = retriever._fuse("还有哪些不足", None, rows_a, part)
+    fused, _, _ = retriever._fuse("还有哪些不足", None, rows_a, part)
     assert fused[100] == pytest.approx(fused[1])  # first in its own report's lists = first globally
     assert fused[101] < fused[60]  # the rest of the named report keeps its global rank
     assert retriever._part_rows(QueryIntent("还有哪些不足", roles=("problems",)), []) == set()

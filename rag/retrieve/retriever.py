@@ -182,10 +182,11 @@ class Retriever:
         boost_rows = rows_for_reports(self.store, boost) if boost else []  # read once, for both uses
         # a question about the report itself asks for fields of the metadata passage by their labels
         fields = report_fields(text) if METADATA_ROLE in intent.roles else ()
-        fused, keyword = self._fuse(search_text, restrict, boost_rows, self._part_rows(intent, boost_rows), dense_share,
-                                    fields)
+        fused, keyword, chunks = self._fuse(search_text, restrict, boost_rows, self._part_rows(intent, boost_rows),
+                                            dense_share, fields)
         nudge = set() if intent.report_ids or report_ids else kind_reports(asked_kind(text), reports)
-        return self._rank(fused, keyword, intent, boost, k, {info.report_id: info for info in reports}, nudge)
+        return self._rank(fused, keyword, intent, boost, k, {info.report_id: info for info in reports}, nudge,
+                          chunks)
 
     def _part_rows(self, intent: QueryIntent, boost_rows: list[int]) -> set[int]:
         """Rows of the asked part (problems, plans …) among ``boost_rows``, the rows of the reports a
@@ -251,17 +252,30 @@ class Retriever:
 
     def _fuse(self, text: str, restrict: set[str] | None, boost_rows: list[int],
               part_rows: set[int] | frozenset[int] = frozenset(),
-              dense_share: float = 1.0, fields: tuple[str, ...] = ()) -> tuple[dict[int, float], dict[int, float]]:
+              dense_share: float = 1.0, fields: tuple[str, ...] = ()) -> tuple[
+                  dict[int, float], dict[int, float], dict[int, Chunk]]:
         """Weighted reciprocal rank fusion, score(row) = sum of weight / (rrf_k + rank); and the keyword
-        list's BM25 scores, for ``keyword_lead``. Rows in ``part_rows`` take the better of their global
-        and their own reports' ranks (``_part_rows``)."""
+        list's BM25 scores, for ``keyword_lead``; and the candidates' chunks (read once). Rows in
+        ``part_rows`` take the better of their global and their own reports' ranks (``_part_rows``)."""
         rows = rows_for_reports(self.store, restrict) if restrict is not None else None
         if rows is not None and not rows:
-            return {}, {}
+            return {}, {}, {}
         fused: dict[int, float] = {}
         own_fused: dict[int, float] = {}
         keyword: dict[int, float] = {}
-        for ranked, weight, lexical, own in self._candidates(text, rows, boost_rows or None, dense_share, fields):
+        candidates = self._candidates(text, rows, boost_rows or None, dense_share, fields)
+        chunks = self.store.chunks_by_rows({row for ranked, _w, _l, own in candidates for row, _s in (*ranked, *own)})
+
+        def in_content_order(items: list[tuple[int, float]]) -> list[tuple[int, float]]:
+            # equal scores in report and passage order, not in row order: rows follow insertion, which a
+            # parallel ingest (or several workers writing one PostgreSQL) does not fix
+            def key(item: tuple[int, float]) -> tuple[float, str, int, int]:
+                chunk = chunks.get(item[0])
+                return (-item[1], chunk.report_id if chunk else "", chunk.ordinal if chunk else 0, item[0])
+            return sorted(items, key=key)
+
+        for ranked, weight, lexical, own in candidates:
+            ranked, own = in_content_order(ranked), in_content_order(own)
             for rank, (row, _score) in enumerate(ranked, 1):
                 fused[row] = fused.get(row, 0.0) + weight / (self.settings.rrf_k + rank)
             for rank, (row, _score) in enumerate((item for item in own if item[0] in part_rows), 1):
@@ -270,12 +284,14 @@ class Retriever:
                 keyword = dict(ranked)
         for row, score in own_fused.items():
             fused[row] = max(fused.get(row, 0.0), score)
-        return fused, keyword
+        return fused, keyword, chunks
 
     def _rank(self, fused: dict[int, float], keyword: dict[int, float], intent: QueryIntent, boost: set[str],
-              k: int, infos: dict[str, ReportInfo], nudge: frozenset[str] | set[str] = frozenset()) -> list[Hit]:
+              k: int, infos: dict[str, ReportInfo], nudge: frozenset[str] | set[str] = frozenset(),
+              chunks: dict[int, Chunk] | None = None) -> list[Hit]:
         scored: list[tuple[float, int, Chunk, ReportInfo]] = []
-        chunks = self.store.chunks_by_rows(list(fused))
+        if chunks is None or not set(fused) <= set(chunks):
+            chunks = self.store.chunks_by_rows(list(fused))
         first_rank = self.settings.sparse_weight / (self.settings.rrf_k + 1)
         lead = keyword_lead(keyword, chunks) if self.settings.lexical_boost > 0 else {}
         for row, score in fused.items():
@@ -297,7 +313,7 @@ class Retriever:
             elif chunk.report_id in nudge:
                 score *= 1.0 + YEAR_ONLY_BOOST
             scored.append((score, row, chunk, info))
-        scored.sort(key=lambda item: (-item[0], item[1]))
+        scored.sort(key=lambda item: (-item[0], item[2].report_id, item[2].ordinal))  # content order, as above
         kept: list[tuple[float, Chunk, ReportInfo]] = []
         for score, _row, chunk, info in scored:
             if any(_overlap(chunk, other) > DUPLICATE_OVERLAP for _s, other, _i in kept):
