@@ -1,0 +1,44 @@
+"""Round 7 of issue 11 (docs/report-patterns.md §19): titles printed twice, <br>-split headings, part
+boundaries without headings, deficit words in headings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rag.report.metadata import locate_header
+from rag.report.parse import load_report
+
+_PARTS = ("一、主要工作\n全年审查合同9件，开展执法检查40次。\n二、存在的问题\n一是执法人员偏少。\n"
+          "三、下一步工作安排\n一是充实执法力量。\n")
+
+
+def _report(tmp_path: Path, text: str, name: str = "r.txt"):  # type: ignore[no-untyped-def]
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return load_report(path, 2**20)
+
+
+# ----------------------------------------------------------------------------- titles (§19)
+def test_a_title_row_joined_with_the_title_printed_again_is_one_title() -> None:
+    title = "宜兴市人民政府关于2021年度法治政府建设情况的报告"
+    header = locate_header(f"标题：{title}{title}\n2021年，全市上下深入推进依法行政。\n" + _PARTS)
+    assert header.title == title
+
+
+def test_of_two_prints_the_one_naming_the_issuing_body_is_the_title() -> None:
+    full = "东阳市人民政府关于2023年度法治政府建设情况的报告"
+    header = locate_header(f"{full}\n东阳市2023年度法治政府建设情况报告\n2023年，东阳市全面推进依法行政。\n"
+                           + _PARTS)
+    assert header.title == full
+
+
+def test_an_h1_split_by_br_is_one_title(tmp_path: Path) -> None:
+    html = ("<html><head><title>温江区交通运输局2024年法治政府建设年度报告_某某网</title></head><body>"
+            "<h1>温江区交通运输局<br>2024年法治政府建设年度报告</h1>"
+            "<p>2024年，我局坚持依法行政，全面推进交通运输领域法治建设。现将有关情况报告如下：</p>"
+            "<p>一、主要工作</p><p>全年审查合同9件，开展执法检查40次，办理行政处罚案件31件。</p>"
+            "<p>二、存在的问题</p><p>一是执法人员偏少。</p><p>三、下一步工作安排</p><p>一是充实执法力量。</p>"
+            "</body></html>")
+    report = _report(tmp_path, html, "r.html")
+    assert report.meta.title == "温江区交通运输局2024年法治政府建设年度报告"
+    assert report.meta.issuing_body == "温江区交通运输局"
