@@ -8,7 +8,7 @@ from pathlib import Path
 from rag.report.metadata import locate_header
 from rag.report.parse import load_report
 
-_PARTS = ("一、主要工作\n全年审查合同9件，开展执法检查40次。\n二、存在的问题\n一是执法人员偏少。\n"
+_PARTS = ("一、主要工作\n全年审查合同9件，开展执法检查40次，办理行政复议案件12件，行政机关负责人出庭应诉率达到百分之百。\n二、存在的问题\n一是执法人员偏少。\n"
           "三、下一步工作安排\n一是充实执法力量。\n")
 
 
@@ -42,3 +42,16 @@ def test_an_h1_split_by_br_is_one_title(tmp_path: Path) -> None:
     report = _report(tmp_path, html, "r.html")
     assert report.meta.title == "温江区交通运输局2024年法治政府建设年度报告"
     assert report.meta.issuing_body == "温江区交通运输局"
+
+
+# ----------------------------------------------------------------------------- 行政公署 (§19)
+def test_a_league_or_prefecture_administrative_office_is_a_government(tmp_path: Path) -> None:
+    text = ("2023年法治政府建设情况报告\n2023年，我盟认真落实法治政府建设各项部署，统筹推进依法行政。\n" + _PARTS
+            + "\n阿拉善盟行政公署　2024年3月8日\n")
+    report = _report(tmp_path, text)
+    assert report.meta.issuing_body == "阿拉善盟行政公署"
+    assert report.meta.level == "市级"
+    titled = _report(tmp_path, "大兴安岭地区行政公署2022年法治政府建设情况报告\n2022年，全区依法行政水平不断提高。\n"
+                     + _PARTS)
+    assert titled.meta.issuing_body == "大兴安岭地区行政公署"
+    assert titled.meta.level == "市级"
