@@ -55,3 +55,21 @@ def test_a_league_or_prefecture_administrative_office_is_a_government(tmp_path: 
                      + _PARTS)
     assert titled.meta.issuing_body == "大兴安岭地区行政公署"
     assert titled.meta.level == "市级"
+
+
+# ----------------------------------------------------------------------------- part boundaries (§19)
+def test_a_weak_links_heading_is_the_problems_and_an_unheaded_next_step_paragraph_the_plans(tmp_path: Path) -> None:
+    from rag.report.roles import heading_role
+
+    assert heading_role("二、存在的薄弱环节") == "problems"
+    assert heading_role("三、薄弱环节和原因") == "problems"
+    assert heading_role("（二）加强薄弱环节建设") != "problems"
+    text = ("东坪乡2023年法治政府建设情况报告\n2023年，我乡坚持依法行政，扎实推进法治乡村建设。\n"
+            "一、主要工作\n乡政府研究重大事项二十项，全年审查合同十份，调处矛盾纠纷一百二十起，开展法治宣传十场。\n"
+            "二、存在的薄弱环节\n一是乡执法力量不足，执法人员多为兼职。\n二是村干部依法办事意识不强。\n"
+            "下一步，我乡将重点抓好两项工作。一是配强乡综合行政执法队。二是每半年组织一次村干部法律培训。\n")
+    report = _report(tmp_path, text)
+    roles = [(s.role, s.span) for s in report.sections if s.role in ("problems", "plans")]
+    assert [r for r, _ in roles] == ["problems", "plans"]
+    assert report.problems[0].text.startswith("乡执法力量不足")
+    assert report.plans[0].text.startswith("下一步，我乡将重点抓好两项工作")
