@@ -74,3 +74,42 @@ def test_a_weak_links_heading_is_the_problems_and_an_unheaded_next_step_paragrap
     assert report.problems[0].text.startswith("乡执法力量不足")
     assert text[roles[1][1][0]:].startswith("下一步，我乡将重点抓好两项工作")
     assert report.plans[0].text.startswith("配强乡综合行政执法队")
+
+
+def test_a_paragraph_measured_against_the_requirements_closing_the_measures_is_the_problems(tmp_path: Path) -> None:
+    text = ("临平区司法局2022年法治政府建设情况报告\n2022年，我局坚持依法行政，全面推进司法行政工作。\n"
+            "一、主要举措和成效\n（一）规范行政决策。全年审核合同和文件二十件，开展执法检查三十次，办理复议案件十二件。\n"
+            "对照上级要求，我局工作中还有一些差距。执法人员办案经验不足，文书质量有待提高。部分制度落实不够到位。\n"
+            "二、努力方向\n一是开展执法文书评查。\n二是组织新进人员跟班学习。\n")
+    report = _report(tmp_path, text)
+    problems = next(s for s in report.sections if s.role == "problems")
+    assert text[problems.span[0]:].startswith("对照上级要求，我局工作中还有一些差距。")
+    assert text[problems.span[0]:problems.span[1]].rstrip().endswith("部分制度落实不够到位。")
+
+
+def test_unheaded_problems_and_next_step_paragraphs_close_the_last_section(tmp_path: Path) -> None:
+    text = ("千灯镇2016年度法治政府建设工作总结\n2016年，千灯镇坚持依法行政，法治政府建设取得新进展。\n"
+            "一、全年工作情况\n（一）依法决策。全年研究重大事项十五项，均事先听取法律顾问意见，审查合同三十份。\n"
+            "（二）法治宣传。建成镇级法治文化广场一处、村级法治宣传长廊十二处，开展法治讲座二十场。\n"
+            "同时也要看到，我镇法治政府建设中还有一些不足。执法人员数量偏少，执法主体资格有待进一步明确。\n"
+            "下一步，千灯镇将在以下方面着力：一是完善调解工作格局；二是配合开展综合执法改革。\n")
+    report = _report(tmp_path, text)
+    parts = {s.role: text[s.span[0]:s.span[1]] for s in report.sections}
+    assert parts["problems"].startswith("同时也要看到，我镇法治政府建设中还有一些不足。")
+    assert parts["plans"].startswith("下一步，千灯镇将在以下方面着力")
+    assert "同时也要看到" not in parts["measures"]
+
+
+def test_lost_part_headings_deficit_items_then_items_restarting_at_yi_shi(tmp_path: Path) -> None:
+    # an HTML page whose <h2> part headings the extractor dropped: only the items stand
+    text = ("某某自治区人民政府关于2017年法治政府建设情况的报告\n2017年，自治区人民政府扎实推进依法行政。\n"
+            "（一）深化简政放权。自治区本级行政许可事项精简到四百项以内，全年办理审批事项三千件。\n"
+            "（二）加强政府立法。制定修改政府规章七件，提请审议法规草案十件。\n"
+            "（三）严格规范执法。组织执法人员资格考试两次，评查执法案卷三百件，办理复议案件九十件。\n"
+            "一是基层法治工作力量薄弱。\n二是立法评估工作开展不够。\n三是执法信息化建设总体滞后。\n"
+            "一是加大对基层法治工作的扶持力度。\n二是建立规章立法后评估制度。\n")
+    report = _report(tmp_path, text)
+    parts = {s.role: text[s.span[0]:s.span[1]] for s in report.sections}
+    assert parts["problems"].startswith("一是基层法治工作力量薄弱。")
+    assert parts["problems"].rstrip().endswith("三是执法信息化建设总体滞后。")
+    assert parts["plans"].startswith("一是加大对基层法治工作的扶持力度。")

@@ -79,9 +79,10 @@ PLAN_TURN = re.compile(
 )
 _SENTENCE_START = re.compile(r"(?<=[。！？!?\n])")
 
-# Inline problems paragraph (domain-notes §3.3 B, last bullet).
+# Inline problems paragraph (domain-notes §3.3 B, last bullet); measured against the requirements
+# (「对照上级要求，我局工作中还有一些问题需要正视。」, report-patterns §19) like 「与…相比」.
 INLINE_PROBLEMS = re.compile(
-    r"(但|同时|然而|清醒(地)?(认识|看到)|也要看到|在肯定成绩的同时|与[^。]{1,30}相比)"
+    r"(但|同时|然而|清醒(地)?(认识|看到)|也要看到|在肯定成绩的同时|与[^。]{1,30}相比|对照[^。，,]{1,30}[，,])"
     r"[^。]{0,60}(存在|仍有|还有|尚有|不足|差距|短板|弱项)"
 )
 
