@@ -113,3 +113,16 @@ def test_lost_part_headings_deficit_items_then_items_restarting_at_yi_shi(tmp_pa
     assert parts["problems"].startswith("一是基层法治工作力量薄弱。")
     assert parts["problems"].rstrip().endswith("三是执法信息化建设总体滞后。")
     assert parts["plans"].startswith("一是加大对基层法治工作的扶持力度。")
+
+
+def test_a_site_name_above_the_opening_does_not_hide_its_year() -> None:
+    from rag.core.types import SourceDocument
+    from rag.ingest.clean import clean_text
+    from rag.report.metadata import extract_meta
+
+    text = ("昆山市人民政府\n2016年，千灯镇坚持以法治思维推动经济社会发展，依法行政工作取得新进展。现将全年工作总结如下：\n"
+            + _PARTS)
+    doc = SourceDocument(path="r.txt", name="r.txt", text=text, format="txt", encoding="utf-8",
+                         sha256="0", size_bytes=len(text.encode()))
+    meta, _ = extract_meta(doc, clean_text(doc))
+    assert meta.year == 2016

@@ -387,9 +387,11 @@ def _year_evidence(header: Header, text: str, body_start: int, doc_number: str, 
             elif not future:
                 vote(y, 2, f"章节标题“{heading}”", states_year=True)
                 heading_years.append(y)
-    opening = text[body_start : body_start + 12]
-    if m := re.match(rf"\s*({YEAR})\s*年(度)?\s*[，,以来]", opening):
-        vote(int(m.group(1)), 2, f"正文开头“{m.group(0).strip()}”", states_year=True)
+    # a short line of page furniture left above the opening (a site name 「昆山市人民政府」 when the page
+    # has no title line, report-patterns §5, §19) does not hide the opening's year
+    opening = text[body_start : body_start + 40]
+    if m := re.match(rf"(?:[^\n。，,：:]{{2,20}}\n)?\s*({YEAR})\s*年(度)?\s*[，,以来]", opening):
+        vote(int(m.group(1)), 2, f"正文开头“{m.group(0).split(chr(10))[-1].strip()}”", states_year=True)
     if m := _REPORTING_YEAR.search(text, body_start, body_start + 400):
         # 「现将省政府2021年度法治政府建设情况报告如下」: the opening says which year it reports on
         vote(int(m.group(1)), 2, f"开头“{m.group(0)[:30]}”", states_year=True)
