@@ -32,8 +32,9 @@ class Issuer:
     evidence: str  # where the body was read (「标题“…”」, 「落款」, 「正文开头」 …), "" without a body
 
 
+# 行政公署: the government of a 盟 or 地区 (report-patterns §19)
 ORG_SUFFIX = (
-    "人民政府办公室|人民政府办公厅|人民政府|政府办公室|政府办公厅|政府|办公室|办公厅|委员会|街道办事处|办事处|"
+    "行政公署|人民政府办公室|人民政府办公厅|人民政府|政府办公室|政府办公厅|政府|办公室|办公厅|委员会|街道办事处|办事处|"
     "管理委员会|管委会|局|厅|委|办|部"
 )
 TITLE_ORG = re.compile(rf"^(.{{2,30}}?(?:{ORG_SUFFIX}))\s*(?=关于|{YEAR}|[（(《]|$)")
@@ -333,7 +334,7 @@ def _level_of_org(org: str, region: str) -> str:
         return ""
     # A government's 办公室/办公厅 reporting under its own name reports on its own work, as any
     # department does (「在区委、区政府的领导下，区政府办公室…」); a 街道办事处 is a township government.
-    government = re.search(rf"(人民政府|政府|办事处|{places.TOWNSHIP})$", org)
+    government = re.search(rf"(行政公署|人民政府|政府|办事处|{places.TOWNSHIP})$", org)
     if _ZONE_GOVERNMENT.search(org):
         return "区县级"  # the 管委会 of a 新区/开发区 governs the zone (report-patterns §13.3)
     if not government and re.search(r"(局|委员会|委|厅|办公室|办公厅|办|部)$", org):

@@ -97,6 +97,9 @@ def _title_row(line: str) -> tuple[int, int] | None:
     stop = _ROW_LABEL.search(line, value_start)
     value_end = stop.start() if stop else m.end(1)
     value = line[value_start:value_end].strip()
+    half = len(value) // 2
+    if len(value) % 2 == 0 and value[:half] == value[half:]:
+        value = value[:half]  # the row joined with the title printed again under it (report-patterns §19)
     if (len(value) < 8 or not _TITLE_WORDS.search(value) or SENTENCE_PUNCT.search(value)
             or not (_TITLE_END.search(value) or _STATUS_END.search(value))):
         return None  # an empty or stray cell is no title
@@ -253,6 +256,12 @@ def locate_header(text: str) -> Header:
     fuller = next((t for t in titles if t[0] != title and t[0].endswith(title)), None)
     if fuller is not None:
         title, span = fuller
+    # The page heading 「X市人民政府关于…的报告」 and the article's own 「X市…情况报告」: the print that names
+    # the issuing body is the title (report-patterns §2, §19)
+    if not org_from_title(title):
+        named = next((t for t in titles if org_from_title(t[0])), None)
+        if named is not None:
+            title, span = named
     return Header(title, span, tuple(t for t, _ in titles), doc_number, start)
 
 
@@ -341,6 +350,15 @@ def _page_title(raw: str) -> str:
     return next((p for p in parts if _is_title(p)), next((p for p in parts if _TITLE_WORDS.search(p)), parts[0]))
 
 
+def _page_heading(raw: str, title: str) -> str:
+    """The page's own heading when it is ``title`` with the issuing body's name in front of it
+    (「武侯区市场监督管理局<br>2025年…年度报告」 read as its last line only), else ""."""
+    heading = re.sub(r"\s+(?=关于|\d)", "", _page_title(raw).strip())
+    if heading != title and heading.endswith(title) and _is_title(heading) and org_from_title(heading):
+        return heading
+    return ""
+
+
 def _year_evidence(header: Header, text: str, body_start: int, doc_number: str, date: str,
                    page_title: str) -> tuple[int | None, str, list[ParseWarning]]:
     votes: dict[int, float] = {}  # year -> summed evidence weight
@@ -369,9 +387,11 @@ def _year_evidence(header: Header, text: str, body_start: int, doc_number: str, 
             elif not future:
                 vote(y, 2, f"章节标题“{heading}”", states_year=True)
                 heading_years.append(y)
-    opening = text[body_start : body_start + 12]
-    if m := re.match(rf"\s*({YEAR})\s*年(度)?\s*[，,以来]", opening):
-        vote(int(m.group(1)), 2, f"正文开头“{m.group(0).strip()}”", states_year=True)
+    # a short line of page furniture left above the opening (a site name 「昆山市人民政府」 when the page
+    # has no title line, report-patterns §5, §19) does not hide the opening's year
+    opening = text[body_start : body_start + 40]
+    if m := re.match(rf"(?:[^\n。，,：:]{{2,20}}\n)?\s*({YEAR})\s*年(度)?\s*[，,以来]", opening):
+        vote(int(m.group(1)), 2, f"正文开头“{m.group(0).split(chr(10))[-1].strip()}”", states_year=True)
     if m := _REPORTING_YEAR.search(text, body_start, body_start + 400):
         # 「现将省政府2021年度法治政府建设情况报告如下」: the opening says which year it reports on
         vote(int(m.group(1)), 2, f"开头“{m.group(0)[:30]}”", states_year=True)
@@ -419,6 +439,8 @@ def extract_meta(doc: SourceDocument, clean: CleanText) -> tuple[ReportMeta, lis
     body_end = locate_trailer(text, header.body_start)
     title = header.title
     page_title = next((t for t in header.title_candidates if t != title), "") or doc.metadata.get("title", "")
+    if title and not org_from_title(title) and (heading := _page_heading(doc.metadata.get("title", ""), title)):
+        title = heading  # an <h1> split by <br>: the reader kept only its last line (report-patterns §19)
     if not title and (shared := _SHARED_FILE.search(text[:400])) and _is_title(shared.group(1)):
         title = shared.group(1).strip()  # 「《区教育局2023年…工作总结 .docx》由会员分享」
     if not title:

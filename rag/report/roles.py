@@ -13,8 +13,10 @@ import re
 
 _NUMBER = re.compile(r"^\s*(第[一二三四五六七八九十]+部分|[一二三四五六七八九十]+[、．.]|[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、])\s*")
 
+# 薄弱 is a deficit word like 不足 (「存在的薄弱环节」, 「薄弱环节和问题」): it outweighs the neutral 环节
+# (report-patterns §19)
 PROBLEMS = re.compile(
-    r"存在(的)?(主要|突出)?(问题|不足|短板|差距|困难|弱项)"
+    r"存在(的)?(主要|突出)?(问题|不足|短板|差距|困难|弱项|薄弱)|^(主要)?薄弱环节"
     r"|(问题|不足|困难|短板|差距|弱项)(和|及|与|、)(原因|不足|问题|差距|短板|弱项|难点|困难)"
     r"|^(主要|突出)?(问题|不足|短板|差距|困难)"
     r"|不足之处|(存在|面临)(的)?挑战"
@@ -31,10 +33,11 @@ MEASURES = re.compile(
     r"|建设情况|工作概况|总体情况|推进情况|主要措施"
 )
 # Problem headings that are really slogans about fixing problems ("着力破解难题…") are measures.
-_NOT_PROBLEMS = re.compile(r"(补齐|补强|弥补|破解|解决|整改|化解|攻克|缩小)[^，,]{0,4}(短板|差距|问题|困难|弱项|不足)")
+_NOT_PROBLEMS = re.compile(r"(补齐|补强|弥补|破解|解决|整改|化解|攻克|缩小)[^，,]{0,4}(短板|差距|问题|困难|弱项|不足|薄弱)"
+                           r"|(加强|夯实|强化)[^，,]{0,4}薄弱")
 
 
-_DEFICIT_WORD = re.compile(r"问题|不足|困难|短板|差距|弱项|挑战|难点")
+_DEFICIT_WORD = re.compile(r"问题|不足|困难|短板|差距|弱项|薄弱|挑战|难点")
 
 
 def mentions_deficit(heading: str) -> bool:
@@ -76,9 +79,10 @@ PLAN_TURN = re.compile(
 )
 _SENTENCE_START = re.compile(r"(?<=[。！？!?\n])")
 
-# Inline problems paragraph (domain-notes §3.3 B, last bullet).
+# Inline problems paragraph (domain-notes §3.3 B, last bullet); measured against the requirements
+# (「对照上级要求，我局工作中还有一些问题需要正视。」, report-patterns §19) like 「与…相比」.
 INLINE_PROBLEMS = re.compile(
-    r"(但|同时|然而|清醒(地)?(认识|看到)|也要看到|在肯定成绩的同时|与[^。]{1,30}相比)"
+    r"(但|同时|然而|清醒(地)?(认识|看到)|也要看到|在肯定成绩的同时|与[^。]{1,30}相比|对照[^。，,]{1,30}[，,])"
     r"[^。]{0,60}(存在|仍有|还有|尚有|不足|差距|短板|弱项)"
 )
 

@@ -50,6 +50,7 @@ from rag.report.parts import STATUS_LABELS, part_status
 from rag.report.role_scoring import body_cues, score_roles
 from rag.report.roles import INLINE_PROBLEMS, find_plan_turn, heading_role
 from rag.report.shadow import restore_original, shadow_inputs
+from rag.report.unheaded import lead_sentence, tail_parts
 
 _REPORT_VOCAB = re.compile(r"法治|依法|法制")
 _WORK_VOCAB = re.compile(r"政府|行政|工作|建设|执法|推进")
@@ -243,13 +244,6 @@ def _inline_problems(text: str, start: int, end: int) -> tuple[int, int] | None:
     return (sent_start, turn if turn is not None and turn > m.end() else para_end)
 
 
-def _lead_sentence(text: str, start: int, end: int) -> int:
-    """End of the first sentence of ``text[start:end]``: it stands as the heading of a part that has
-    none (「同时也要看到，…还存在一些问题。」), so the part can be shown and cited by it."""
-    m = re.compile(r"[。！？!?：:\n]").search(text, start, min(end, start + 80))
-    return m.end() if m and text[m.start()] != "\n" else (m.start() if m else min(end, start + 40))
-
-
 def _paragraph_parts(text: str, clean: CleanText, start: int, end: int) -> list[Section] | None:
     """A report without any heading, written as paragraphs: the work done, then a paragraph that
     turns to the deficits (「但也要看到，…还存在一些不足。」), then one that turns to next year
@@ -270,7 +264,7 @@ def _paragraph_parts(text: str, clean: CleanText, start: int, end: int) -> list[
         for role, (a, b), conf, why in (("measures", (start, line.start), 0.5, "没有标题：问题段落之前的正文"),
                                         ("problems", (line.start, turn), 0.65, "没有标题：以不足表述开头、多句为不足表述的段落"),
                                         ("plans", (turn, end), 0.65, "没有标题：以“下一步/明年”等开头的段落")):
-            lead = _lead_sentence(text, a, b)
+            lead = lead_sentence(text, a, b)
             sec = Section(text[a:lead], "", 1, role, (a, b), (a, lead), clean.source_span(a, b))  # type: ignore[arg-type]
             _set_role(sec, role, conf, why)
             out.append(sec)
@@ -304,7 +298,7 @@ def _unheaded_problems(text: str, clean: CleanText, sections: list[Section]) -> 
         cues = body_cues(text[start:end])
         if round(cues.deficit * cues.sentences) < 2:
             return None
-        lead = _lead_sentence(text, start, sec.span[1])
+        lead = lead_sentence(text, start, sec.span[1])
         problems = Section(text[start:lead], "", 1, "problems", (start, sec.span[1]), (start, lead),
                            clean.source_span(start, sec.span[1]), split_from=sec.heading or None)
         _set_role(problems, "problems", 0.7, "问题段落没有标题，位于安排部分之前，多句为不足表述")
@@ -436,6 +430,13 @@ def _parse(doc: SourceDocument, clean: CleanText, report_id: str, embedder: Embe
     if nodes and not any(s.role == "problems" for s in sections):
         # the section's role_evidence says why (no warning code of its own: the UI labels every code)
         _unheaded_problems(text, clean, sections)
+    if nodes and not any(s.role in ("problems", "plans") for s in sections) and sections[-1].role != "preamble":
+        # both parts unheaded, closing the last section (report-patterns §19)
+        last = sections[-1]
+        tail = tail_parts(text, clean, last.heading_span[1], last.span[1])
+        if tail is not None:
+            _clip(last, tail[0].span[0], clean)
+            sections.extend(tail)
     problems: list[Item] = []
     plans: list[Item] = []
     for sec in sections:
