@@ -39,6 +39,7 @@ WARNING_LABELS: dict[str, str] = {
     "template_or_fanwen": "疑为范文网站转载",
     "year_conflict": "年度不一致",
     "no_title": "未找到标题",
+    "issuer_undetermined": "发布机关未能确定",
     "no_structure": "未识别出章节",
     "no_problems_section": "无“存在问题”一节",
     "problems_inline_only": "问题仅在正文中提及",
