@@ -23,6 +23,7 @@ from rag.core.types import Chunk, Report, Section, Span
 from rag.lang.page_labels import PUBLICATION_DATE_LABEL, SOURCE_LABEL, in_either_script
 from rag.lang.script import to_simplified
 from rag.lang.sentences import sentence_spans
+from rag.lang.years import date_as_written
 from rag.report.headings import match_heading
 from rag.report.line_shapes import SALUTATION  # the report parser's rule for 「县委、县政府：」
 
@@ -278,7 +279,7 @@ def metadata_chunk(report: Report, ordinal: int) -> Chunk | None:
         ("行政层级", meta.level),
         ("报告年度", f"{meta.year}年" if meta.year else ""),
         ("文号", meta.doc_number),
-        ("成文日期", meta.date),
+        ("成文日期", date_as_written(source, meta.date) if meta.date else ""),  # as the signature writes it
         ("发布日期", written(meta.pub_date, meta.pub_date_span)),
         ("来源", written(meta.source, meta.source_span)),
         ("发布机构", written(meta.publisher, meta.publisher_span) if not meta.source else ""),

@@ -69,3 +69,15 @@ def year_mentions(text: str) -> tuple[YearMention, ...]:
         # English questions ("…in 2020?") write no 年: a bare year is the year reported on.
         found.extend(YearMention(int(m.group(1)), "report", m.group(1), m.start()) for m in BARE_YEAR.finditer(text))
     return tuple(found)
+
+
+def date_as_written(text: str, iso: str) -> str:
+    """The date ``iso`` (YYYY-MM-DD) as ``text`` writes it — 「2018年4月12日」, 「2018-04-12」 — the last such
+    writing (a signature stands at the end), or ``iso`` itself when the text has none."""
+    parts = iso.split("-")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        return iso
+    year, month, day = parts[0], int(parts[1]), int(parts[2])
+    written = re.compile(rf"{year}\s*(?:年\s*0?{month}\s*月\s*0?{day}\s*日|[-/.]0?{month}[-/.]0?{day}(?!\d))")
+    found = [m.group(0) for m in written.finditer(text)]
+    return found[-1] if found else iso

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from rag.core.types import ReportInfo
 from rag.lang import places
 from rag.lang.docno import DOC_NUMBER, normalize_doc_number
+from rag.lang.script import to_simplified
 from rag.lang.years import YEAR
 from rag.question.analysis import QuestionInfo, analyze_question
 
@@ -56,8 +57,8 @@ def _names_for(info: ReportInfo) -> tuple[frozenset[str], frozenset[str]]:
     """(specific names, parent names) of the place a report is about: 潼南区/潼南, 重庆市."""
     specific: set[str] = set()
     parents: set[str] = set()
-    title_head = re.split(rf"{YEAR}|关于|法治政府", info.title or "")[0]
-    for source in (info.region, info.issuing_body, title_head):
+    title_head = re.split(rf"{YEAR}|关于|法治政府", to_simplified(info.title or ""))[0]
+    for source in (to_simplified(info.region or ""), to_simplified(info.issuing_body or ""), title_head):
         # a body under a government names its own place after it: 「丰泽区人民政府东海街道办事处」
         pieces = [p for p in _ORG_TAIL.split(source or "") if p.strip()][:2]
         mentions = [m for piece in pieces for m in places.find_places(piece.strip())]
@@ -87,7 +88,7 @@ def _names_a_body(title: str) -> bool:
 def _issuer_named(info: ReportInfo, flat_question: str) -> bool:
     """The question writes out the report's issuing body, and that body is one of a kind: not a bare
     level word plus an office (区政府办公室, 市住房城乡建设局 stand for one in every place)."""
-    issuer = _own_issuer(info.issuing_body or "")
+    issuer = _own_issuer(to_simplified(info.issuing_body or ""))
     return bool(issuer) and issuer in flat_question
 
 
@@ -200,7 +201,9 @@ def analyze_query(query: str, reports: list[ReportInfo]) -> QueryIntent:
                            reasons=(f"文号 {doc_number}",), certain=len(ids) == 1)
 
     # 2. Place names (specific beats parent) and the full title.
-    flat = re.sub(r"\s+", "", text_wo_docs)
+    # names are matched in simplified characters on both sides: a 繁體 report (廣西) is asked about as 广西,
+    # and the other way round (one character for one, so the matched strings keep their length)
+    flat = to_simplified(re.sub(r"\s+", "", text_wo_docs))
     latin = tuple(re.findall(r"[a-z]+", text_wo_docs.lower()))  # "Guangzhou", "Tong Nan" -> pinyin match
     for info in reports:
         specific, parents = _names_for(info)
@@ -210,7 +213,7 @@ def analyze_query(query: str, reports: list[ReportInfo]) -> QueryIntent:
             hit_specific = _latin_hits(specific, latin)
             hit_parent = hit_parent or _latin_hits(parents, latin)
         score = scores.get(info.report_id, 0)
-        if info.title and _names_a_body(info.title) and re.sub(r"\s+", "", info.title) in flat:
+        if info.title and _names_a_body(info.title) and to_simplified(re.sub(r"\s+", "", info.title)) in flat:
             score = max(score, 4)
             matched.append(info.title.strip())
         if _issuer_named(info, flat):  # 水利部, 应急管理部: a body that no place name stands for
@@ -219,7 +222,7 @@ def analyze_query(query: str, reports: list[ReportInfo]) -> QueryIntent:
         if hit_specific:
             score = max(score, 3)
             matched.extend(hit_specific)
-            matched.extend(_issuer_from(info.issuing_body or "", hit_specific, flat))
+            matched.extend(_issuer_from(to_simplified(info.issuing_body or ""), hit_specific, flat))
         elif hit_parent:
             score = max(score, 1)
             matched.extend(hit_parent)
@@ -228,7 +231,7 @@ def analyze_query(query: str, reports: list[ReportInfo]) -> QueryIntent:
     shortened: set[str] = set()
     if not scores:  # no place, title or full name: a body may still be named by a short form of its own
         for info in reports:
-            if short := _issuer_shortened(info.issuing_body or "", flat):
+            if short := _issuer_shortened(to_simplified(info.issuing_body or ""), flat):
                 scores[info.report_id] = 2
                 shortened.add(short)  # kept in the search text: its words are all the report's name the query has
     best = max(scores.values(), default=0)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from dataclasses import replace
 from typing import Any
 
 from rag.core.config import RetrievalSettings
@@ -185,8 +186,25 @@ class Retriever:
         fused, keyword, chunks = self._fuse(search_text, restrict, boost_rows, self._part_rows(intent, boost_rows),
                                             dense_share, fields)
         nudge = set() if intent.report_ids or report_ids else kind_reports(asked_kind(text), reports)
-        return self._rank(fused, keyword, intent, boost, k, {info.report_id: info for info in reports}, nudge,
+        hits = self._rank(fused, keyword, intent, boost, k, {info.report_id: info for info in reports}, nudge,
                           chunks)
+        if METADATA_ROLE in intent.roles and not intent.report_ids and not report_ids:
+            hits = self._metadata_of_described_report(hits, k)
+        return hits
+
+    def _metadata_of_described_report(self, hits: list[Hit], k: int) -> list[Hit]:
+        """「那篇讲组织志愿者给老年人讲防诈骗的镇级总结，标题是什么」: a question about a report it names only
+        by what the report says. The report whose text matches best is the one described; its metadata
+        passage (title, issuer, dates, to whom) answers, ahead of other reports' metadata passages."""
+        described = next((h for h in hits if h.chunk.role != METADATA_ROLE and not is_furniture(h.chunk)), None)
+        if described is None:
+            return hits
+        passage = next((c for c in self.store.chunks(described.chunk.report_id) if c.role == METADATA_ROLE), None)
+        if passage is None:
+            return hits
+        rest = [h for h in hits if h.chunk.chunk_id != passage.chunk_id]
+        ordered = [Hit(rank=1, score=hits[0].score, chunk=passage, report=described.report), *rest][:k]
+        return [replace(h, rank=i) for i, h in enumerate(ordered, 1)]
 
     def _part_rows(self, intent: QueryIntent, boost_rows: list[int]) -> set[int]:
         """Rows of the asked part (problems, plans …) among ``boost_rows``, the rows of the reports a
