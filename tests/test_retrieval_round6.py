@@ -62,3 +62,27 @@ def test_a_report_described_by_what_it_says_answers_with_its_metadata_passage(tm
         assert any(h.chunk.role != "metadata" and h.chunk.report_id.startswith("d98") for h in hits[1:])
     finally:
         qa.close()
+
+
+@pytest.mark.parametrize(("question", "year"), [("准旗21年的法治政府年报是啥时候挂到网上的？", 2021), ("22年度报告说了啥", 2022)])
+def test_a_two_digit_year_of_a_report_is_its_year(question: str, year: int) -> None:
+    from rag.lang.years import year_mentions
+
+    assert [m.year for m in year_mentions(question)] == [year]
+
+
+@pytest.mark.parametrize("question", ["近10年建设情况", "20年来的变化", "连续3年获评先进", "满15年的老干部"])
+def test_a_count_of_years_is_no_year(question: str) -> None:
+    from rag.lang.years import year_mentions
+
+    assert year_mentions(question) == ()
+
+
+def test_the_metadata_passage_states_the_signing_body() -> None:
+    from rag.index.chunk import metadata_chunk
+    from rag.report.parse import load_report
+
+    report = load_report(ROOT / "tests" / "data" / "corpus" / "dev" / "d101_suqian-s_2017.txt", 10**7)
+    passage = metadata_chunk(report, 0)
+    assert report.meta.signature == "宿迁市人民政府"
+    assert passage is not None and "落款：宿迁市人民政府。成文日期：2018年4月12日。" in passage.text

@@ -134,6 +134,7 @@ class ReportMeta:
     # and not always the report's issuer)
     publisher: str = ""
     publisher_span: Span | None = None
+    signature: str = ""  # the body signed at the end (落款), as the report writes it, "" if none
     index_number: str = ""  # the page's 索引号 (政府信息公开 catalogue number), "" if none
     index_number_span: Span | None = None
     issuer_evidence: str = ""  # where the issuing body was read: title, signature, opening, 「我镇」…

@@ -279,6 +279,7 @@ def metadata_chunk(report: Report, ordinal: int) -> Chunk | None:
         ("行政层级", meta.level),
         ("报告年度", f"{meta.year}年" if meta.year else ""),
         ("文号", meta.doc_number),
+        ("落款", meta.signature),
         ("成文日期", date_as_written(source, meta.date) if meta.date else ""),  # as the signature writes it
         ("发布日期", written(meta.pub_date, meta.pub_date_span)),
         ("来源", written(meta.source, meta.source_span)),

@@ -30,6 +30,10 @@ _PLAN_AFTER = re.compile(r"工作安排|主要安排|安排|计划|打算|思路
 _PLAN_NEAR = re.compile(r"[^，,。？?]{0,8}(?:工作安排|主要安排|工作计划|工作思路)")
 _REPORT_NEAR = re.compile(r"[^，,。？?]{0,10}报告")
 _LATIN_WORD = re.compile(r"[A-Za-z]{3}")
+# 「21年」「22年度」: a two-digit year of this century, not a count of years (近10年, 20年来, 满15年)
+SHORT_YEAR_NIAN = re.compile(r"(?<![\d近前后这那每满超过达约数几余])([12]\d)\s*年(度)?"
+                             r"(?!来|以来|前|后|内|间|多|里|半|左右|期间|以上|以下)")
+_SHORT_REPORT_NEAR = re.compile(r"[^，,。？?]{0,10}(?:报告|年报|总结)")
 
 YearRole = Literal["report", "weak", "plan", "content"]
 
@@ -65,6 +69,11 @@ def year_mentions(text: str) -> tuple[YearMention, ...]:
         else:
             role = "weak"
         found.append(YearMention(year, role, m.group(0), m.start()))
+    if not found:  # 「准旗21年的年报」: people shorten the year to two digits when they speak of a report
+        for m in SHORT_YEAR_NIAN.finditer(text):
+            after = text[m.end() : m.end() + 12]
+            role = "report" if m.group(2) or _SHORT_REPORT_NEAR.match(after) else "weak"
+            found.append(YearMention(2000 + int(m.group(1)), role, m.group(0), m.start()))
     if not any(f.role != "content" for f in found) and _LATIN_WORD.search(text):
         # English questions ("…in 2020?") write no 年: a bare year is the year reported on.
         found.extend(YearMention(int(m.group(1)), "report", m.group(1), m.start()) for m in BARE_YEAR.finditer(text))

@@ -457,5 +457,5 @@ def extract_meta(doc: SourceDocument, clean: CleanText) -> tuple[ReportMeta, lis
     warnings.extend(year_warnings)
     meta = ReportMeta(title=title, issuing_body=issuer.body, region=issuer.region, level=issuer.level, year=year,
                       year_evidence=evidence, doc_number=doc_number, date=date,
-                      issuer_evidence=issuer.evidence)
+                      issuer_evidence=issuer.evidence, signature=sig_org)
     return meta, warnings

@@ -91,6 +91,7 @@ def restore_original(report: Report, doc: SourceDocument, clean: CleanText) -> R
     meta.issuing_body = restorer.original(meta.issuing_body)
     meta.region = restorer.original(meta.region)
     meta.doc_number = restorer.original(meta.doc_number)
+    meta.signature = restorer.original(meta.signature)
     if meta.source_span:
         meta.source = doc.text[meta.source_span[0] : meta.source_span[1]]
     if meta.publisher_span:
