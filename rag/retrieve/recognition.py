@@ -85,10 +85,16 @@ def _names_a_body(title: str) -> bool:
     return len(rest) >= 2 and not _BARE_GOVERNMENT.fullmatch(rest)
 
 
-def _issuer_named(info: ReportInfo, flat_question: str) -> bool:
+@functools.lru_cache(maxsize=8192)  # ReportInfo is frozen; the same reports come with every query
+def _simplified_names(info: ReportInfo) -> tuple[str, str]:
+    """(title without whitespace, issuing body) in simplified characters, as questions are matched."""
+    return to_simplified(re.sub(r"\s+", "", info.title or "")), to_simplified(info.issuing_body or "")
+
+
+def _issuer_named(issuing_body: str, flat_question: str) -> bool:
     """The question writes out the report's issuing body, and that body is one of a kind: not a bare
     level word plus an office (区政府办公室, 市住房城乡建设局 stand for one in every place)."""
-    issuer = _own_issuer(to_simplified(info.issuing_body or ""))
+    issuer = _own_issuer(issuing_body)
     return bool(issuer) and issuer in flat_question
 
 
@@ -213,16 +219,17 @@ def analyze_query(query: str, reports: list[ReportInfo]) -> QueryIntent:
             hit_specific = _latin_hits(specific, latin)
             hit_parent = hit_parent or _latin_hits(parents, latin)
         score = scores.get(info.report_id, 0)
-        if info.title and _names_a_body(info.title) and to_simplified(re.sub(r"\s+", "", info.title)) in flat:
+        title, issuer = _simplified_names(info)
+        if title and _names_a_body(info.title) and title in flat:
             score = max(score, 4)
             matched.append(info.title.strip())
-        if _issuer_named(info, flat):  # 水利部, 应急管理部: a body that no place name stands for
+        if _issuer_named(issuer, flat):  # 水利部, 应急管理部: a body that no place name stands for
             score = max(score, 3)
             matched.append(info.issuing_body)
         if hit_specific:
             score = max(score, 3)
             matched.extend(hit_specific)
-            matched.extend(_issuer_from(to_simplified(info.issuing_body or ""), hit_specific, flat))
+            matched.extend(_issuer_from(issuer, hit_specific, flat))
         elif hit_parent:
             score = max(score, 1)
             matched.extend(hit_parent)
@@ -231,7 +238,7 @@ def analyze_query(query: str, reports: list[ReportInfo]) -> QueryIntent:
     shortened: set[str] = set()
     if not scores:  # no place, title or full name: a body may still be named by a short form of its own
         for info in reports:
-            if short := _issuer_shortened(to_simplified(info.issuing_body or ""), flat):
+            if short := _issuer_shortened(_simplified_names(info)[1], flat):
                 scores[info.report_id] = 2
                 shortened.add(short)  # kept in the search text: its words are all the report's name the query has
     best = max(scores.values(), default=0)

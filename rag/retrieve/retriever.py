@@ -175,7 +175,8 @@ class Retriever:
         log.debug("query intent: %s", intent)
         named = bool(restrict and not report_ids) or bool(boost and not intent.year_only)
         search_text = intent.topic if named else text  # place words say nothing inside the named reports
-        if not named and not report_ids and asked_kind(text):
+        kind = asked_kind(text)
+        if not named and not report_ids and kind:
             # 「哪家教育局聘了…」: the kind of body asked for nudges its reports (below); as a keyword it
             # would rank every passage naming such a body above the one holding the answer
             search_text = without_asked_kind(search_text)
@@ -185,7 +186,7 @@ class Retriever:
         fields = report_fields(text) if METADATA_ROLE in intent.roles else ()
         fused, keyword, chunks = self._fuse(search_text, restrict, boost_rows, self._part_rows(intent, boost_rows),
                                             dense_share, fields)
-        nudge = set() if intent.report_ids or report_ids else kind_reports(asked_kind(text), reports)
+        nudge = set() if intent.report_ids or report_ids else kind_reports(kind, reports)
         hits = self._rank(fused, keyword, intent, boost, k, {info.report_id: info for info in reports}, nudge,
                           chunks)
         if METADATA_ROLE in intent.roles and not intent.report_ids and not report_ids:
